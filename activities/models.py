@@ -1,0 +1,466 @@
+"""The committee's framework (1 main line, N goals, M measures) and its joint activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from branches.access import ScopedManager, ScopedQuerySet, scope_for
+from branches.models import Branch, Committee, Member
+from partnerships.models import PartnerOrganisation, Partnership
+
+#: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
+MAX_PEOPLE_COUNT = 100_000
+
+
+class TranslatedText:
+    """Chinese text with an optional English translation, shown when the UI is in English."""
+
+    def localized(self, field_name: str) -> str:
+        chinese = getattr(self, field_name)
+        if translation.get_language() == "en":
+            return getattr(self, f"{field_name}_en", "") or chinese
+        return chinese
+
+
+class Framework(TranslatedText, models.Model):
+    """A committee's model, e.g. "136": one main line, ordered goals and measures."""
+
+    committee = models.OneToOneField(
+        Committee, on_delete=models.CASCADE, related_name="framework", verbose_name=_("committee")
+    )
+    name = models.CharField(_("name"), max_length=50, help_text=_("e.g. “136” model"))
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    main_line = models.CharField(_("main line"), max_length=200)
+    main_line_en = models.CharField(_("main line (English)"), max_length=300, blank=True)
+    main_line_description = models.TextField(_("main line explained"), blank=True)
+    main_line_description_en = models.TextField(_("main line explained (English)"), blank=True)
+
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("framework")
+        verbose_name_plural = _("frameworks")
+
+    def __str__(self) -> str:
+        return f"{self.committee} · {self.name}"
+
+    @property
+    def name_display(self) -> str:
+        return self.localized("name")
+
+    @property
+    def main_line_display(self) -> str:
+        return self.localized("main_line")
+
+    @property
+    def main_line_description_display(self) -> str:
+        return self.localized("main_line_description")
+
+
+class FrameworkItem(TranslatedText, models.Model):
+    """Shared shape of goals and measures: ordered, coded, titled, in two languages."""
+
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, verbose_name=_("committee"))
+    position = models.PositiveSmallIntegerField(_("order"))
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=100)
+    title_en = models.CharField(_("title (English)"), max_length=150, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["committee", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_display}"
+
+    @property
+    def title_display(self) -> str:
+        return self.localized("title")
+
+    @property
+    def description_display(self) -> str:
+        return self.localized("description")
+
+
+class Goal(FrameworkItem):
+    """One of the framework's goals 目标 (the "3" of 136)."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="goals", verbose_name=_("committee")
+    )
+
+    class Meta(FrameworkItem.Meta):
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "code"], name="goal_code_unique"),
+            models.UniqueConstraint(fields=["committee", "position"], name="goal_position_unique"),
+        ]
+
+
+class Measure(FrameworkItem):
+    """One of the framework's measures 举措 (the "6" of 136); each is a kind of joint activity."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="measures", verbose_name=_("committee")
+    )
+    subtitle = models.CharField(_("subtitle"), max_length=100, blank=True)
+    subtitle_en = models.CharField(_("subtitle (English)"), max_length=150, blank=True)
+
+    class Meta(FrameworkItem.Meta):
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "code"], name="measure_code_unique"),
+            models.UniqueConstraint(
+                fields=["committee", "position"], name="measure_position_unique"
+            ),
+        ]
+
+    @property
+    def subtitle_display(self) -> str:
+        return self.localized("subtitle")
+
+
+class ActivityKind(models.TextChoices):
+    LECTURE = "lecture", _("Lecture or briefing")
+    STUDY = "study", _("Joint study session")
+    VISIT = "visit", _("Visit to an education base")
+    MEETING = "meeting", _("Meeting or forum")
+    SIGNING = "signing", _("Signing ceremony")
+    SERVICE = "service", _("Volunteer service")
+    DRILL = "drill", _("Drill or training")
+    SITE_WORK = "site_work", _("On-site work")
+    CARE = "care", _("Care visit")
+    SUPERVISION = "supervision", _("Supervision or inspection")
+    OTHER = "other", _("Other")
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ActivityQuerySet(ScopedQuerySet):
+    def for_user(self, user) -> ActivityQuerySet:
+        """Committee staff and admins: their committee. Branch editors: their branches'
+        activities (organised or co-organised). Everyone else: nothing."""
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        reviewed = scope.staff_committee_ids | scope.admin_committee_ids
+        condition = Q(committee_id__in=reviewed)
+        if scope.editable_branch_ids:
+            condition |= Q(branch_id__in=scope.editable_branch_ids)
+            condition |= Q(
+                pk__in=Activity.co_branches.through.objects.filter(
+                    branch_id__in=scope.editable_branch_ids
+                ).values("activity_id")
+            )
+        if not reviewed and not scope.editable_branch_ids:
+            return self.none()
+        return self.filter(condition)
+
+    def approved(self) -> ActivityQuerySet:
+        return self.filter(status=ActivityStatus.APPROVED)
+
+    def starting_between(self, start: dt.datetime, end: dt.datetime) -> ActivityQuerySet:
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
+
+
+class Activity(models.Model):
+    """A joint activity 联建活动, organised by a branch (or the committee itself)."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="activities", verbose_name=_("committee")
+    )
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("organising branch"),
+        help_text=_("Empty for an activity of the committee itself."),
+    )
+    co_branches = models.ManyToManyField(
+        Branch, blank=True, related_name="co_organised_activities", verbose_name=_("co-organisers")
+    )
+    title = models.CharField(_("title"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.CharField(_("location"), max_length=150, blank=True)
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="activities", verbose_name=_("measure")
+    )
+    goals = models.ManyToManyField(
+        Goal, blank=True, related_name="activities", verbose_name=_("goals served")
+    )
+    partners = models.ManyToManyField(
+        PartnerOrganisation,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("partner organisations"),
+    )
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("partnership"),
+    )
+    attendees = models.ManyToManyField(
+        Member, blank=True, related_name="attended_activities", verbose_name=_("members attending")
+    )
+    external_participants = models.PositiveIntegerField(_("external participants"), default=0)
+    volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"), default=0)
+    summary = models.TextField(_("summary"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    committee_path = "committee"
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("joint activity")
+        verbose_name_plural = _("joint activities")
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")),
+                name="activity_ends_after_start",
+                violation_error_message=_("The activity cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(external_participants__lte=MAX_PEOPLE_COUNT)
+                & Q(volunteers__lte=MAX_PEOPLE_COUNT)
+                & Q(beneficiaries__lte=MAX_PEOPLE_COUNT),
+                name="activity_counts_plausible",
+                violation_error_message=_("A head count is implausibly large."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActivityStatus.values),
+                name="activity_status_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["committee", "starts_at"]),
+            models.Index(fields=["branch", "starts_at"]),
+            models.Index(fields=["measure", "starts_at"]),
+            models.Index(fields=["status", "committee"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def local_start_date(self) -> dt.date:
+        return timezone.localtime(self.starts_at).date()
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = _("The activity cannot end before it starts.")
+        if self.committee_id:
+            if self.branch_id and self.branch.committee_id != self.committee_id:
+                errors["branch"] = _("The branch belongs to another committee.")
+            if self.measure_id and self.measure.committee_id != self.committee_id:
+                errors["measure"] = _("The measure belongs to another committee's framework.")
+            if self.partnership_id and self.partnership.committee_id != self.committee_id:
+                errors["partnership"] = _("The partnership belongs to another committee.")
+        if errors:
+            raise ValidationError(errors)
+
+    def organising_branch_ids(self, co_branches: Iterable[Branch] | None = None) -> set[int]:
+        ids = {b.pk for b in (co_branches if co_branches is not None else self.co_branches.all())}
+        if self.branch_id:
+            ids.add(self.branch_id)
+        return ids
+
+    def validate_relations(
+        self,
+        *,
+        partners: Iterable[PartnerOrganisation],
+        attendees: Iterable[Member],
+        co_branches: Iterable[Branch],
+        goals: Iterable[Goal],
+    ) -> None:
+        """The many-to-many rules that ``clean()`` cannot see before the rows exist.
+
+        Partners, goals and co-organisers come from the activity's committee; attendees are
+        members of the organising or co-organising branches (any branch of the committee for a
+        committee-level activity).
+        """
+        co_branches = list(co_branches)
+        errors: dict[str, list[str]] = {}
+        if any(p.committee_id != self.committee_id for p in partners):
+            errors.setdefault("partners", []).append(
+                _("Partner organisations must be on the committee's roster.")
+            )
+        if any(g.committee_id != self.committee_id for g in goals):
+            errors.setdefault("goals", []).append(
+                _("Goals must come from the committee's framework.")
+            )
+        if any(b.committee_id != self.committee_id for b in co_branches):
+            errors.setdefault("co_branches", []).append(
+                _("Co-organising branches must belong to the same committee.")
+            )
+        if self.branch_id and any(b.pk == self.branch_id for b in co_branches):
+            errors.setdefault("co_branches", []).append(
+                _("The organising branch cannot also be a co-organiser.")
+            )
+        allowed_branches = self.organising_branch_ids(co_branches)
+        for member in attendees:
+            if member.committee_id != self.committee_id or (
+                self.branch_id and member.branch_id not in allowed_branches
+            ):
+                errors.setdefault("attendees", []).append(
+                    _("Attendees must be members of the organising or co-organising branches.")
+                )
+                break
+        if errors:
+            raise ValidationError(errors)
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    SIGN_IN_SHEET = "sign_in", _("Sign-in sheet")
+    DOCUMENT = "document", _("Document")
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    return f"activities/{instance.activity.committee_id}/{instance.activity_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A photo, sign-in sheet or document of an activity. Served only through access checks."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("activity")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    committee_path = "activity__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["activity", "kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.file.name.rsplit("/", 1)[-1]
+
+
+class HonourLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    DISTRICT = "district", _("District or county")
+    GROUP = "group", _("Group company")
+    PARTNER = "partner", _("From a partner organisation")
+    OTHER = "other", _("Other")
+
+
+def honour_upload_to(instance: Honour, filename: str) -> str:
+    return f"honours/{instance.committee_id}/{filename}"
+
+
+class Honour(models.Model):
+    """An honour 荣誉 earned by a branch (or the committee): awards, titles, silk banners 锦旗."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="honours", verbose_name=_("committee")
+    )
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="honours",
+        verbose_name=_("branch"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=HonourLevel.choices)
+    awarding_body = models.CharField(_("awarded by"), max_length=150)
+    awarded_on = models.DateField(_("awarded on"))
+    activities = models.ManyToManyField(
+        Activity, blank=True, related_name="honours", verbose_name=_("related activities")
+    )
+    evidence = models.FileField(
+        _("evidence"), upload_to=honour_upload_to, blank=True, max_length=255
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        ordering = ["-awarded_on", "title"]
+        indexes = [models.Index(fields=["committee", "awarded_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
+            raise ValidationError({"branch": _("The branch belongs to another committee.")})

@@ -1,0 +1,145 @@
+"""Who may see what: the one place that decides it.
+
+A user's reach is computed once per request from three facts:
+
+* a superuser of the deployment sees every committee;
+* a current ``CommitteeRole`` makes a user committee staff or committee admin of that committee;
+* a current ``BranchRole`` (secretary, 组织委员 …) held by the member linked to the login makes
+  the user an editor of that branch — and a reader of their own committee's rosters.
+
+Every model whose rows belong to a committee uses ``ScopedQuerySet`` and names the path to its
+committee in ``committee_path``; lists, details, admin change lists, autocomplete and exports
+all call ``Model.objects.for_user(user)``. Views never filter by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+_CACHE_ATTR = "_portal_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user reaches. ``everything`` is true only for a superuser."""
+
+    everything: bool = False
+    #: committees the user belongs to in any capacity (office role or branch role)
+    committee_ids: frozenset[int] = field(default_factory=frozenset)
+    staff_committee_ids: frozenset[int] = field(default_factory=frozenset)
+    admin_committee_ids: frozenset[int] = field(default_factory=frozenset)
+    #: branches the user currently holds a role in that lets them log activities
+    editable_branch_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_committee_staff(self) -> bool:
+        return self.everything or bool(self.staff_committee_ids | self.admin_committee_ids)
+
+    @property
+    def is_committee_admin(self) -> bool:
+        return self.everything or bool(self.admin_committee_ids)
+
+    @property
+    def is_branch_editor(self) -> bool:
+        return bool(self.editable_branch_ids)
+
+    def reviews_committee(self, committee_id: int | None) -> bool:
+        """Committee staff and admins review and read everything of their committee."""
+        return self.everything or committee_id in (
+            self.staff_committee_ids | self.admin_committee_ids
+        )
+
+    def administers_committee(self, committee_id: int | None) -> bool:
+        return self.everything or committee_id in self.admin_committee_ids
+
+
+NOBODY = Scope()
+
+
+def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
+    """The user's reach, computed once and kept on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    scope = Scope(everything=True) if user.is_superuser else _compute_scope(user)
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: object) -> None:
+    """Drop the cached scope, e.g. after roles changed within the same request or test."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _compute_scope(user: AbstractBaseUser) -> Scope:
+    from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind
+
+    today = timezone.localdate()
+    current = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+    staff: set[int] = set()
+    admin: set[int] = set()
+    for committee_id, role in CommitteeRole.objects.filter(current, user=user).values_list(
+        "committee_id", "role"
+    ):
+        (admin if role == CommitteeRoleKind.ADMIN else staff).add(committee_id)
+
+    from branches.models import ROLES_THAT_LOG_ACTIVITIES
+
+    branch_rows = BranchRole.objects.filter(
+        current,
+        member__user=user,
+        role__in=ROLES_THAT_LOG_ACTIVITIES,
+        member__active_from__lte=today,
+    ).filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
+    branches: set[int] = set()
+    branch_committees: set[int] = set()
+    for branch_id, committee_id in branch_rows.values_list("branch_id", "branch__committee_id"):
+        branches.add(branch_id)
+        branch_committees.add(committee_id)
+
+    return Scope(
+        committee_ids=frozenset(staff | admin | branch_committees),
+        staff_committee_ids=frozenset(staff),
+        admin_committee_ids=frozenset(admin),
+        editable_branch_ids=frozenset(branches),
+    )
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to a committee; ``for_user`` keeps those the user may see.
+
+    The model names the lookup path to its committee in ``committee_path``.
+    """
+
+    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        if not scope.committee_ids:
+            return self.none()
+        return self.filter(**{f"{self.model.committee_path}__in": scope.committee_ids})
+
+    def for_admin_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
+        """Rows a committee admin maintains: their committees only (superuser: all)."""
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        return self.filter(**{f"{self.model.committee_path}__in": scope.admin_committee_ids})
+
+    def in_committee(self, committee_id: int) -> ScopedQuerySet:
+        return self.filter(**{self.model.committee_path: committee_id})
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

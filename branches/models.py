@@ -1,0 +1,455 @@
+"""Committees, their branches, project sites, members and dated branch roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from branches.access import ScopedManager, ScopedQuerySet
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` -> ``138****5678``; anything shorter keeps only its last two digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if not digits:
+        return ""
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * (len(digits) - 2) + digits[-2:] if len(digits) > 2 else "**"
+
+
+def is_masked_phone(value: str) -> bool:
+    return "*" in (value or "")
+
+
+class Committee(models.Model):
+    """A Party committee 党委: the unit every query is scoped to."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    organisation = models.CharField(
+        _("company"), max_length=100, blank=True, help_text=_("The company the committee leads.")
+    )
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    committee_path = "pk"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("committee")
+        verbose_name_plural = _("committees")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.TextChoices):
+    YANGTZE_DELTA = "yrd", _("Yangtze River Delta")
+    PEARL_DELTA = "prd", _("Pearl River Delta")
+    JING_JIN_JI = "jjj", _("Beijing-Tianjin-Hebei")
+    CHENGDU_CHONGQING = "cy", _("Chengdu-Chongqing")
+    OTHER = "other", _("Other region")
+
+
+class BusinessDomain(models.TextChoices):
+    MUNICIPAL = "municipal", _("Municipal infrastructure")
+    NEW_ENERGY = "new_energy", _("New energy")
+    INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+    PORT = "port", _("Port")
+    RESETTLEMENT = "resettlement", _("Shantytown renovation / resettlement housing")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+    OTHER = "other", _("Other domain")
+
+
+class LifecycleStage(models.TextChoices):
+    """The main line 投建营退."""
+
+    INVEST = "invest", _("Invest")
+    BUILD = "build", _("Build")
+    OPERATE = "operate", _("Operate")
+    EXIT = "exit", _("Exit")
+
+
+class ProjectSite(models.Model):
+    """A project 项目 the company invests in, builds, operates and exits."""
+
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="project_sites",
+        verbose_name=_("committee"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    city = models.CharField(_("city"), max_length=50)
+    region = models.CharField(_("economic region"), max_length=10, choices=Region.choices)
+    domain = models.CharField(_("business domain"), max_length=20, choices=BusinessDomain.choices)
+    stage = models.CharField(_("lifecycle stage"), max_length=10, choices=LifecycleStage.choices)
+    description = models.TextField(_("description"), blank=True)
+
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("project site")
+        verbose_name_plural = _("project sites")
+        ordering = ["committee", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "name"],
+                name="project_site_name_unique_in_committee",
+                violation_error_message=_("A project site with this name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    """A Party branch 党支部 of a committee."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="branches", verbose_name=_("committee")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    project_sites = models.ManyToManyField(
+        ProjectSite, blank=True, related_name="branches", verbose_name=_("project sites")
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["committee", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "name"],
+                name="branch_name_unique_in_committee",
+                violation_error_message=_("A branch with this name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.committee_id:
+            foreign = self.project_sites.exclude(committee_id=self.committee_id)
+            if foreign.exists():
+                raise ValidationError(_("Project sites must belong to the branch's committee."))
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class MemberStatus(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class MemberQuerySet(ScopedQuerySet):
+    def active_on(self, day: dt.date) -> MemberQuerySet:
+        return self.filter(Q(active_to__isnull=True) | Q(active_to__gte=day), active_from__lte=day)
+
+    def active_between(self, start: dt.date, end: dt.date) -> MemberQuerySet:
+        """Members who were in the committee on at least one day of [start, end]."""
+        return self.filter(
+            Q(active_to__isnull=True) | Q(active_to__gte=start), active_from__lte=end
+        )
+
+    def current(self) -> MemberQuerySet:
+        return self.active_on(local_today())
+
+
+class Member(models.Model):
+    """A Party member 党员.
+
+    ``active_from`` / ``active_to`` record transfers in 转入 and out 转出: a member who left
+    keeps their history (attendance, roles) but no longer counts in participation rates.
+    Names are not unique (同名 is common); the member number is, within the committee.
+    """
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="members", verbose_name=_("committee")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="members", verbose_name=_("branch")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    member_number = models.CharField(
+        _("member number"),
+        max_length=30,
+        blank=True,
+        help_text=_("Optional; unique in the committee."),
+    )
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    status = models.CharField(
+        _("status"), max_length=15, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
+    joined_party_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    # Personal information (PIPL): stored as text, shown masked everywhere, revealed only to a
+    # committee admin and every reveal audited.
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    active_from = models.DateField(_("in the committee from"), default=local_today)
+    active_to = models.DateField(_("in the committee until"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+        verbose_name=_("login"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    committee_path = "committee"
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Party member")
+        verbose_name_plural = _("Party members")
+        ordering = ["branch__sort_order", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "member_number"],
+                condition=~Q(member_number=""),
+                name="member_number_unique_in_committee",
+                violation_error_message=_("Another member of the committee has this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(active_to__isnull=True) | Q(active_to__gte=models.F("active_from")),
+                name="member_active_to_after_from",
+                violation_error_message=_("The end of membership cannot be before its start."),
+            ),
+        ]
+        indexes = [models.Index(fields=["branch", "active_from", "active_to"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.active_from <= day and (self.active_to is None or self.active_to >= day)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
+            raise ValidationError({"branch": _("The branch belongs to another committee.")})
+
+
+class RoleKind(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+    ORGANISATION = "organisation", _("Organisation committee member")
+    PUBLICITY = "publicity", _("Publicity committee member")
+    DISCIPLINE = "discipline", _("Discipline inspection committee member")
+    AFFAIRS_OFFICER = "affairs_officer", _("Party affairs officer")
+
+
+#: Roles whose holders log the branch's joint activities.
+ROLES_THAT_LOG_ACTIVITIES = frozenset(RoleKind.values)
+
+
+class BranchRoleQuerySet(ScopedQuerySet):
+    def current_on(self, day: dt.date) -> BranchRoleQuerySet:
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+    def current(self) -> BranchRoleQuerySet:
+        return self.current_on(local_today())
+
+
+class BranchRole(models.Model):
+    """A dated office in a branch (书记, 组织委员 …). Roles change at elections 换届.
+
+    A role that has ended grants nothing; at most one secretary per branch at any time.
+    """
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="roles", verbose_name=_("branch")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="roles", verbose_name=_("member")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=RoleKind.choices)
+    starts_on = models.DateField(_("from"), default=local_today)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    committee_path = "branch__committee"
+    objects = BranchRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("branch role")
+        verbose_name_plural = _("branch roles")
+        ordering = ["branch__sort_order", "role", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="branch_role_ends_after_start",
+                violation_error_message=_("A role cannot end before it starts."),
+            ),
+            # The open-ended secretary is the current one: never two at once. Overlapping dated
+            # terms are refused by clean().
+            models.UniqueConstraint(
+                fields=["branch"],
+                condition=Q(role="secretary", ends_on__isnull=True),
+                name="one_open_secretary_per_branch",
+                violation_error_message=_("This branch already has a current secretary."),
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.branch} · {self.get_role_display()} · {self.member}"
+
+    def is_current_on(self, day: dt.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.member_id and self.branch_id and self.member.branch_id != self.branch_id:
+            raise ValidationError({"member": _("The member does not belong to this branch.")})
+        if self.role == RoleKind.SECRETARY and self.branch_id and self.starts_on:
+            overlapping = BranchRole.objects.filter(
+                branch_id=self.branch_id, role=RoleKind.SECRETARY
+            ).exclude(pk=self.pk)
+            overlapping = overlapping.filter(
+                Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on)
+            )
+            if self.ends_on:
+                overlapping = overlapping.filter(starts_on__lte=self.ends_on)
+            if overlapping.exists():
+                raise ValidationError(
+                    _("Another secretary of this branch holds office in the same period.")
+                )
+
+
+class CommitteeRoleKind(models.TextChoices):
+    STAFF = "staff", _("Committee staff")
+    ADMIN = "admin", _("Committee admin")
+
+
+class CommitteeRole(models.Model):
+    """A login's place in a committee's office: staff review and watch, admins maintain."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="committee_roles",
+        verbose_name=_("login"),
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        related_name="office_roles",
+        verbose_name=_("committee"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=CommitteeRoleKind.choices)
+    starts_on = models.DateField(_("from"), default=local_today)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("committee office role")
+        verbose_name_plural = _("committee office roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "committee", "role"], name="committee_role_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="committee_role_ends_after_start",
+                violation_error_message=_("A role cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee} · {self.get_role_display()} · {self.user}"
+
+
+class AuditAction(models.TextChoices):
+    PHONE_REVEAL = "phone_reveal", _("Phone number revealed")
+    EXPORT = "export", _("Export")
+    IMPORT = "import", _("Import")
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """Append-only record of access to personal data: who, when, what."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("committee"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=50, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    committee_path = "committee"
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are append-only.")

@@ -1,0 +1,121 @@
+"""Writes that touch branches, members, roles and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+from django.http import HttpRequest
+
+from branches import groups
+from branches.access import forget_scope
+from branches.models import (
+    AuditAction,
+    AuditEntry,
+    Branch,
+    BranchRole,
+    Committee,
+    CommitteeRole,
+    CommitteeRoleKind,
+    Member,
+    local_today,
+)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    user: AbstractBaseUser | None,
+    action: AuditAction,
+    committee: Committee | None,
+    object_type: str,
+    object_id: str | int = "",
+    object_repr: str = "",
+    detail: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log. Never put the personal data itself in ``detail``."""
+    return AuditEntry.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        committee=committee,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:200],
+        ip_address=client_ip(request),
+        detail=detail[:500],
+    )
+
+
+def member_phone_reveal(
+    *, member: Member, user: AbstractBaseUser, request: HttpRequest | None
+) -> str:
+    """The member's full phone number, for a committee admin; the reveal is audited."""
+    with transaction.atomic():
+        audit_record(
+            user=user,
+            action=AuditAction.PHONE_REVEAL,
+            committee=member.committee,
+            object_type="member",
+            object_id=member.pk,
+            object_repr=member.name,
+            request=request,
+        )
+    return member.phone
+
+
+@transaction.atomic
+def committee_role_grant(
+    *,
+    user: AbstractBaseUser,
+    committee: Committee,
+    role: CommitteeRoleKind,
+    starts_on: dt.date | None = None,
+) -> CommitteeRole:
+    """Make ``user`` committee staff or admin: the dated role, the group, admin-site access."""
+    committee_role, _created = CommitteeRole.objects.get_or_create(
+        user=user,
+        committee=committee,
+        role=role,
+        defaults={"starts_on": starts_on or local_today()},
+    )
+    group_names = [groups.COMMITTEE_STAFF]
+    if role == CommitteeRoleKind.ADMIN:
+        group_names.append(groups.COMMITTEE_ADMIN)
+    user.groups.add(*Group.objects.filter(name__in=group_names))
+    if role == CommitteeRoleKind.ADMIN and not user.is_staff:
+        user.is_staff = True  # the Django admin is the admins' roster tool
+        user.save(update_fields=["is_staff"])
+    forget_scope(user)
+    return committee_role
+
+
+@transaction.atomic
+def branch_role_assign(
+    *,
+    branch: Branch,
+    member: Member,
+    role: str,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+) -> BranchRole:
+    """Give a member a dated office in their branch; a linked login joins the editor group."""
+    branch_role = BranchRole(
+        branch=branch,
+        member=member,
+        role=role,
+        starts_on=starts_on or local_today(),
+        ends_on=ends_on,
+    )
+    branch_role.full_clean()
+    branch_role.save()
+    if member.user_id:
+        member.user.groups.add(Group.objects.get(name=groups.BRANCH_EDITOR))
+        forget_scope(member.user)
+    return branch_role

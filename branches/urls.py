@@ -1,0 +1,2 @@
+app_name = "branches"
+urlpatterns: list = []

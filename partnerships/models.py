@@ -1,0 +1,249 @@
+"""Partner organisations 共建单位 and the dated partnerships 共建关系 with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from branches.access import ScopedManager, ScopedQuerySet
+from branches.models import Branch, Committee, mask_phone
+
+
+class PartnerKind(models.TextChoices):
+    SUBDISTRICT = "subdistrict", _("Sub-district office")
+    COMMUNITY = "community", _("Community")
+    VILLAGE = "village", _("Village")
+    GOVERNMENT = "government", _("Government department")
+    DEVELOPMENT_ZONE = "dev_zone", _("Development zone committee")
+    COURT = "court", _("Court")
+    PROCURATORATE = "procuratorate", _("Procuratorate")
+    POLICE = "police", _("Police station")
+    HOSPITAL = "hospital", _("Hospital")
+    SCHOOL = "school", _("School or college")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    STATE_ENTERPRISE = "soe", _("State-owned enterprise")
+    BANK = "bank", _("Bank")
+    UNION = "union", _("Trade union")
+    YOUTH_LEAGUE = "youth_league", _("Communist Youth League")
+    SOCIAL_WORK = "social_work", _("Social-work station")
+    CONTRACTOR = "contractor", _("General contractor")
+    OTHER = "other", _("Other")
+
+
+class PartnerOrganisation(models.Model):
+    """An organisation a branch builds with: 街道, 社区, 法院, 银行, 学校 …"""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="partners", verbose_name=_("committee")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    has_party_organisation = models.BooleanField(_("has its own Party organisation"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    committee_path = "committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["committee", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "name"],
+                name="partner_name_unique_in_committee",
+                violation_error_message=_("A partner organisation with this name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person to call at a partner organisation."""
+
+    partner = models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("partner organisation"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    committee_path = "partner__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["partner", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class PartnershipKind(models.TextChoices):
+    PAIRING = "pairing", _("Pairing")
+    ALLIANCE = "alliance", _("Party-building alliance")
+    TRIPARTITE = "tripartite", _("Tripartite integrity agreement")
+    OTHER = "other", _("Other partnership")
+
+
+class PartnershipStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("Not yet started")
+    ACTIVE = "active", _("In force")
+    ENDED = "ended", _("Ended")
+
+
+class PartnershipQuerySet(ScopedQuerySet):
+    def in_force_on(self, day: dt.date) -> PartnershipQuerySet:
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+
+def agreement_upload_to(instance: Partnership, filename: str) -> str:
+    return f"partnerships/{instance.committee_id}/{filename}"
+
+
+class Partnership(models.Model):
+    """A dated, documented relationship: a pairing, an alliance, a tripartite agreement …
+
+    The status is derived from the dates, never stored: a partnership is in force from its
+    start to its end (inclusive) and has ended after that.
+    """
+
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+        verbose_name=_("committee"),
+    )
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partnerships",
+        verbose_name=_("branch"),
+        help_text=_("Leave empty for a partnership of the committee itself."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnershipKind.choices)
+    title = models.CharField(_("title"), max_length=150)
+    partners = models.ManyToManyField(
+        PartnerOrganisation,
+        through="PartnershipMember",
+        related_name="partnerships",
+        verbose_name=_("partner organisations"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    agreement = models.FileField(
+        _("signed agreement"), upload_to=agreement_upload_to, blank=True, max_length=255
+    )
+    commitments = models.TextField(_("commitments"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    committee_path = "committee"
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="partnership_ends_after_start",
+                violation_error_message=_("A partnership cannot end before it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["committee", "ends_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def status_on(self, day: dt.date) -> PartnershipStatus:
+        if day < self.starts_on:
+            return PartnershipStatus.UPCOMING
+        if self.ends_on is not None and day > self.ends_on:
+            return PartnershipStatus.ENDED
+        return PartnershipStatus.ACTIVE
+
+    @property
+    def status(self) -> PartnershipStatus:
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        return self.status.label
+
+    def clean(self) -> None:
+        super().clean()
+        if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
+            raise ValidationError({"branch": _("The branch belongs to another committee.")})
+
+
+class PartnershipMember(models.Model):
+    """A partner organisation in a partnership, with the date it joined (an alliance grows)."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("partnership"),
+    )
+    partner = models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("partner organisation"),
+    )
+    joined_on = models.DateField(_("joined on"))
+
+    committee_path = "partnership__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("partner in the partnership")
+        verbose_name_plural = _("partners in the partnership")
+        ordering = ["joined_on", "partner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "partner"],
+                name="partner_once_per_partnership",
+                violation_error_message=_("This partner is already in the partnership."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} @ {self.partnership}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.partnership_id and self.partner_id):
+            return
+        if self.partner.committee_id != self.partnership.committee_id:
+            raise ValidationError({"partner": _("The partner belongs to another committee.")})
+        if self.joined_on and self.joined_on < self.partnership.starts_on:
+            raise ValidationError(
+                {"joined_on": _("A partner cannot join before the partnership starts.")}
+            )

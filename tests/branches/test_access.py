@@ -1,0 +1,51 @@
+import pytest
+
+from activities.models import Activity
+from branches.access import scope_for
+from branches.models import Member
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_current_secretary_edits_only_their_branch(cast):
+    scope = scope_for(cast.secretary_a1)
+    assert scope.editable_branch_ids == {cast.branch_a1.pk}
+    assert not scope.is_committee_staff
+
+
+@pytest.mark.django_db
+def test_ended_role_grants_nothing(cast):
+    scope = scope_for(cast.former_secretary_a1)
+    assert scope.editable_branch_ids == frozenset()
+    assert not Member.objects.for_user(cast.former_secretary_a1).exists()
+
+
+@pytest.mark.django_db
+def test_committee_admin_sees_only_own_committee_members(cast):
+    names = set(Member.objects.for_user(cast.admin_a).values_list("name", flat=True))
+    assert {"张伟", "李娜"} <= names
+    assert "王芳" not in names
+    assert set(Member.objects.for_user(cast.superuser).values_list("name", flat=True)) >= {
+        "张伟",
+        "李娜",
+        "王芳",
+    }
+
+
+@pytest.mark.django_db
+def test_activities_scoped_to_branch_for_editor_and_committee_for_staff(cast):
+    own = factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    other = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a2, measure=own.measure
+    )
+    co = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a2, measure=own.measure
+    )
+    co.co_branches.add(cast.branch_a1)
+    foreign = factories.ActivityFactory(committee=cast.committee_b, branch=cast.branch_b1)
+
+    assert set(Activity.objects.for_user(cast.secretary_a1)) == {own, co}
+    assert set(Activity.objects.for_user(cast.secretary_a2)) == {other, co}
+    assert set(Activity.objects.for_user(cast.staff_a)) == {own, other, co}
+    assert set(Activity.objects.for_user(cast.superuser)) == {own, other, co, foreign}
+    assert not Activity.objects.for_user(cast.former_secretary_a1).exists()

@@ -1,0 +1,115 @@
+"""The shared cast every view is tested with.
+
+Committee A has branches A1 and A2; committee B is somebody else's. The users:
+
+* ``secretary_a1`` — current secretary of branch A1 (the owner of A1's records)
+* ``secretary_a2`` — current secretary of branch A2 (the outsider to A1's records)
+* ``former_secretary_a1`` — was A1's secretary until last year: grants nothing now
+* ``staff_a`` — committee staff of A;  ``admin_a`` — committee admin of A
+* ``admin_b`` — committee admin of committee B;  ``superuser`` — sees every committee
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.utils import timezone
+
+from branches.models import Branch, Committee, CommitteeRoleKind, Member, RoleKind
+from branches.services import branch_role_assign, committee_role_grant
+from tests import factories
+
+
+def services_required() -> bool:
+    """In CI, or whenever the real services are configured, a missing one fails the run."""
+    return os.environ.get("CI", "").lower() == "true" or bool(
+        os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL")
+    )
+
+
+@dataclass
+class Cast:
+    committee_a: Committee
+    committee_b: Committee
+    branch_a1: Branch
+    branch_a2: Branch
+    branch_b1: Branch
+    member_a1: Member
+    member_a2: Member
+    member_b1: Member
+    secretary_a1: AbstractBaseUser
+    secretary_a2: AbstractBaseUser
+    former_secretary_a1: AbstractBaseUser
+    staff_a: AbstractBaseUser
+    admin_a: AbstractBaseUser
+    admin_b: AbstractBaseUser
+    superuser: AbstractBaseUser
+
+    def client_for(self, user: AbstractBaseUser | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+def _secretary(branch: Branch, username: str, *, starts_on, ends_on=None) -> AbstractBaseUser:
+    user = factories.UserFactory(username=username)
+    member = factories.MemberFactory(branch=branch, user=user, name=f"{username}本人")
+    branch_role_assign(
+        branch=branch, member=member, role=RoleKind.SECRETARY, starts_on=starts_on, ends_on=ends_on
+    )
+    return user
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    today = timezone.localdate()
+    committee_a = factories.CommitteeFactory(name="投资公司党委", short_name="投资公司")
+    committee_b = factories.CommitteeFactory(name="另一公司党委", short_name="另一公司")
+    branch_a1 = factories.BranchFactory(
+        committee=committee_a, name="杭州项目公司党支部", sort_order=1
+    )
+    branch_a2 = factories.BranchFactory(
+        committee=committee_a, name="宿迁项目公司党支部", sort_order=2
+    )
+    branch_b1 = factories.BranchFactory(committee=committee_b, name="外单位党支部")
+
+    former = _secretary(
+        branch_a1,
+        "former_secretary_a1",
+        starts_on=today - dt.timedelta(days=1200),
+        ends_on=today - dt.timedelta(days=400),
+    )
+    secretary_a1 = _secretary(branch_a1, "secretary_a1", starts_on=today - dt.timedelta(days=399))
+    secretary_a2 = _secretary(branch_a2, "secretary_a2", starts_on=today - dt.timedelta(days=30))
+
+    staff_a = factories.UserFactory(username="staff_a")
+    committee_role_grant(user=staff_a, committee=committee_a, role=CommitteeRoleKind.STAFF)
+    admin_a = factories.UserFactory(username="admin_a")
+    committee_role_grant(user=admin_a, committee=committee_a, role=CommitteeRoleKind.ADMIN)
+    admin_b = factories.UserFactory(username="admin_b")
+    committee_role_grant(user=admin_b, committee=committee_b, role=CommitteeRoleKind.ADMIN)
+    superuser = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
+
+    return Cast(
+        committee_a=committee_a,
+        committee_b=committee_b,
+        branch_a1=branch_a1,
+        branch_a2=branch_a2,
+        branch_b1=branch_b1,
+        member_a1=factories.MemberFactory(branch=branch_a1, name="张伟", phone="13812345678"),
+        member_a2=factories.MemberFactory(branch=branch_a2, name="李娜", phone="13987654321"),
+        member_b1=factories.MemberFactory(branch=branch_b1, name="王芳", phone="13700001111"),
+        secretary_a1=secretary_a1,
+        secretary_a2=secretary_a2,
+        former_secretary_a1=former,
+        staff_a=staff_a,
+        admin_a=admin_a,
+        admin_b=admin_b,
+        superuser=superuser,
+    )

@@ -1,0 +1,192 @@
+"""factory_boy factories for the portal's models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from activities.models import Activity, ActivityKind, Framework, Goal, Honour, HonourLevel, Measure
+from branches.models import (
+    Branch,
+    BusinessDomain,
+    Committee,
+    Gender,
+    LifecycleStage,
+    Member,
+    ProjectSite,
+    Region,
+)
+from partnerships.models import (
+    Contact,
+    PartnerKind,
+    PartnerOrganisation,
+    Partnership,
+    PartnershipKind,
+    PartnershipMember,
+)
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+
+    name = factory.Sequence(lambda n: f"第{n}投资公司党委")
+    short_name = factory.Sequence(lambda n: f"党委{n}")
+    founded_on = dt.date(2019, 1, 1)
+
+
+class ProjectSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectSite
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"项目{n}")
+    city = "杭州"
+    region = Region.YANGTZE_DELTA
+    domain = BusinessDomain.RESETTLEMENT
+    stage = LifecycleStage.BUILD
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"第{n}项目公司党支部")
+    established_on = dt.date(2019, 6, 1)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    branch = factory.SubFactory(BranchFactory)
+    committee = factory.LazyAttribute(lambda m: m.branch.committee)
+    name = factory.Sequence(lambda n: f"党员{n}")
+    gender = Gender.MALE
+    joined_party_on = dt.date(2010, 7, 1)
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    active_from = dt.date(2020, 1, 1)
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerOrganisation
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"共建单位{n}")
+    kind = PartnerKind.COMMUNITY
+    city = "杭州"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+
+    committee = factory.SubFactory(CommitteeFactory)
+    branch = factory.SubFactory(BranchFactory, committee=factory.SelfAttribute("..committee"))
+    kind = PartnershipKind.PAIRING
+    title = factory.Sequence(lambda n: f"结对共建协议{n}")
+    starts_on = dt.date(2023, 1, 1)
+
+
+class PartnershipMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnershipMember
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    partner = factory.SubFactory(
+        PartnerFactory, committee=factory.SelfAttribute("..partnership.committee")
+    )
+    joined_on = factory.LazyAttribute(lambda pm: pm.partnership.starts_on)
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = "“136”党建联建共建模式"
+    name_en = "The “136” joint Party-building model"
+    main_line = "“投建营退”全产业链精益管理"
+    main_line_en = "Lean management of the whole invest–build–operate–exit chain"
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    committee = factory.SubFactory(CommitteeFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    code = factory.LazyAttribute(lambda g: f"G{g.position}")
+    title = factory.Sequence(lambda n: f"目标{n}")
+    title_en = factory.Sequence(lambda n: f"Goal {n}")
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    committee = factory.SubFactory(CommitteeFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    code = factory.LazyAttribute(lambda m: f"M{m.position}")
+    title = factory.Sequence(lambda n: f"举措{n}")
+    title_en = factory.Sequence(lambda n: f"Measure {n}")
+    subtitle = "夯实思想根基"
+    subtitle_en = "Strengthen the ideological foundation"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    committee = factory.SubFactory(CommitteeFactory)
+    branch = factory.SubFactory(BranchFactory, committee=factory.SelfAttribute("..committee"))
+    measure = factory.SubFactory(MeasureFactory, committee=factory.SelfAttribute("..committee"))
+    title = factory.Sequence(lambda n: f"联建活动{n}")
+    kind = ActivityKind.STUDY
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + dt.timedelta(hours=2))
+    location = "项目部会议室"
+
+
+class HonourFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Honour
+
+    committee = factory.SubFactory(CommitteeFactory)
+    branch = factory.SubFactory(BranchFactory, committee=factory.SelfAttribute("..committee"))
+    title = factory.Sequence(lambda n: f"荣誉{n}")
+    level = HonourLevel.MUNICIPAL
+    awarding_body = "杭州市建设局"
+    awarded_on = dt.date(2023, 12, 1)
