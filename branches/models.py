@@ -23,6 +23,8 @@ def local_today() -> dt.date:
 def mask_phone(phone: str) -> str:
     """``13812345678`` -> ``138****5678``; anything shorter keeps only its last two digits."""
     digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("86"):  # +86 country code
+        digits = digits[2:]
     if not digits:
         return ""
     if len(digits) >= 7:
