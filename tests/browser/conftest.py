@@ -1,0 +1,103 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium, never a downloaded browser.
+
+Needs the Debian packages ``chromium`` and ``fonts-noto-cjk`` and the Python package
+``playwright`` (a dev dependency). When one is missing the tests skip with the install command,
+except in CI or when DATABASE_URL / REDIS_URL are set (``services_required()``): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import services_required
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+# Playwright's sync API keeps an asyncio event loop on this thread, so Django would refuse the
+# test's (synchronous) ORM calls with SynchronousOnlyOperation although no async code runs here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+INSTALL_COMMAND = "apt-get install -y chromium fonts-noto-cjk"
+# The machine has no network but package registries: without these Chromium keeps trying to
+# reach Google's services. --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def missing_requirements() -> list[str]:
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the Python package playwright (make test installs it)")
+    if not CHROMIUM.is_file():
+        missing.append(f"{CHROMIUM} (Debian package chromium)")
+    if not any(CJK_FONT_DIR.glob("NotoSansCJK*")):
+        missing.append("the Chinese fonts (Debian package fonts-noto-cjk)")
+    return missing
+
+
+@pytest.fixture(scope="package")
+def playwright_instance() -> Iterator[Playwright]:
+    missing = missing_requirements()
+    if missing:
+        reason = (
+            "BROWSER TESTS NOT RUN: missing " + "; ".join(missing) + f". As root: {INSTALL_COMMAND}"
+        )
+        if services_required():
+            pytest.fail(reason + " (CI=true or a service URL is set, so this must not skip)")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_page(browser: Browser, live_server: Any) -> Iterator[Page]:
+    """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
+
+    ``page.goto(path)`` with a path starting with "/" opens it on the live server.
+    """
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        timezone_id="Asia/Shanghai",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    screenshots = os.environ.get("SCREENSHOT_DIR")
+    if screenshots:
+        Path(screenshots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(Path(screenshots) / f"{os.getpid()}-{id(page)}.png"), full_page=True
+        )
+    context.close()
