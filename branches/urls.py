@@ -1,2 +1,12 @@
+from django.urls import path
+
+from branches import views
+
 app_name = "branches"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "members/<int:pk>/phone/",
+        views.member_phone_reveal_view,
+        name="member_phone_reveal",
+    ),
+]

@@ -1,0 +1,223 @@
+"""Admin for committees, project sites, branches, members, roles and the audit log.
+
+Every admin here is committee-scoped (``portal.admin_scoping``): a committee admin sees and
+changes only their committee's rows; a superuser sees every committee.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from branches.access import scope_for
+from branches.models import (
+    AuditEntry,
+    Branch,
+    BranchRole,
+    Committee,
+    CommitteeRole,
+    Member,
+    ProjectSite,
+)
+from branches.resources import MemberResource
+from branches.services import branch_role_assign, committee_role_grant
+from portal.admin_scoping import (
+    AuditedImportExportMixin,
+    CommitteeScopedAdminMixin,
+    MaskedPhoneFormMixin,
+    ScopedHistoryMixin,
+)
+
+RelatedOnly = admin.RelatedOnlyFieldListFilter
+
+
+class ScopedAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+    """A plain committee-scoped admin."""
+
+
+class ScopedHistoryAdmin(CommitteeScopedAdminMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
+    """A committee-scoped admin with change history (who, when, what; revert)."""
+
+
+class ScopedRosterAdmin(
+    CommitteeScopedAdminMixin,
+    ScopedHistoryMixin,
+    AuditedImportExportMixin,
+    ImportExportMixin,
+    SimpleHistoryAdmin,
+):
+    """A committee-scoped admin with history and audited CSV/XLSX import and export."""
+
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+
+
+@admin.register(Committee)
+class CommitteeAdmin(ScopedAdmin):
+    list_display = ("name", "short_name", "organisation", "founded_on")
+    search_fields = ("name", "short_name", "organisation")
+
+
+@admin.register(ProjectSite)
+class ProjectSiteAdmin(ScopedAdmin):
+    list_display = ("name", "city", "region", "domain", "stage", "committee")
+    list_filter = ("stage", "domain", "region", ("committee", RelatedOnly))
+    search_fields = ("name", "city")
+
+
+@admin.register(Branch)
+class BranchAdmin(ScopedAdmin):
+    list_display = (
+        "name",
+        "short_name",
+        "member_count",
+        "established_on",
+        "sort_order",
+        "committee",
+    )
+    list_filter = (("committee", RelatedOnly),)
+    search_fields = ("name", "short_name")
+    autocomplete_fields = ("project_sites",)
+    ordering = ("committee", "sort_order", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, branch: Branch) -> int:
+        return branch.member_total
+
+
+class MemberAdminForm(MaskedPhoneFormMixin, forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = (
+            "committee",
+            "branch",
+            "name",
+            "member_number",
+            "gender",
+            "status",
+            "joined_party_on",
+            "post",
+            "phone",
+            "active_from",
+            "active_to",
+            "user",
+        )
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedRosterAdmin):
+    form = MemberAdminForm
+    resource_classes = [MemberResource]
+    list_display = (
+        "name",
+        "branch",
+        "member_number",
+        "gender",
+        "status",
+        "joined_party_on",
+        "post",
+        "phone_masked",
+        "active_from",
+        "active_to",
+        "committee",
+    )
+    list_filter = ("status", "gender", ("branch", RelatedOnly), ("committee", RelatedOnly))
+    list_select_related = ("branch", "committee")
+    search_fields = ("name", "member_number", "post", "branch__name")
+    autocomplete_fields = ("branch",)
+
+    @admin.display(description=_("mobile phone"))
+    def phone_masked(self, member: Member) -> str:
+        return member.masked_phone
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_reveal_phone"] = bool(
+            obj is not None
+            and obj.pk
+            and obj.phone
+            and scope_for(request.user).administers_committee(obj.committee_id)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(BranchRole)
+class BranchRoleAdmin(ScopedHistoryAdmin):
+    list_display = ("member", "role", "branch", "starts_on", "ends_on")
+    list_filter = ("role", ("branch", RelatedOnly))
+    list_select_related = ("member", "branch")
+    search_fields = ("member__name", "branch__name")
+    autocomplete_fields = ("branch", "member")
+    date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new role goes through the service: it also lets a linked login log activities.
+        created = branch_role_assign(
+            branch=obj.branch,
+            member=obj.member,
+            role=obj.role,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+        )
+        obj.pk = created.pk
+
+
+@admin.register(CommitteeRole)
+class CommitteeRoleAdmin(ScopedHistoryAdmin):
+    list_display = ("user", "role", "committee", "starts_on", "ends_on")
+    list_filter = ("role", ("committee", RelatedOnly))
+    list_select_related = ("user", "committee")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        self.assign_committee(request, obj)
+        # A new role goes through the service: groups and admin-site access come with it.
+        granted = committee_role_grant(
+            user=obj.user, committee=obj.committee, role=obj.role, starts_on=obj.starts_on
+        )
+        if obj.ends_on != granted.ends_on:
+            granted.ends_on = obj.ends_on
+            granted.save(update_fields=["ends_on"])
+        obj.pk = granted.pk
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedAdmin):
+    """The audit log: read-only, append-only."""
+
+    list_display = (
+        "created_at",
+        "user",
+        "action",
+        "object_type",
+        "object_repr",
+        "detail",
+        "ip_address",
+        "committee",
+    )
+    list_filter = ("action", "object_type", ("committee", RelatedOnly))
+    list_select_related = ("user", "committee")
+    search_fields = ("object_repr", "user__username", "detail")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,31 @@
+"""Branch views: revealing one member's phone number (committee admins only, audited)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from branches.models import Member
+from branches.services import member_phone_reveal
+
+
+@never_cache
+@login_required
+@require_POST
+def member_phone_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one member's full phone number to an admin of the member's committee.
+
+    Anyone else gets a 404, as if the member did not exist; every reveal is audited.
+    """
+    member = get_object_or_404(
+        Member.objects.for_admin_user(request.user).select_related("committee", "branch"), pk=pk
+    )
+    phone = member_phone_reveal(member=member, user=request.user, request=request)
+    return render(
+        request,
+        "branches/member_phone.html",
+        {"member": member, "phone": phone, "opts": Member._meta},
+    )

@@ -1,0 +1,356 @@
+"""What the Django admin shares: committee scoping, history scoping, audited import/export,
+masked phone fields.
+
+A committee admin (``is_staff`` through ``committee_role_grant``) sees and changes only the
+committees they administer; a superuser sees every committee. Which rows that is, is decided
+in one place, ``branches.access`` (``Model.objects.for_admin_user(user)``); this module only
+routes every admin query through it: change lists and change views (``get_queryset``), the
+choices of every foreign key and many-to-many field (which also validates posted ids),
+autocomplete (Django's autocomplete view asks the related admin's ``get_queryset``), history
+pages, import and export.
+
+``for_admin_user`` rather than ``for_user``: the admin is where rows are changed, and a login
+that is, say, a branch secretary elsewhere must not reach that committee's rows in the admin.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from branches.access import scope_for
+from branches.models import (
+    AuditAction,
+    Committee,
+    CommitteeRole,
+    Member,
+    is_masked_phone,
+    mask_phone,
+)
+from branches.services import audit_record
+from portal.importing import decode_text_upload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+#: Model fields holding a phone number: masked in forms, history and exports.
+PHONE_FIELDS = frozenset({"phone"})
+
+_SINGLE_COMMITTEE_ATTR = "_admin_single_committee"
+
+
+def admin_committees(user: AbstractBaseUser) -> QuerySet[Committee]:
+    """The committees ``user`` maintains in the admin (a superuser: all)."""
+    return Committee.objects.for_admin_user(user)
+
+
+def single_admin_committee(request: HttpRequest) -> Committee | None:
+    """The one committee a non-superuser administers, or None (superuser, or several)."""
+    if hasattr(request, _SINGLE_COMMITTEE_ATTR):
+        return getattr(request, _SINGLE_COMMITTEE_ATTR)
+    committee = None
+    if not scope_for(request.user).everything:
+        committees = list(admin_committees(request.user)[:2])
+        if len(committees) == 1:
+            committee = committees[0]
+    setattr(request, _SINGLE_COMMITTEE_ATTR, committee)
+    return committee
+
+
+def scoped_users(user: AbstractBaseUser) -> QuerySet:
+    """Logins a committee admin may link or grant roles to: members' and office holders'
+    logins in the committees they administer. A superuser: every login."""
+    users = get_user_model()._default_manager.all()
+    if scope_for(user).everything:
+        return users
+    return users.filter(
+        Q(member__in=Member.objects.for_admin_user(user))
+        | Q(committee_roles__in=CommitteeRole.objects.for_admin_user(user))
+    ).distinct()
+
+
+def scoped_related_queryset(
+    request: HttpRequest, db_field: Any, base: QuerySet | None = None
+) -> QuerySet | None:
+    """The choices of a relation field, limited to what the user administers."""
+    related = db_field.remote_field.model
+    queryset = base if base is not None else related._default_manager.all()
+    if hasattr(queryset, "for_admin_user"):
+        return queryset.for_admin_user(request.user)
+    if related is get_user_model():
+        return scoped_users(request.user)
+    return None
+
+
+class _ScopedRelationsMixin:
+    """Foreign-key and many-to-many choices through ``branches.access``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            scoped = scoped_related_queryset(
+                request, db_field, self.get_field_queryset(None, db_field, request)
+            )
+            if scoped is not None:
+                kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            scoped = scoped_related_queryset(
+                request, db_field, self.get_field_queryset(None, db_field, request)
+            )
+            if scoped is not None:
+                kwargs["queryset"] = scoped
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _is_committee_admin(request: HttpRequest) -> bool:
+    return scope_for(request.user).is_committee_admin
+
+
+class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
+    """Mix into a ``ModelAdmin`` whose model has a ``ScopedQuerySet`` manager.
+
+    A non-superuser who administers exactly one committee never sees the ``committee`` field:
+    it is a hidden input fixed to their committee (so uniqueness within the committee is still
+    validated by the form) and ``save_model`` sets it again.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_admin_user(request.user)
+
+    # Model permissions come from the groups; a login that administers no committee (any
+    # more) gets nothing, whatever groups or is_staff it kept.
+    def has_module_permission(self, request):
+        return _is_committee_admin(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_committee_admin(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return _is_committee_admin(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_committee_admin(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_committee_admin(request) and super().has_delete_permission(request, obj)
+
+    def _has_committee_field(self) -> bool:
+        try:
+            field = self.model._meta.get_field("committee")
+        except Exception:
+            return False
+        return field.is_relation and field.related_model is Committee
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "committee" and self._has_committee_field():
+            single = single_admin_committee(request)
+            if single is not None:
+                return forms.ModelChoiceField(
+                    queryset=admin_committees(request.user),
+                    widget=forms.HiddenInput,
+                    initial=single.pk,
+                    required=True,
+                )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        single = single_admin_committee(request)
+        if single is not None and self._has_committee_field():
+            initial.setdefault("committee", single.pk)
+        return initial
+
+    def get_list_display(self, request):
+        display = list(super().get_list_display(request))
+        if single_admin_committee(request) is not None and "committee" in display:
+            display.remove("committee")
+        return display
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if single_admin_committee(request) is not None:
+            filters = [
+                f
+                for f in filters
+                if f != "committee" and not (isinstance(f, tuple) and f[0] == "committee")
+            ]
+        return filters
+
+    def assign_committee(self, request: HttpRequest, obj: Any) -> None:
+        """Fix a new or changed row's committee to one the user administers."""
+        if not self._has_committee_field():
+            return
+        single = single_admin_committee(request)
+        if single is not None:
+            obj.committee = single
+        if not scope_for(request.user).administers_committee(obj.committee_id):
+            raise PermissionDenied
+
+    def save_model(self, request, obj, form, change):
+        self.assign_committee(request, obj)
+        super().save_model(request, obj, form, change)
+
+
+class CommitteeScopedInlineMixin(_ScopedRelationsMixin):
+    """Mix into an inline: its rows and its choices through ``branches.access``."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_admin_user(request.user)
+
+
+class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
+    """History lists show what changed, but a phone number only masked."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field in PHONE_FIELDS:
+            return mask_phone(value or "")
+        return super().prepare_delta_change_value(change, value)
+
+
+class ScopedHistoryMixin:
+    """Mix into a ``SimpleHistoryAdmin``: its history pages only for objects in scope.
+
+    simple_history falls back to the last historical record when ``get_queryset`` does not
+    hold the object, which would show another committee's history; here that is a 404.
+    """
+
+    def _require_in_scope(self, request: HttpRequest, object_id: str) -> None:
+        try:
+            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedHistoryContextHelper(self.model, historical_record)
+
+
+class AuditedImportExportMixin:
+    """Mix into an ``ImportExportMixin`` admin.
+
+    * The resource gets the requesting user, so it resolves names within their committee.
+    * CSV uploads are read as UTF-8 (with or without BOM) or else GB18030.
+    * A file with one bad row imports nothing, validation errors included.
+    * Every export, and every confirmed import, is written to the audit log.
+    """
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user}
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        if input_format.is_binary():
+            return super().write_to_tmp_storage(import_file, input_format)
+        raw = b"".join(import_file.chunks())
+        # Stored as UTF-8 so that both steps (preview and confirm) read it the same way.
+        data = decode_text_upload(raw).encode("utf-8")
+        tmp_storage = self.get_tmp_storage_class()(
+            encoding=self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        tmp_storage.save(data)
+        return tmp_storage
+
+    def get_import_data_kwargs(self, **kwargs):
+        import_kwargs = super().get_import_data_kwargs(**kwargs)
+        import_kwargs.pop("request", None)
+        import_kwargs["rollback_on_validation_errors"] = True
+        return import_kwargs
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The confirmed import failed (the data changed since the preview): nothing was
+            # written; show the rows and their problems as the preview does.
+            context = self.admin_site.each_context(request)
+            context.update(
+                {
+                    "title": _("Import"),
+                    "form": self.get_import_form_class(request)(
+                        self.get_import_formats(), self.get_import_resource_classes(request)
+                    ),
+                    "opts": self.model._meta,
+                    "result": result,
+                    "import_error_display": self.import_error_display,
+                }
+            )
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, [self.import_template_name], context)
+        touched: dict[int, int] = {}
+        for row in result.valid_rows():
+            committee_id = getattr(row.instance, "committee_id", None)
+            if committee_id is not None:
+                touched[committee_id] = touched.get(committee_id, 0) + 1
+        for committee in Committee.objects.filter(pk__in=touched):
+            audit_record(
+                user=request.user,
+                action=AuditAction.IMPORT,
+                committee=committee,
+                object_type=self.model._meta.model_name,
+                detail=f"{touched[committee.pk]} rows",
+                request=request,
+            )
+        return super().process_result(result, request)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        path = self.model.committee_path
+        counts: dict[int, int] = {}
+        for committee_id in queryset.values_list(path, flat=True):
+            counts[committee_id] = counts.get(committee_id, 0) + 1
+        for committee in Committee.objects.filter(pk__in=counts):
+            audit_record(
+                user=request.user,
+                action=AuditAction.EXPORT,
+                committee=committee,
+                object_type=self.model._meta.model_name,
+                detail=f"{counts[committee.pk]} rows, {file_format.get_title()}",
+                request=request,
+            )
+        return data
+
+
+class MaskedPhoneFormMixin:
+    """A model form whose phone field never carries the stored number to the browser.
+
+    The field starts with the masked number. Sent back still masked (contains ``*``), the
+    stored number is kept; a full number replaces it; an empty field clears it.
+    """
+
+    masked_phone_help = _(
+        "Shown masked. Leave it as it is to keep the stored number, or type a full number "
+        "to replace it."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PHONE_FIELDS & set(self.fields):
+            self.initial[name] = mask_phone(getattr(self.instance, name, "") or "")
+            self.fields[name].help_text = self.masked_phone_help
+
+    def clean_phone(self) -> str:
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if is_masked_phone(value):
+            return self.instance.phone
+        return value

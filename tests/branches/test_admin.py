@@ -1,0 +1,331 @@
+"""The admin is scoped to the committee: change lists, change views, autocomplete, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from branches.models import AuditAction, Branch, Member, ProjectSite, RoleKind
+from branches.services import audit_record, branch_role_assign
+from tests import factories
+
+OUR_APPS = {"branches", "partnerships", "activities"}
+#: strings that only committee B's rows carry
+B_MARKERS = ("另一公司党委", "外单位党支部", "王芳", "乙方标记")
+
+
+@dataclass
+class Rows:
+    """One row of every model in each committee."""
+
+    a: dict
+    b: dict
+
+
+def _rows_for(committee, branch, member, tag: str, user) -> dict:
+    site = factories.ProjectSiteFactory(committee=committee, name=f"{tag}项目")
+    branch.project_sites.add(site)
+    partner = factories.PartnerFactory(committee=committee, name=f"{tag}社区")
+    contact = factories.ContactFactory(partner=partner, name=f"{tag}联系人")
+    partnership = factories.PartnershipFactory(
+        committee=committee, branch=branch, title=f"{tag}结对共建"
+    )
+    factories.PartnershipMemberFactory(partnership=partnership, partner=partner)
+    framework = factories.FrameworkFactory(committee=committee, name=f"{tag}模式")
+    goal = factories.GoalFactory(committee=committee, title=f"{tag}目标")
+    measure = factories.MeasureFactory(committee=committee, title=f"{tag}举措")
+    activity = factories.ActivityFactory(
+        committee=committee, branch=branch, measure=measure, title=f"{tag}活动"
+    )
+    activity.goals.add(goal)
+    activity.partners.add(partner)
+    activity.attendees.add(member)
+    honour = factories.HonourFactory(committee=committee, branch=branch, title=f"{tag}荣誉")
+    audit = audit_record(
+        user=user,
+        action=AuditAction.EXPORT,
+        committee=committee,
+        object_type="member",
+        object_repr=f"{tag}导出",
+    )
+    return {
+        "site": site,
+        "partner": partner,
+        "contact": contact,
+        "partnership": partnership,
+        "framework": framework,
+        "goal": goal,
+        "measure": measure,
+        "activity": activity,
+        "honour": honour,
+        "audit": audit,
+    }
+
+
+@pytest.fixture
+def rows(cast) -> Rows:
+    branch_role_assign(branch=cast.branch_b1, member=cast.member_b1, role=RoleKind.SECRETARY)
+    return Rows(
+        a=_rows_for(cast.committee_a, cast.branch_a1, cast.member_a1, "甲方标记", cast.admin_a),
+        b=_rows_for(cast.committee_b, cast.branch_b1, cast.member_b1, "乙方标记", cast.admin_b),
+    )
+
+
+def _committee_ids(model, pks) -> set[int]:
+    path = model.committee_path
+    return set(model._default_manager.filter(pk__in=pks).values_list(path, flat=True))
+
+
+def _changelist_url(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def _assert_changelists_show_only(client, own_committee, foreign_markers) -> None:
+    checked = 0
+    for model in admin.site._registry:
+        response = client.get(_changelist_url(model))
+        if model._meta.app_label not in OUR_APPS:
+            assert response.status_code == 403, model  # auth users and groups: superuser only
+            continue
+        assert response.status_code == 200, model
+        shown = list(response.context["cl"].queryset.values_list("pk", flat=True))
+        assert shown, f"{model.__name__}: the committee's own rows are missing"
+        assert _committee_ids(model, shown) == {own_committee.pk}, model
+        content = response.content.decode()
+        for marker in foreign_markers:
+            assert marker not in content, (model, marker)
+        checked += 1
+    assert checked >= 14
+
+
+def test_committee_admin_sees_only_own_committee_in_every_changelist(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    _assert_changelists_show_only(client, cast.committee_a, B_MARKERS)
+
+
+def test_other_committee_admin_sees_only_theirs_in_every_changelist(cast, rows):
+    client = cast.client_for(cast.admin_b)
+    _assert_changelists_show_only(client, cast.committee_b, ("投资公司党委", "张伟", "甲方标记"))
+
+
+def test_superuser_sees_every_committee_in_changelists(cast, rows):
+    client = cast.client_for(cast.superuser)
+    for model in admin.site._registry:
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        response = client.get(_changelist_url(model))
+        assert response.status_code == 200
+        shown = list(response.context["cl"].queryset.values_list("pk", flat=True))
+        assert _committee_ids(model, shown) == {cast.committee_a.pk, cast.committee_b.pk}, model
+
+
+def _autocomplete_sources():
+    """(app_label, model_name, field_name) of every autocomplete field, inlines included."""
+    for model, model_admin in admin.site._registry.items():
+        admins = [model_admin, *[inline(model, admin.site) for inline in model_admin.inlines]]
+        for each in admins:
+            for field_name in each.autocomplete_fields:
+                yield each.model, field_name
+
+
+def test_autocomplete_results_are_scoped_to_the_committee(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    sources = list(_autocomplete_sources())
+    assert len(sources) >= 10
+    total = 0
+    for source_model, field_name in sources:
+        response = client.get(
+            "/admin/autocomplete/",
+            {
+                "app_label": source_model._meta.app_label,
+                "model_name": source_model._meta.model_name,
+                "field_name": field_name,
+                "term": "",
+            },
+        )
+        assert response.status_code == 200, (source_model, field_name)
+        ids = [int(result["id"]) for result in response.json()["results"]]
+        remote = source_model._meta.get_field(field_name).remote_field.model
+        assert _committee_ids(remote, ids) <= {cast.committee_a.pk}, (source_model, field_name)
+        total += len(ids)
+    assert total > 0
+
+
+def test_autocomplete_finds_own_branch_but_not_another_committees(cast, rows):
+    params = {"app_label": "branches", "model_name": "member", "field_name": "branch"}
+    as_a = cast.client_for(cast.admin_a).get("/admin/autocomplete/", {**params, "term": "党支部"})
+    as_b = cast.client_for(cast.admin_b).get("/admin/autocomplete/", {**params, "term": "党支部"})
+    names_a = {r["text"] for r in as_a.json()["results"]}
+    names_b = {r["text"] for r in as_b.json()["results"]}
+    assert names_a == {"杭州项目公司党支部", "宿迁项目公司党支部"}
+    assert names_b == {"外单位党支部"}
+
+
+@pytest.mark.parametrize(
+    "user_name", ["secretary_a1", "secretary_a2", "staff_a", "former_secretary_a1"]
+)
+def test_admin_pages_are_refused_to_everyone_but_committee_admins(cast, rows, user_name):
+    client = cast.client_for(getattr(cast, user_name))
+    for url in [
+        "/admin/",
+        "/admin/branches/member/",
+        f"/admin/branches/member/{cast.member_a1.pk}/change/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_whose_role_ended_sees_no_rows(cast, rows):
+    role = cast.admin_a.committee_roles.get()
+    role.starts_on = role.starts_on.replace(year=role.starts_on.year - 2)
+    role.ends_on = role.starts_on.replace(year=role.starts_on.year + 1)
+    role.save()
+    response = cast.client_for(cast.admin_a).get("/admin/branches/member/")
+    assert response.status_code == 403
+
+
+def test_change_page_of_another_committees_row_is_unreachable(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    for obj in [cast.member_b1, cast.branch_b1, rows.b["partner"], rows.b["activity"]]:
+        meta = obj._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == "/admin/"
+        assert str(obj) not in response.content.decode()
+
+
+def test_history_of_another_committees_row_is_not_found(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    foreign = [cast.member_b1, rows.b["partner"], rows.b["partnership"], rows.b["activity"]]
+    for obj in foreign:
+        meta = obj._meta
+        version = obj.history.latest()
+        history = reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[obj.pk])
+        form = reverse(
+            f"admin:{meta.app_label}_{meta.model_name}_simple_history",
+            args=[obj.pk, version.history_id],
+        )
+        assert client.get(history).status_code == 404, history
+        assert client.get(form).status_code == 404, form
+        assert client.post(form, {}).status_code == 404, form
+    own = cast.member_a1
+    response = client.get(reverse("admin:branches_member_history", args=[own.pk]))
+    assert response.status_code == 200
+    assert "张伟" in response.content.decode()
+
+
+def test_history_of_a_deleted_foreign_row_is_not_found(cast, rows):
+    member = factories.MemberFactory(branch=cast.branch_b1, name="乙方标记已删除")
+    pk = member.pk
+    member.delete()
+    response = cast.client_for(cast.admin_a).get(
+        reverse("admin:branches_member_history", args=[pk])
+    )
+    assert response.status_code == 404
+
+
+def test_admin_of_one_committee_never_sees_the_committee_field(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    response = client.get(reverse("admin:branches_projectsite_add"))
+    form = response.context["adminform"].form
+    assert form.fields["committee"].widget.is_hidden
+    assert list(form.fields["committee"].queryset) == [cast.committee_a]
+    response = client.post(
+        reverse("admin:branches_projectsite_add"),
+        {
+            "name": "新项目",
+            "city": "宿迁",
+            "region": "yrd",
+            "domain": "industrial_park",
+            "stage": "build",
+            "committee": cast.committee_a.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert ProjectSite.objects.get(name="新项目").committee == cast.committee_a
+
+
+def test_admin_cannot_post_a_row_into_another_committee(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    response = client.post(
+        reverse("admin:branches_projectsite_add"),
+        {
+            "name": "越权项目",
+            "city": "宿迁",
+            "region": "yrd",
+            "domain": "industrial_park",
+            "stage": "build",
+            "committee": cast.committee_b.pk,
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors
+    assert not ProjectSite.objects.filter(name="越权项目").exists()
+
+
+def test_unique_name_within_committee_is_checked_with_hidden_committee(cast, rows):
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:branches_branch_add"),
+        {"name": cast.branch_a1.name, "committee": cast.committee_a.pk, "sort_order": 0},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert Branch.objects.filter(name=cast.branch_a1.name).count() == 1
+
+
+def test_foreign_key_choices_exclude_other_committees(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    response = client.get(reverse("admin:branches_member_add"))
+    form = response.context["adminform"].form
+    assert set(form.fields["branch"].queryset) == {cast.branch_a1, cast.branch_a2}
+    users = set(form.fields["user"].queryset)
+    assert cast.secretary_a1 in users
+    assert cast.admin_b not in users
+    response = client.post(
+        reverse("admin:branches_member_add"),
+        {
+            "committee": cast.committee_a.pk,
+            "branch": cast.branch_b1.pk,
+            "name": "越权党员",
+            "gender": "M",
+            "status": "full",
+            "active_from": "2024-01-01",
+        },
+    )
+    assert response.status_code == 200
+    assert "branch" in response.context["adminform"].form.errors
+    assert not Member.objects.filter(name="越权党员").exists()
+
+
+def test_audit_log_is_read_only(cast, rows):
+    client = cast.client_for(cast.admin_a)
+    entry = rows.a["audit"]
+    assert client.get(reverse("admin:branches_auditentry_add")).status_code == 403
+    response = client.get(reverse("admin:branches_auditentry_change", args=[entry.pk]))
+    assert response.status_code == 200
+    assert b'name="_save"' not in response.content
+    delete = reverse("admin:branches_auditentry_delete", args=[entry.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:branches_auditentry_changelist")).status_code == 200
+
+
+def test_committee_role_granted_in_admin_gives_admin_site_access(cast, rows):
+    newcomer = factories.UserFactory(username="newcomer")
+    factories.MemberFactory(branch=cast.branch_a1, user=newcomer, name="新同志")
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:branches_committeerole_add"),
+        {
+            "user": newcomer.pk,
+            "committee": cast.committee_a.pk,
+            "role": "admin",
+            "starts_on": "2024-01-01",
+        },
+    )
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.is_staff
+    assert newcomer.groups.filter(name="Committee admin").exists()
