@@ -1,0 +1,353 @@
+"""``manage.py load_demo``: the article's committee, loaded again and again without a change.
+
+The demo is loaded four times, once for the whole module (each test then runs in a savepoint):
+twice with demo logins off, then twice with them on (first through ``DEMO_USERS``, then
+through ``--with-users``). Row counts of every table — history tables included — are taken
+after each load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from activities.models import Activity, ActivityStatus, Framework, Goal, Honour, Measure
+from branches.access import scope_for
+from branches.models import Branch, BranchRole, Committee, Member, RoleKind
+from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
+
+LOGINS = {"demo_admin", "demo_staff", "demo_hz", "demo_sq", "demo_zq"}
+#: Hashing the demo password with the real hasher costs seconds; what is proven here does not
+#: depend on the algorithm.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass(frozen=True)
+class Load:
+    counts: dict[str, int]
+    output: str
+
+
+@dataclass(frozen=True)
+class Loads:
+    before: dict[str, int]
+    first: Load
+    second: Load
+    with_users: Load
+    with_users_again: Load
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
+
+
+def _load(*args: str) -> Load:
+    out = io.StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return Load(counts=_row_counts(), output=out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def loads(django_db_setup, django_db_blocker):
+    """The demo, loaded once per module and rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        before = _row_counts()
+        with override_settings(DEMO_USERS=False, PASSWORD_HASHERS=FAST_HASHERS):
+            first, second = _load(), _load()
+        with override_settings(DEMO_USERS=True, PASSWORD_HASHERS=FAST_HASHERS):
+            with_users = _load()
+        with override_settings(DEMO_USERS=False, PASSWORD_HASHERS=FAST_HASHERS):
+            with_users_again = _load("--with-users")
+        yield Loads(before, first, second, with_users, with_users_again)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(loads, db) -> Loads:
+    return loads
+
+
+@pytest.fixture
+def branch_of():
+    def lookup(short_name: str) -> Branch:
+        return Branch.objects.get(committee__name="投资公司党委", short_name=short_name)
+
+    return lookup
+
+
+# --- idempotence ----------------------------------------------------------------------------
+
+
+def test_loading_twice_gives_one_committee_7_branches_77_members_3_goals_6_measures(demo):
+    committee = Committee.objects.get()
+    assert committee.name == "投资公司党委"
+    assert committee.founded_on.year == 2019
+    assert Branch.objects.filter(committee=committee).count() == 7
+    assert Member.objects.filter(committee=committee).count() == 77
+    assert Goal.objects.filter(committee=committee).count() == 3
+    assert list(Measure.objects.filter(committee=committee).values_list("title", "subtitle")) == [
+        ("理论联学", "夯实思想根基"),
+        ("组织联建", "拓展党建融合载体"),
+        ("工作联动", "共筑和谐营商环境"),
+        ("业绩联创", "凝聚攻坚克难合力"),
+        ("责任联担", "用爱心回馈社会"),
+        ("底线联守", "增强廉洁自律意识"),
+    ]
+    assert Measure.objects.exclude(title_en="").exclude(subtitle_en="").count() == 6
+    assert Framework.objects.get(committee=committee).main_line_en
+
+
+def test_second_run_changes_no_row_count_in_any_table_history_included(demo):
+    assert "branches.HistoricalMember" in demo.first.counts
+    assert "activities.HistoricalActivity" in demo.first.counts
+    assert demo.second.counts == demo.first.counts
+    assert "0 rows created, 0 rows updated" in demo.second.output
+
+
+def test_second_run_with_demo_users_changes_nothing_either(demo):
+    assert demo.with_users_again.counts == demo.with_users.counts
+    assert "0 rows created, 0 rows updated" in demo.with_users_again.output
+
+
+def test_adding_demo_users_adds_no_member(demo):
+    assert demo.with_users.counts["branches.Member"] == 77
+    assert demo.with_users.counts["branches.Member"] == demo.first.counts["branches.Member"]
+
+
+# --- members and roles ----------------------------------------------------------------------
+
+
+def test_members_have_unique_numbers_and_plausible_mobile_numbers(demo):
+    members = list(Member.objects.all())
+    assert len({m.member_number for m in members}) == 77
+    assert all(re.fullmatch(r"1[3-9]\d{9}", m.phone) for m in members)
+    assert len({m.phone for m in members}) == 77
+    assert {m.status for m in members} == {"full", "probationary"}
+    assert {m.gender for m in members} == {"M", "F"}
+    assert all(m.joined_party_on and m.post for m in members)
+
+
+def test_same_name_appears_in_different_branches(demo):
+    zhang_wei = Member.objects.filter(name="张伟")
+    assert zhang_wei.count() == 2
+    assert zhang_wei.values("branch").distinct().count() == 2
+
+
+def test_transferred_members_stay_among_the_77_but_are_not_current(demo):
+    today = timezone.localdate()
+    transferred = Member.objects.filter(active_to__isnull=False)
+    assert transferred.count() == 2
+    assert (
+        Member.objects.active_on(today).count()
+        == 77 - transferred.filter(active_to__lt=today).count()
+    )
+
+
+def test_every_branch_has_one_current_secretary(demo):
+    today = timezone.localdate()
+    for branch in Branch.objects.all():
+        current = BranchRole.objects.current_on(today).filter(
+            branch=branch, role=RoleKind.SECRETARY
+        )
+        assert current.count() == 1, branch
+        assert current.get().member.is_active_on(today)
+
+
+def test_an_election_ended_a_secretary_term_of_one_of_the_77(demo):
+    ended = BranchRole.objects.filter(role=RoleKind.SECRETARY, ends_on__isnull=False)
+    assert ended.exists()
+    for role in ended:
+        assert role.member.branch_id == role.branch_id
+        successor = BranchRole.objects.get(
+            branch=role.branch, role=RoleKind.SECRETARY, ends_on__isnull=True
+        )
+        assert successor.starts_on > role.ends_on
+
+
+# --- partners and partnerships --------------------------------------------------------------
+
+
+def test_partners_from_the_article_are_on_the_roster(demo):
+    names = set(PartnerOrganisation.objects.values_list("name", flat=True))
+    assert len(names) >= 15
+    for name in (
+        "中国移动宿迁宿城党支部",
+        "资阳市雁江区松涛镇歇马社区",
+        "宿城经济开发区管理委员会",
+        "肇庆医学院",
+        "共青团江苏省委",
+        "富春湾集团",
+    ):
+        assert name in names
+
+
+def test_partnerships_of_every_kind_and_the_alliance_has_nine_units(demo):
+    today = timezone.localdate()
+    assert set(Partnership.objects.values_list("kind", flat=True)) == set(PartnershipKind.values)
+    alliance = Partnership.objects.get(kind=PartnershipKind.ALLIANCE)
+    assert alliance.branch.short_name == "杭州"
+    assert alliance.memberships.count() == 9
+    statuses = {p.status_on(today) for p in Partnership.objects.all()}
+    assert {"active", "ended"} <= statuses
+    assert Partnership.objects.filter(
+        ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=46)
+    ).exists()
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+def test_activities_cover_all_six_measures_and_all_seven_branches(demo):
+    activities = Activity.objects.all()
+    assert activities.count() >= 25
+    assert set(activities.values_list("measure__code", flat=True)) == {
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M5",
+        "M6",
+    }
+    assert set(activities.exclude(branch=None).values_list("branch", flat=True)) == set(
+        Branch.objects.values_list("pk", flat=True)
+    )
+
+
+def test_every_month_from_january_2023_to_this_month_has_activities(demo):
+    today = timezone.localdate()  # Asia/Shanghai
+    months_with_activities = {
+        timezone.localtime(starts_at).date().replace(day=1)
+        for starts_at in Activity.objects.values_list("starts_at", flat=True)
+    }
+    month = dt.date(2023, 1, 1)
+    while month <= today:
+        assert month in months_with_activities, month
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    assert all(timezone.localtime(a.starts_at).date() <= today for a in Activity.objects.all()), (
+        "no demo activity lies in the future"
+    )
+
+
+def test_statuses_are_mostly_approved_with_a_draft_a_submitted_and_a_returned_one(demo):
+    by_status = {s: Activity.objects.filter(status=s) for s in ActivityStatus.values}
+    assert by_status["approved"].count() > Activity.objects.count() // 2
+    assert by_status["draft"].exists()
+    assert by_status["submitted"].exists()
+    assert by_status["returned"].exists()
+    assert all(a.review_comment for a in by_status["returned"])
+    assert not by_status["approved"].filter(reviewed_at=None).exists()
+    assert not by_status["approved"].filter(reviewed_by=None).exists()  # demo_staff reviewed
+    now = timezone.now()
+    assert not Activity.objects.filter(reviewed_at__gt=now).exists()
+    assert not Activity.objects.filter(submitted_at__gt=now).exists()
+
+
+def test_attendees_are_organising_branch_members_in_the_committee_on_the_day(demo):
+    for activity in Activity.objects.prefetch_related(
+        "attendees", "partners", "co_branches", "goals"
+    ):
+        attendees = list(activity.attendees.all())
+        assert attendees, activity
+        activity.validate_relations(
+            partners=activity.partners.all(),
+            attendees=attendees,
+            co_branches=activity.co_branches.all(),
+            goals=activity.goals.all(),
+        )
+        day = activity.local_start_date
+        assert all(m.is_active_on(day) for m in attendees), activity
+
+
+def test_article_events_are_recorded(demo):
+    titles = " ".join(Activity.objects.values_list("title", flat=True))
+    for event in (
+        "每日碰头会",
+        "防汛",
+        "爱心驿站",
+        "义诊",
+        "六一",
+        "畅融面对面",
+        "部长会客厅",
+        "反诈",
+        "消防演练",
+        "党纪学习教育",
+        "廉政放映厅",
+        "节日廉洁提醒",
+        "三方协议",
+        "事实孤儿",
+    ):
+        assert event in titles, event
+    flood = Activity.objects.get(title__contains="防汛")
+    assert flood.volunteers >= 200
+
+
+def test_honours_are_dated_after_the_activities_that_earned_them(demo):
+    titles = set(Honour.objects.values_list("title", flat=True))
+    assert any("西湖杯" in t for t in titles)
+    assert any("绿化模范小区" in t for t in titles)
+    assert any("锦旗" in t for t in titles)
+    for honour in Honour.objects.all():
+        earned_by = list(honour.activities.all())
+        assert earned_by, honour
+        assert all(a.branch_id == honour.branch_id for a in earned_by)
+        assert honour.awarded_on > max(a.local_start_date for a in earned_by)
+
+
+# --- demo logins ----------------------------------------------------------------------------
+
+
+def test_without_demo_users_no_login_is_created(demo):
+    assert demo.first.counts["auth.User"] == demo.before["auth.User"]
+    assert demo.second.counts["auth.User"] == demo.before["auth.User"]
+    assert demo.second.counts["branches.CommitteeRole"] == demo.before["branches.CommitteeRole"]
+    assert "demo_admin" not in demo.first.output
+
+
+def test_demo_logins_log_in_with_the_printed_password(demo, settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    match = re.search(r"password for all: (\S+)\)", demo.with_users.output)
+    assert match
+    password = match.group(1)
+    assert set(get_user_model().objects.values_list("username", flat=True)) == LOGINS
+    for username in LOGINS:
+        assert username in demo.with_users.output
+        assert Client().login(username=username, password=password), username
+        assert not Client().login(username=username, password="wrong-password-1")
+
+
+def test_secretary_logins_are_the_current_secretaries_and_reach_only_their_branch(demo, branch_of):
+    today = timezone.localdate()
+    users = get_user_model().objects
+    for username, short_name in (("demo_hz", "杭州"), ("demo_sq", "宿迁"), ("demo_zq", "肇庆")):
+        user = users.get(username=username)
+        branch = branch_of(short_name)
+        secretary = BranchRole.objects.current_on(today).get(branch=branch, role=RoleKind.SECRETARY)
+        assert user.member == secretary.member
+        scope = scope_for(user)
+        assert scope.editable_branch_ids == {branch.pk}
+        assert not scope.is_committee_staff
+    hangzhou_activities = Activity.objects.for_user(users.get(username="demo_hz"))
+    assert hangzhou_activities.exists()
+    assert not hangzhou_activities.filter(branch=branch_of("宿迁")).exists()
+
+
+def test_office_logins_are_committee_admin_and_staff(demo):
+    committee = Committee.objects.get()
+    users = get_user_model().objects
+    admin = scope_for(users.get(username="demo_admin"))
+    staff = scope_for(users.get(username="demo_staff"))
+    assert admin.admin_committee_ids == {committee.pk}
+    assert staff.staff_committee_ids == {committee.pk}
+    assert not staff.is_committee_admin
+    assert not admin.editable_branch_ids
+    assert not staff.editable_branch_ids
