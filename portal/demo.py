@@ -73,7 +73,7 @@ class _DemoLoader:
         self.measures: dict[str, Measure] = {}
         self.partners: dict[str, PartnerOrganisation] = {}
         self.partnerships: dict[str, Partnership] = {}
-        self.activities: dict[tuple[str | None, str], Activity] = {}
+        self.activities: dict[tuple[int | None, str], Activity] = {}
 
     # --- generic helpers ---------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class _DemoLoader:
                 else:
                     self._update(stored, {"ends_on": role.ends_on})
 
-    def secretary_on(self, branch_key: str, day: dt.date) -> Member | None:
+    def _secretary_on(self, branch_key: str, day: dt.date) -> Member | None:
         for role in data.BRANCHES[data.BRANCH_KEYS.index(branch_key)].roles:
             if (
                 role.role == RoleKind.SECRETARY
@@ -267,7 +267,7 @@ class _DemoLoader:
                 )
                 self.result.logins.append((spec.username, spec.display_name))
                 continue
-            secretary = self.secretary_on(spec.role, self.today)
+            secretary = self._secretary_on(spec.role, self.today)
             if secretary is None:  # pragma: no cover - every demo branch has a secretary
                 continue
             if secretary.user_id != user.pk:
@@ -338,7 +338,7 @@ class _DemoLoader:
         organisers += list(spec.co_branches)
         starts_at = timezone.make_aware(dt.datetime.combine(spec.day, dt.time(*spec.start)))
         ends_at = starts_at + dt.timedelta(hours=spec.hours)
-        secretary = self.secretary_on(spec.branch_key, spec.day) if spec.branch_key else None
+        secretary = self._secretary_on(spec.branch_key, spec.day) if spec.branch_key else None
         values: dict[str, Any] = {
             "kind": spec.kind,
             "starts_at": starts_at,
@@ -363,7 +363,7 @@ class _DemoLoader:
         activity = self.activities.get((branch.pk if branch else None, spec.title))
         if activity is None:
             created_by = values.pop("created_by")
-            activity_create(
+            self.activities[branch.pk if branch else None, spec.title] = activity_create(
                 created_by=created_by,
                 committee=self.committee,
                 branch=branch,
@@ -412,7 +412,7 @@ class _DemoLoader:
         """
         chosen: list[Member] = []
         for key in organisers:
-            secretary = self.secretary_on(key, spec.day)
+            secretary = self._secretary_on(key, spec.day)
             if secretary is not None and secretary.is_active_on(spec.day):
                 chosen.append(secretary)
         if spec.secretaries_only:
@@ -445,11 +445,8 @@ class _DemoLoader:
             self._sync_m2m(
                 honour,
                 "activities",
-                [self.activities_by_title(branch, title) for title in spec.activities],
+                [self.activities[branch.pk, title] for title in spec.activities],
             )
-
-    def activities_by_title(self, branch: Branch, title: str) -> Activity:
-        return Activity.objects.get(committee=self.committee, branch=branch, title=title)
 
     def _count(self) -> None:
         committee = self.committee

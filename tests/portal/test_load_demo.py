@@ -25,6 +25,7 @@ from activities.models import Activity, ActivityStatus, Framework, Goal, Honour,
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
+from portal.demo_data import monthly_activities
 
 LOGINS = {"demo_admin", "demo_staff", "demo_hz", "demo_sq", "demo_zq"}
 #: Hashing the demo password with the real hasher costs seconds; what is proven here does not
@@ -351,3 +352,23 @@ def test_office_logins_are_committee_admin_and_staff(demo):
     assert not staff.is_committee_admin
     assert not admin.editable_branch_ids
     assert not staff.editable_branch_ids
+
+
+# --- determinism (no database) --------------------------------------------------------------
+
+
+def test_earlier_months_do_not_change_when_the_demo_is_loaded_later():
+    loaded_in_june = monthly_activities(dt.date(2025, 6, 10))
+    loaded_next_year = monthly_activities(dt.date(2026, 1, 5))
+    settled = [a for a in loaded_in_june if a.day < dt.date(2025, 4, 1)]
+    assert settled
+    assert settled == loaded_next_year[: len(settled)]
+    assert loaded_in_june == monthly_activities(dt.date(2025, 6, 10))
+
+
+def test_on_the_first_of_a_month_its_activities_are_drafts_held_that_day():
+    first_of_march = dt.date(2026, 3, 1)
+    this_month = [a for a in monthly_activities(first_of_march) if a.day >= first_of_march]
+    assert this_month
+    assert {a.day for a in this_month} == {first_of_march}
+    assert {a.status for a in this_month} == {ActivityStatus.DRAFT}
