@@ -1,0 +1,85 @@
+"""Activity and honour admin: relations stay within the committee; who created it is kept."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from activities.models import Activity, Honour
+from tests import factories
+
+
+def _activity_data(cast, measure, **extra) -> dict:
+    data = {
+        "committee": cast.committee_a.pk,
+        "title": "联合主题党日",
+        "kind": "study",
+        "status": "draft",
+        "branch": cast.branch_a1.pk,
+        "starts_at_0": "2024-05-10",
+        "starts_at_1": "09:00:00",
+        "ends_at_0": "2024-05-10",
+        "ends_at_1": "11:00:00",
+        "measure": measure.pk,
+        "external_participants": "10",
+        "volunteers": "0",
+        "beneficiaries": "0",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+    }
+    data.update(extra)
+    return data
+
+
+def test_admin_adds_an_activity_and_is_recorded_as_its_creator(cast):
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_activity_add"),
+        _activity_data(cast, measure, attendees=[cast.member_a1.pk]),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    activity = Activity.objects.get(title="联合主题党日")
+    assert activity.committee == cast.committee_a
+    assert activity.created_by == cast.admin_a
+    assert list(activity.attendees.all()) == [cast.member_a1]
+
+
+def test_attendees_must_come_from_the_organising_branches(cast):
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_activity_add"),
+        _activity_data(cast, measure, attendees=[cast.member_a2.pk]),
+    )
+    assert response.status_code == 200
+    assert "attendees" in response.context["adminform"].form.errors
+    assert not Activity.objects.exists()
+
+
+def test_measure_and_attendees_of_another_committee_are_not_choices(cast):
+    foreign_measure = factories.MeasureFactory(committee=cast.committee_b)
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_activity_add"),
+        _activity_data(cast, foreign_measure, attendees=[cast.member_b1.pk]),
+    )
+    errors = response.context["adminform"].form.errors
+    assert "measure" in errors
+    assert "attendees" in errors
+    assert not Activity.objects.exists()
+
+
+def test_honour_links_only_own_activities(cast):
+    foreign = factories.ActivityFactory(committee=cast.committee_b, branch=cast.branch_b1)
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_honour_add"),
+        {
+            "committee": cast.committee_a.pk,
+            "branch": cast.branch_a1.pk,
+            "title": "西湖杯",
+            "level": "municipal",
+            "awarding_body": "杭州市建设局",
+            "awarded_on": "2023-12-01",
+            "activities": [foreign.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "activities" in response.context["adminform"].form.errors
+    assert not Honour.objects.exists()
