@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.db import connections
 
 from tests.conftest import services_required
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright
+    from playwright.sync_api import Page
 
 # Playwright's sync API keeps an asyncio event loop on this thread, so Django would refuse the
 # test's (synchronous) ORM calls with SynchronousOnlyOperation although no async code runs here.
@@ -51,8 +52,8 @@ def missing_requirements() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="package")
-def playwright_instance() -> Iterator[Playwright]:
+@pytest.fixture(scope="session")
+def browser_requirements() -> None:
     missing = missing_requirements()
     if missing:
         reason = (
@@ -61,43 +62,50 @@ def playwright_instance() -> Iterator[Playwright]:
         if services_required():
             pytest.fail(reason + " (CI=true or a service URL is set, so this must not skip)")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="package")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
-def browser_page(browser: Browser, live_server: Any) -> Iterator[Page]:
+def browser_page(browser_requirements: None, live_server: Any) -> Iterator[Page]:
     """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
 
     ``page.goto(path)`` with a path starting with "/" opens it on the live server.
+
+    Playwright starts and stops with each test, after pytest-django has prepared the database:
+    while Playwright runs, its event loop is marked running on this thread, and Django then
+    hands this thread other database connections (asgiref's ``Local`` switches to per-context
+    storage) which know nothing of the test database's serialized rollback.
     """
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport=PHONE,
-        device_scale_factor=3,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-US",
-        timezone_id="Asia/Shanghai",
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    screenshots = os.environ.get("SCREENSHOT_DIR")
-    if screenshots:
-        Path(screenshots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(
-            path=str(Path(screenshots) / f"{os.getpid()}-{id(page)}.png"), full_page=True
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-    context.close()
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=PHONE,
+            device_scale_factor=3,
+            is_mobile=True,
+            has_touch=True,
+            locale="en-US",
+            timezone_id="Asia/Shanghai",
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+            screenshots = os.environ.get("SCREENSHOT_DIR")
+            if screenshots:
+                Path(screenshots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(screenshots) / f"{_test_name()}.png"), full_page=True)
+        finally:
+            # The connections this test opened while the loop ran live in that context: close
+            # them here, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
+            context.close()
+            browser.close()
+
+
+def _test_name() -> str:
+    current = os.environ.get("PYTEST_CURRENT_TEST", "browser-test")
+    return current.split(" ")[0].replace("/", "_").replace("::", "-")
