@@ -120,14 +120,22 @@ def test_branches_show_current_member_counts_without_transferred_out_members(fra
     assert "另一公司党委" not in html
 
 
-def test_secretary_sees_their_own_branch_highlighted(frameworks):
-    html = _home(frameworks.client_for(frameworks.secretary_a1)).content.decode()
+@pytest.mark.parametrize(
+    ("user", "own", "other"),
+    [
+        ("secretary_a1", "杭州项目公司党支部", "宿迁项目公司党支部"),
+        ("secretary_a2", "宿迁项目公司党支部", "杭州项目公司党支部"),
+    ],
+)
+def test_secretary_sees_their_own_branch_highlighted(frameworks, user, own, other):
+    html = _home(frameworks.client_for(getattr(frameworks, user))).content.decode()
     branches = _branch_items(html)
 
-    assert "我的支部" in branches["杭州项目公司党支部"]
-    assert "我的支部" not in branches["宿迁项目公司党支部"]
+    assert "我的支部" in branches[own]
+    assert "我的支部" not in branches[other]
     assert html.count("branch--own") == 1
-    assert "杭州项目公司党支部 · 书记" in html
+    assert f"{own} · 书记" in html
+    assert f"{other} · 书记" not in html
 
 
 def test_committee_staff_sees_no_branch_highlighted(frameworks):
