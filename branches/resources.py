@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import resources, widgets
 from import_export.fields import Field
 
@@ -277,6 +278,27 @@ class MemberResource(CommitteeRosterResource):
     active_to = Field(attribute="active_to", column_name="转出日期", widget=DateTextWidget())
 
     keep_when_blank = frozenset({"active_from", "status"})
+
+    #: the import template, shown on the import page
+    column_help = (
+        (COMMITTEE_COLUMN, gettext_lazy("Only if you administer several committees.")),
+        ("姓名", gettext_lazy("Required.")),
+        ("支部", gettext_lazy("Required: the branch's name as in the branch list.")),
+        (
+            "党员编号",
+            gettext_lazy("Optional; when given, it identifies the member on a later import."),
+        ),
+        ("性别", "男 / 女"),
+        ("状态", "正式党员 / 预备党员"),
+        ("入党日期", "2019-07-01"),
+        ("职务", ""),
+        (
+            "手机号",
+            gettext_lazy("Text. A masked number (with *) keeps the stored number."),
+        ),
+        ("转入日期", gettext_lazy("Empty: today for a new member.")),
+        ("转出日期", gettext_lazy("When the member transferred out.")),
+    )
 
     class Meta:
         model = Member

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,5 +28,10 @@ def member_phone_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "branches/member_phone.html",
-        {"member": member, "phone": phone, "opts": Member._meta},
+        {
+            **admin.site.each_context(request),
+            "member": member,
+            "phone": phone,
+            "opts": Member._meta,
+        },
     )

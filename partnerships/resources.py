@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
 from branches.resources import (
@@ -47,6 +48,21 @@ class PartnerOrganisationResource(CommitteeRosterResource):
     contacts = Field(column_name="联系人", readonly=True)
 
     keep_when_blank = frozenset({"has_party_organisation", "is_active"})
+
+    #: the import template, shown on the import page
+    column_help = (
+        (COMMITTEE_COLUMN, gettext_lazy("Only if you administer several committees.")),
+        (
+            "名称",
+            gettext_lazy("Required; identifies the partner on a later import."),
+        ),
+        ("类别", gettext_lazy("A kind from the partner's kind list, e.g. 社区.")),
+        ("城市", ""),
+        ("有党组织", "是 / 否"),
+        ("备注", ""),
+        ("有效", "是 / 否"),
+        ("联系人", gettext_lazy("Export only; contacts are edited on the partner's page.")),
+    )
 
     class Meta:
         model = PartnerOrganisation

@@ -256,8 +256,22 @@ class AuditedImportExportMixin:
     * Every export, and every confirmed import, is written to the audit log.
     """
 
+    import_template_name = "admin/roster_import.html"
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["roster_columns"] = self.roster_columns()
+        return context
+
+    def roster_columns(self) -> list[tuple[str, str]]:
+        """The import template's columns and what goes in them."""
+        columns: list[tuple[str, str]] = []
+        for resource_class in self.resource_classes:
+            columns.extend(getattr(resource_class, "column_help", ()))
+        return columns
 
     def write_to_tmp_storage(self, import_file, input_format):
         if input_format.is_binary():
@@ -293,6 +307,7 @@ class AuditedImportExportMixin:
                     "opts": self.model._meta,
                     "result": result,
                     "import_error_display": self.import_error_display,
+                    "roster_columns": self.roster_columns(),
                 }
             )
             request.current_app = self.admin_site.name

@@ -122,8 +122,9 @@ def test_gb18030_csv_from_excel_imports_with_chinese_intact(cast):
     assert member.branch == cast.branch_a1
 
 
-def test_one_bad_row_imports_nothing_and_names_the_row_and_problem(cast):
+def test_one_bad_row_imports_nothing_and_names_the_row_and_problem(cast, settings):
     client = cast.client_for(cast.admin_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # to read the sentence below
     before = Member.objects.count()
     content = _csv_bytes(
         [
@@ -138,9 +139,10 @@ def test_one_bad_row_imports_nothing_and_names_the_row_and_problem(cast):
     assert preview.context.get("confirm_form") is None
     [invalid] = preview.context["result"].invalid_rows
     assert invalid.number == 2
-    html = preview.content.decode()
-    assert "不存在的党支部" in html
-    assert "坏行" in html
+    summary = preview.content.decode().split('class="errorlist roster-row-errors"')[1]
+    summary = summary.split("</ul>")[0]
+    assert "Row 2 (line 3 of the file):" in summary
+    assert "“不存在的党支部”" in summary
     assert Member.objects.count() == before
 
 
@@ -399,3 +401,10 @@ def test_partner_export_masks_contact_phones_and_is_audited(cast):
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert entry.object_type == "partnerorganisation"
     assert entry.committee == cast.committee_a
+
+
+def test_import_page_documents_the_template_columns(cast):
+    html = cast.client_for(cast.admin_a).get("/admin/branches/member/import/").content.decode()
+    for column in ["姓名", "支部", "党员编号", "性别", "状态", "入党日期", "手机号"]:
+        assert f"<td>{column}</td>" in html
+    assert "GB18030" in html

@@ -149,3 +149,9 @@ def test_reveal_button_is_offered_only_when_there_is_a_number(cast):
     url = reverse("admin:branches_member_change", args=[cast.member_a2.pk])
     html = cast.client_for(cast.admin_a).get(url).content.decode()
     assert _reveal_url(cast.member_a2) not in html
+
+
+def test_reveal_page_has_the_admin_header_and_a_way_back(cast):
+    html = cast.client_for(cast.admin_a).post(_reveal_url(cast.member_a1)).content.decode()
+    assert reverse("admin:logout") in html
+    assert reverse("admin:branches_member_change", args=[cast.member_a1.pk]) in html
