@@ -55,6 +55,8 @@ class ScopedRosterAdmin(
 
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
+    # With a byte-order mark Chinese Excel and WPS open the CSV as UTF-8, not as GB18030.
+    to_encoding = "utf-8-sig"
 
 
 @admin.register(Committee)

@@ -334,13 +334,17 @@ class AuditedImportExportMixin:
         counts: dict[int, int] = {}
         for committee_id in queryset.values_list(path, flat=True):
             counts[committee_id] = counts.get(committee_id, 0) + 1
-        for committee in Committee.objects.filter(pk__in=counts):
+        committees = list(Committee.objects.filter(pk__in=counts))
+        if not committees:  # an empty export is still an export
+            committees = [single_admin_committee(request)]
+        for committee in committees:
             audit_record(
                 user=request.user,
                 action=AuditAction.EXPORT,
                 committee=committee,
                 object_type=self.model._meta.model_name,
-                detail=f"{counts[committee.pk]} rows, {file_format.get_title()}",
+                detail=f"{counts.get(getattr(committee, 'pk', None), 0)} rows, "
+                f"{file_format.get_title()}",
                 request=request,
             )
         return data

@@ -329,3 +329,44 @@ def test_committee_role_granted_in_admin_gives_admin_site_access(cast, rows):
     newcomer.refresh_from_db()
     assert newcomer.is_staff
     assert newcomer.groups.filter(name="Committee admin").exists()
+
+
+def test_admin_of_two_committees_chooses_between_them_only(cast, rows):
+    from branches.models import CommitteeRoleKind
+    from branches.services import committee_role_grant
+
+    third = factories.CommitteeFactory(name="第三党委")
+    committee_role_grant(user=cast.admin_a, committee=third, role=CommitteeRoleKind.ADMIN)
+    response = cast.client_for(cast.admin_a).get(reverse("admin:branches_projectsite_add"))
+    field = response.context["adminform"].form.fields["committee"]
+    assert not field.widget.is_hidden
+    assert set(field.queryset) == {cast.committee_a, third}
+
+
+@pytest.mark.parametrize(
+    ("url_name", "make"),
+    [
+        ("admin:branches_member_changelist", lambda c: factories.MemberFactory(branch=c.branch_a1)),
+        (
+            "admin:activities_activity_changelist",
+            lambda c: factories.ActivityFactory(committee=c.committee_a, branch=c.branch_a1),
+        ),
+        (
+            "admin:partnerships_partnership_changelist",
+            lambda c: factories.PartnershipFactory(committee=c.committee_a, branch=c.branch_a1),
+        ),
+    ],
+)
+def test_changelist_queries_do_not_grow_with_rows(cast, url_name, make):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = cast.client_for(cast.admin_a)
+    make(cast)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(url_name))
+    for _ in range(8):
+        make(cast)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse(url_name))
+    assert len(many) == len(few)

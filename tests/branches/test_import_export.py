@@ -408,3 +408,23 @@ def test_import_page_documents_the_template_columns(cast):
     for column in ["姓名", "支部", "党员编号", "性别", "状态", "入党日期", "手机号"]:
         assert f"<td>{column}</td>" in html
     assert "GB18030" in html
+
+
+def test_csv_export_starts_with_a_bom_so_excel_reads_it_as_utf8(cast):
+    response = _export(cast.client_for(cast.admin_a), "branches/member")
+    assert response.content.startswith("\ufeff".encode())
+    assert "张伟" in response.content.decode("utf-8-sig")
+
+
+def test_an_empty_export_is_audited_too(cast):
+    client = cast.client_for(cast.admin_a)
+    url = "/admin/partnerships/partnerorganisation/export/"
+    form = client.get(url).context["form"]
+    data = {"format": _format_index(form, "csv")}
+    skip = {"format", "resource", "export_items"}
+    data.update({name: "on" for name in form.fields if name not in skip})
+    response = client.post(url, data)
+    assert response.get("Content-Disposition"), response.context["form"].errors
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
+    assert entry.committee == cast.committee_a
+    assert entry.detail.startswith("0 rows")
