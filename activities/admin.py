@@ -108,7 +108,11 @@ class ActivityAdmin(ScopedHistoryAdmin):
         "partnership",
         "attendees",
     )
+    # Submitting, approving and returning go through the review pages and their services,
+    # which record who reviewed and when; the admin does not change the status by hand.
     readonly_fields = (
+        "status",
+        "review_comment",
         "created_by",
         "submitted_at",
         "reviewed_by",

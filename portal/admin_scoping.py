@@ -261,6 +261,12 @@ class AuditedImportExportMixin:
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
 
+    def has_import_permission(self, request):
+        return _is_committee_admin(request) and super().has_import_permission(request)
+
+    def has_export_permission(self, request):
+        return _is_committee_admin(request) and super().has_export_permission(request)
+
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
         context["roster_columns"] = self.roster_columns()

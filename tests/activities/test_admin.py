@@ -83,3 +83,12 @@ def test_honour_links_only_own_activities(cast):
     assert response.status_code == 200
     assert "activities" in response.context["adminform"].form.errors
     assert not Honour.objects.exists()
+
+
+def test_admin_cannot_approve_by_editing_the_status(cast):
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_activity_add"), _activity_data(cast, measure, status="approved")
+    )
+    assert response.status_code == 302
+    assert Activity.objects.get().status == "draft"

@@ -428,3 +428,14 @@ def test_an_empty_export_is_audited_too(cast):
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert entry.committee == cast.committee_a
     assert entry.detail.startswith("0 rows")
+
+
+def test_export_and_import_are_refused_once_the_admin_role_has_ended(cast):
+    role = cast.admin_a.committee_roles.get()
+    role.starts_on = role.starts_on.replace(year=role.starts_on.year - 2)
+    role.ends_on = role.starts_on.replace(year=role.starts_on.year + 1)
+    role.save()
+    client = cast.client_for(cast.admin_a)  # still is_staff and in the admin group
+    assert client.get("/admin/branches/member/export/").status_code == 403
+    assert client.get("/admin/branches/member/import/").status_code == 403
+    assert not AuditEntry.objects.exists()
