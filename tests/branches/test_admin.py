@@ -212,10 +212,13 @@ def test_history_of_another_committees_row_is_not_found(cast, rows):
         assert client.get(history).status_code == 404, history
         assert client.get(form).status_code == 404, form
         assert client.post(form, {}).status_code == 404, form
-    own = cast.member_a1
-    response = client.get(reverse("admin:branches_member_history", args=[own.pk]))
-    assert response.status_code == 200
-    assert "张伟" in response.content.decode()
+    own = [cast.member_a1, rows.a["partner"], rows.a["partnership"], rows.a["activity"]]
+    for obj in own:
+        meta = obj._meta
+        history = reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[obj.pk])
+        response = client.get(history)
+        assert response.status_code == 200, history
+        assert str(obj) in response.content.decode()
 
 
 def test_history_of_a_deleted_foreign_row_is_not_found(cast, rows):
