@@ -13,16 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from branches.models import Branch, Committee, CommitteeRoleKind, Member, RoleKind
 from branches.services import branch_role_assign, committee_role_grant
 from tests import factories
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """The cast's logins are hashed for every test: a deliberately slow hasher costs seconds."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def services_required() -> bool:
