@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from branches.models import BranchRole, Member, RoleKind, is_masked_phone, mask_phone
 from branches.services import branch_role_assign
@@ -92,7 +93,7 @@ def test_overlapping_secretary_terms_are_refused_but_consecutive_terms_pass():
     branch_role_assign(
         branch=branch, member=new, role=RoleKind.SECRETARY, starts_on=dt.date(2023, 7, 1)
     )
-    with pytest.raises(ValidationError, match="same period"):
+    with translation.override("en"), pytest.raises(ValidationError, match="same period"):
         branch_role_assign(
             branch=branch,
             member=other,
@@ -109,7 +110,7 @@ def test_overlapping_secretary_terms_are_refused_but_consecutive_terms_pass():
 def test_role_must_be_held_in_the_members_own_branch():
     member = factories.MemberFactory()
     elsewhere = factories.BranchFactory(committee=member.committee)
-    with pytest.raises(ValidationError, match="does not belong"):
+    with translation.override("en"), pytest.raises(ValidationError, match="does not belong"):
         branch_role_assign(branch=elsewhere, member=member, role=RoleKind.PUBLICITY)
 
 
