@@ -25,7 +25,7 @@ INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help run test lint fmt messages compilemessages demo worker beat install \
+.PHONY: help run test lint fmt messages demo worker beat install \
 	system-packages clean
 
 help: ## List the commands
@@ -33,12 +33,12 @@ help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
-run: install compilemessages ## Set up, load the demo committee and serve on 127.0.0.1:$(PORT)
+run: install ## Set up, load the demo committee and serve on 127.0.0.1:$(PORT)
 	$(MANAGE) migrate --no-input
 	DEMO_USERS=1 $(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: install system-packages compilemessages ## Lint, check migrations and settings, run the tests
+test: install system-packages ## Lint, check migrations and settings, run the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
@@ -54,17 +54,8 @@ fmt: install ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix .
 
 messages: install ## Update locale/zh_Hans/LC_MESSAGES/django.po from the code, then compile it
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var
-
-# The .mo files are build output: compiled on every run and test so that Chinese is up to date.
-compilemessages: install
-	@if [ -d locale ]; then \
-		command -v msgfmt >/dev/null 2>&1 || { \
-			echo "make: msgfmt was not found: install gettext (Debian: apt-get install -y gettext)."; \
-			exit 1; }; \
-		$(MANAGE) compilemessages --ignore=.venv --ignore=var >/dev/null; \
-	fi
 
 demo: install ## Migrate and (re)load the demo committee with its demo logins
 	$(MANAGE) migrate --no-input
@@ -102,9 +93,10 @@ $(BIN)/python:
 		exit 1; }
 	@echo "make: created $(VENV) with $$($(BIN)/python --version)"
 
-# Chromium and the CJK fonts for the browser tests, gettext for the translations. As root with
-# apt they are installed; otherwise the command is printed and the tests that need them skip
-# (or fail, in CI or when DATABASE_URL / REDIS_URL are set).
+# Chromium and the CJK fonts for the browser tests; gettext for the translation test, which runs
+# makemessages (the compiled .mo is committed: `make messages` rebuilds it). As root with apt
+# they are installed; otherwise the command is printed and the tests that need them skip (or
+# fail, in CI or when DATABASE_URL / REDIS_URL are set).
 system-packages:
 	@missing=""; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
