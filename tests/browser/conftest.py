@@ -65,10 +65,14 @@ def browser_requirements() -> None:
 
 
 @pytest.fixture
-def browser_page(browser_requirements: None, live_server: Any) -> Iterator[Page]:
+def browser_page(
+    browser_requirements: None, django_db_serialized_rollback: None, live_server: Any
+) -> Iterator[Page]:
     """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
 
-    ``page.goto(path)`` with a path starting with "/" opens it on the live server.
+    ``page.goto(path)`` with a path starting with "/" opens it on the live server. The live
+    server sees only committed rows, so these tests run on a transactional database, with a
+    serialized rollback that brings back what migrations created (the permission groups).
 
     Playwright starts and stops with each test, after pytest-django has prepared the database:
     while Playwright runs, its event loop is marked running on this thread, and Django then
@@ -99,8 +103,8 @@ def browser_page(browser_requirements: None, live_server: Any) -> Iterator[Page]
                 Path(screenshots).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(screenshots) / f"{_test_name()}.png"), full_page=True)
         finally:
-            # The connections this test opened while the loop ran live in that context: close
-            # them here, or PostgreSQL refuses to drop the test database at the end.
+            # The connections this test opened while the loop ran belong to that context:
+            # close them now rather than leave them open on the test database.
             connections.close_all()
             context.close()
             browser.close()

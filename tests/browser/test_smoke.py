@@ -14,10 +14,10 @@ if TYPE_CHECKING:
 
     from tests.conftest import Cast
 
-# The live server needs committed data (transaction=True); serialized_rollback keeps the rows
-# that migrations create, such as the permission groups, for the tests that run afterwards.
 pytestmark = [
     pytest.mark.browser,
+    # The live server sees only committed rows; the serialized rollback brings back the rows
+    # that migrations create (the permission groups) after each test's flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
