@@ -199,7 +199,7 @@ class _DemoLoader:
                     "post": spec.post,
                     "phone": spec.phone,
                     "active_from": spec.active_from,
-                    "active_to": spec.active_to,
+                    "active_to": None,
                 },
                 found=existing.get(spec.member_number),
             )

@@ -4,15 +4,15 @@ Names of organisations, projects, events and honours follow the article; people,
 numbers and phone numbers are synthetic (seeded, so every run produces the same ones).
 ``portal.demo`` loads this into the database.
 
-"77 members" means 77 ``Member`` rows: two of them have transferred out 转出 (their
-``active_to`` is set), so 75 are current on any day after mid-2025.
+"77 members" means 77 ``Member`` rows, all of them in the committee today, as in the article;
+some transferred in 转入 after their branch was founded, none has transferred out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from activities.models import ActivityKind, ActivityStatus, HonourLevel
 from branches.models import BusinessDomain, Gender, LifecycleStage, MemberStatus, Region, RoleKind
@@ -296,8 +296,6 @@ class BranchSpec:
     size: int
     posts: tuple[str, ...]
     roles: tuple[RoleSpec, ...]
-    #: members (by index) who transferred out on the given day
-    transfers_out: dict[int, dt.date] = field(default_factory=dict)
 
 
 SECRETARY, DEPUTY = RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY
@@ -348,7 +346,6 @@ BRANCHES = [
             RoleSpec(4, DISCIPLINE, D(2019, 7, 1)),
             RoleSpec(10, OFFICER, D(2022, 7, 1)),
         ),
-        transfers_out={14: D(2025, 3, 31)},
     ),
     BranchSpec(
         key="hz",
@@ -406,13 +403,12 @@ BRANCHES = [
         size=8,
         posts=_PROJECT_POSTS,
         roles=(
-            # The first secretary transferred out in May 2024; an election followed.
+            # 换届 in June 2024: the first secretary stepped down and stays an ordinary member.
             RoleSpec(7, SECRETARY, D(2021, 6, 1), D(2024, 5, 31)),
             RoleSpec(0, SECRETARY, D(2024, 6, 1)),
             RoleSpec(1, ORGANISATION, D(2021, 6, 1)),
             RoleSpec(2, PUBLICITY, D(2021, 6, 1)),
         ),
-        transfers_out={7: D(2024, 5, 31)},
     ),
     BranchSpec(
         key="zq",
@@ -558,7 +554,6 @@ class MemberSpec:
     post: str
     phone: str
     active_from: dt.date
-    active_to: dt.date | None
 
 
 def synthetic_mobile(rng: random.Random) -> str:
@@ -635,7 +630,6 @@ def members(today: dt.date) -> list[MemberSpec]:
                     post=post,
                     phone=phone,
                     active_from=active_from,
-                    active_to=branch.transfers_out.get(index),
                 )
             )
     return result
