@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from portal import views
+
+admin.site.site_header = _("Joint Party-Building Portal")
+admin.site.site_title = _("Joint Party-Building Portal")
+admin.site.index_title = _("Roster maintenance")
 
 urlpatterns = [
     path("", views.home, name="home"),
