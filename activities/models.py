@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet, scope_for
@@ -261,7 +262,10 @@ class Activity(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        m2m_fields=[co_branches, goals, partners, attendees],
+    )
     committee_path = "committee"
     objects = ActivityQuerySet.as_manager()
 
@@ -436,7 +440,7 @@ class Honour(models.Model):
         related_name="honours",
         verbose_name=_("branch"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("honour", "title"), max_length=200)
     level = models.CharField(_("level"), max_length=10, choices=HonourLevel.choices)
     awarding_body = models.CharField(_("awarded by"), max_length=150)
     awarded_on = models.DateField(_("awarded on"))

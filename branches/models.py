@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet
@@ -34,6 +35,23 @@ def mask_phone(phone: str) -> str:
 
 def is_masked_phone(value: str) -> bool:
     return "*" in (value or "")
+
+
+def validate_phone(value: str) -> None:
+    """A mobile or landline number: digits with optional +, spaces and dashes (7–15 digits).
+
+    Catches what spreadsheets do to numbers (``1.38E+10``) and masked values typed back in.
+    """
+    digits = re.sub(r"\D", "", value or "")
+    if not re.fullmatch(r"\+?[\d\s-]+", value or "") or not 7 <= len(digits) <= 15:
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a phone number: use digits only, e.g. 13812345678 or "
+                "0571-88886666 (in Excel, format the column as text)."
+            ),
+            code="invalid_phone",
+            params={"value": value},
+        )
 
 
 class Committee(models.Model):
@@ -200,7 +218,7 @@ class Member(models.Model):
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="members", verbose_name=_("branch")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     member_number = models.CharField(
         _("member number"),
         max_length=30,
@@ -215,7 +233,9 @@ class Member(models.Model):
     post = models.CharField(_("post"), max_length=100, blank=True)
     # Personal information (PIPL): stored as text, shown masked everywhere, revealed only to a
     # committee admin and every reveal audited.
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
     active_from = models.DateField(_("in the committee from"), default=local_today)
     active_to = models.DateField(_("in the committee until"), null=True, blank=True)
     user = models.OneToOneField(
@@ -408,7 +428,15 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntryQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
+    """Append-only: no bulk change or removal through the ORM either."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("Audit entries are append-only.")
+
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        raise TypeError("Audit entries are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("Audit entries are append-only.")
 
 

@@ -9,10 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet
-from branches.models import Branch, Committee, mask_phone
+from branches.models import Branch, Committee, mask_phone, validate_phone
 
 
 class PartnerKind(models.TextChoices):
@@ -80,11 +81,12 @@ class Contact(models.Model):
         related_name="contacts",
         verbose_name=_("partner organisation"),
     )
-    name = models.CharField(_("name"), max_length=50)
-    title = models.CharField(_("title"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
 
+    history = HistoricalRecords()
     committee_path = "partner__committee"
     objects = ScopedManager()
 
@@ -146,7 +148,7 @@ class Partnership(models.Model):
         help_text=_("Leave empty for a partnership of the committee itself."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=PartnershipKind.choices)
-    title = models.CharField(_("title"), max_length=150)
+    title = models.CharField(pgettext_lazy("partnership", "title"), max_length=150)
     partners = models.ManyToManyField(
         PartnerOrganisation,
         through="PartnershipMember",
@@ -219,6 +221,7 @@ class PartnershipMember(models.Model):
     )
     joined_on = models.DateField(_("joined on"))
 
+    history = HistoricalRecords()
     committee_path = "partnership__committee"
     objects = ScopedManager()
 
@@ -239,11 +242,19 @@ class PartnershipMember(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if not (self.partnership_id and self.partner_id):
+        # Read the related objects, not their ids: in the admin the partnership is often created
+        # on the same page as its partners and has no id yet.
+        partnership = getattr(self, "partnership", None)
+        partner = getattr(self, "partner", None)
+        if partnership is None or partner is None:
             return
-        if self.partner.committee_id != self.partnership.committee_id:
+        if partner.committee_id != partnership.committee_id:
             raise ValidationError({"partner": _("The partner belongs to another committee.")})
-        if self.joined_on and self.joined_on < self.partnership.starts_on:
+        if self.joined_on and partnership.starts_on and self.joined_on < partnership.starts_on:
             raise ValidationError(
                 {"joined_on": _("A partner cannot join before the partnership starts.")}
+            )
+        if self.joined_on and partnership.ends_on and self.joined_on > partnership.ends_on:
+            raise ValidationError(
+                {"joined_on": _("A partner cannot join after the partnership has ended.")}
             )
