@@ -48,6 +48,32 @@ def _url(name: str, schemes: set[str]) -> str:
     return raw
 
 
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not understood: set it to a whole number of at least {minimum}."
+        )
+    return value
+
+
+def _choice(name: str, default: str, choices: set[str]) -> str:
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    if raw.upper() not in choices:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not understood: use one of " + ", ".join(sorted(choices)) + "."
+        )
+    return raw.upper()
+
+
 def _local_secret_key() -> str:
     """A key generated once on this machine and kept under var/, for local runs only."""
     path = VAR_DIR / "secret_key"
@@ -76,8 +102,16 @@ if not DEBUG and not ALLOWED_HOSTS:
         "comma-separated (e.g. ALLOWED_HOSTS=dj.example.cn)."
     )
 
-PORTAL_BASE_URL = _url("PORTAL_BASE_URL", {"http", "https"}) or "http://127.0.0.1:8000"
-PORTAL_BASE_URL = PORTAL_BASE_URL.rstrip("/")
+# Links in e-mails sent by background tasks (no request to take the host from).
+PORTAL_BASE_URL = _url("PORTAL_BASE_URL", {"http", "https"}).rstrip("/")
+if not PORTAL_BASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PORTAL_BASE_URL is required when DEBUG is off: set it to the address users open, "
+            "e.g. PORTAL_BASE_URL=https://dj.example.cn (links in e-mails are built from it)."
+        )
+    PORTAL_BASE_URL = "http://127.0.0.1:8000"
+CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]
 
 # Whether `load_demo` creates the demo logins. `make run` turns it on; production never should.
 DEMO_USERS = _bool("DEMO_USERS", default=False)
@@ -145,7 +179,7 @@ if _database_url:
                 "DATABASE_URL names no database: add it after the host, "
                 "e.g. postgres://postgres@127.0.0.1:5432/portal."
             )
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -187,7 +221,14 @@ _email_url = _url(
     "EMAIL_URL", {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "dummymail"}
 )
 if _email_url:
-    vars().update(env.email_url_config(_email_url))
+    _email = env.email_url_config(_email_url)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST", "")
+    EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
@@ -255,5 +296,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": _choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
+    },
 }

@@ -30,6 +30,8 @@ _BLANK = (
     "PORTAL_BASE_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
+    "CONN_MAX_AGE",
+    "LOG_LEVEL",
 )
 
 
@@ -97,6 +99,52 @@ def test_startup_requires_a_secret_key_when_debug_is_off() -> None:
         run_manage("check", DEBUG="0", ALLOWED_HOSTS="dj.example.cn"),
         "SECRET_KEY is required when DEBUG is off",
     )
+
+
+def test_startup_requires_the_portal_address_when_debug_is_off() -> None:
+    assert_refused(
+        run_manage("check", DEBUG="0", ALLOWED_HOSTS="dj.example.cn", SECRET_KEY="x" * 50),
+        "PORTAL_BASE_URL is required when DEBUG is off",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "sentence"),
+    [
+        ("CONN_MAX_AGE", "a minute", "CONN_MAX_AGE='a minute' is not understood"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not understood: use one of CRITICAL"),
+        ("EMAIL_URL", "smtp2://mail", "EMAIL_URL='smtp2://mail' is not understood"),
+    ],
+)
+def test_startup_fails_loudly_on_other_bad_values(name: str, value: str, sentence: str) -> None:
+    environment = {"DEBUG": "1", name: value}
+    if name == "CONN_MAX_AGE":
+        environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/portal"
+    assert_refused(run_manage("check", **environment), sentence)
+
+
+def test_production_settings_start_with_every_required_value() -> None:
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.PORTAL_BASE_URL, s.CSRF_TRUSTED_ORIGINS[0], s.EMAIL_BACKEND, s.EMAIL_USE_TLS)"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="dj.example.cn",
+        PORTAL_BASE_URL="https://dj.example.cn/",
+        EMAIL_URL="smtp+tls://portal:secret@mail.example.cn:587",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "https://dj.example.cn",
+        "https://dj.example.cn",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "True",
+    ]
 
 
 def test_local_run_without_services_uses_sqlite_under_var_and_runs_tasks_in_process() -> None:
