@@ -86,11 +86,19 @@ $(BIN)/python:
 		echo "make: $$(command -v $(PYTHON)) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the portal needs Python >= 3.11."; \
 		echo "      Install a newer one and name it: make $(MAKECMDGOALS) PYTHON=python3.12"; \
 		exit 1; }
-	@$(PYTHON) -m venv --clear $(VENV) || { \
+	@$(PYTHON) -m venv --clear $(VENV) >/dev/null 2>&1 || { \
 		rm -rf $(VENV); \
-		echo "make: $(PYTHON) cannot create a virtual environment (venv/ensurepip missing)."; \
-		echo "      Debian/Ubuntu: apt-get install -y python3-venv"; \
-		exit 1; }
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "make: $(PYTHON) cannot create a virtual environment: installing python3-venv"; \
+			mkdir -p var; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq python3-venv; } >var/apt-get.log 2>&1; \
+		fi; \
+		$(PYTHON) -m venv --clear $(VENV) || { \
+			rm -rf $(VENV); \
+			echo "make: $(PYTHON) cannot create a virtual environment (venv/ensurepip missing)."; \
+			echo "      Debian/Ubuntu: apt-get install -y python3-venv"; \
+			exit 1; }; }
 	@echo "make: created $(VENV) with $$($(BIN)/python --version)"
 
 # Chromium and the CJK fonts for the browser tests; gettext for the translation test, which runs
