@@ -381,6 +381,15 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"activities/{instance.activity.committee_id}/{instance.activity_id}/{filename}"
 
 
+class AttachmentQuerySet(ScopedQuerySet):
+    def for_user(self, user) -> AttachmentQuerySet:
+        """The attachments of the activities the user sees (``ActivityQuerySet.for_user``):
+        a branch secretary reaches their own branch's activities' files, not the committee's."""
+        if scope_for(user).everything:
+            return self
+        return self.filter(activity__in=Activity.objects.for_user(user))
+
+
 class Attachment(models.Model):
     """A photo, sign-in sheet or document of an activity. Served only through access checks."""
 
@@ -401,7 +410,7 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     committee_path = "activity__committee"
-    objects = ScopedManager()
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")

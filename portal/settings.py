@@ -258,7 +258,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are served only through the access-checked download view (portal.files).
+    "default": {"BACKEND": "portal.storage.ProtectedFileStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -269,7 +270,7 @@ STORAGES = {
 }
 # Uploaded files are never served from a public URL: downloads go through views that check access.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = "/media-not-served/"
+MEDIA_URL = "/files/"
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Security defaults that hold in every environment ---------------------------------------

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import views
+from portal import files, views
 
 admin.site.site_header = _("Joint Party-Building Portal")
 admin.site.site_title = _("Joint Party-Building Portal")
@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("branches/", include("branches.urls")),
+    path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
 ]

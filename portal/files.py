@@ -1,0 +1,74 @@
+"""Downloads of uploaded files, each checked against the row it belongs to.
+
+A file's path says which model holds it (``activities/…`` an activity's attachment,
+``partnerships/…`` a signed agreement, ``honours/…`` an honour's evidence); the row is looked
+up through that model's ``for_user`` scope, so a file is served exactly to those who may see
+its row. Anything else — a row out of scope, an unknown prefix, a path that tries to climb
+out of ``MEDIA_ROOT`` — is a 404, which tells an outsider nothing about what exists.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.db import models
+from django.http import FileResponse, Http404, HttpRequest
+
+from activities.models import Attachment, Honour
+from partnerships.models import Partnership
+
+#: The first segment of a stored path (see the models' ``upload_to``) -> (model, field).
+PROTECTED_FILE_FIELDS: dict[str, tuple[type[models.Model], str]] = {
+    "activities": (Attachment, "file"),
+    "partnerships": (Partnership, "agreement"),
+    "honours": (Honour, "evidence"),
+}
+
+#: Served inline; every other type (SVG included: it can carry script) is a download.
+INLINE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+def _clean_path(path: str) -> str:
+    """The stored name ``path`` stands for, or 404 if it is not a plain relative path."""
+    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+        raise Http404
+    if posixpath.normpath(path) != path or ".." in path.split("/"):
+        raise Http404
+    return path
+
+
+def file_visible_to(user, path: str) -> bool:
+    """Whether ``user`` may see the row that holds the stored file ``path``."""
+    prefix = path.split("/", 1)[0]
+    try:
+        model, field = PROTECTED_FILE_FIELDS[prefix]
+    except KeyError:
+        return False
+    return model.objects.for_user(user).filter(**{field: path}).exists()
+
+
+@login_required
+def download(request: HttpRequest, path: str) -> FileResponse:
+    """Serve an uploaded file to a user who may see the row it belongs to; 404 otherwise."""
+    name = _clean_path(path)
+    if not file_visible_to(request.user, name):
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise Http404 from exc
+    content_type, _encoding = mimetypes.guess_type(name)
+    response = FileResponse(
+        handle,
+        as_attachment=content_type not in INLINE_CONTENT_TYPES,
+        filename=posixpath.basename(name),
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    # Even a file opened in the browser runs no script and loads nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
