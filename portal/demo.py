@@ -240,11 +240,15 @@ class _DemoLoader:
         editor_group = Group.objects.get(name=groups.BRANCH_EDITOR)
         self.result.password = data.DEMO_PASSWORD
         for spec in data.DEMO_USERS:
+            is_office = spec.role in {CommitteeRoleKind.ADMIN, CommitteeRoleKind.STAFF}
+            secretary = None if is_office else self._secretary_on(spec.role, self.today)
+            # A secretary's login carries the person's name, as the header shows it.
+            full_name = secretary.name if secretary else spec.display_name
             user = user_model.objects.filter(username=spec.username).first()
             if user is None:
                 user = user_model(
                     username=spec.username,
-                    first_name=spec.display_name,
+                    first_name=full_name,
                     email=f"{spec.username}@example.com",
                 )
                 validate_password(data.DEMO_PASSWORD, user)
@@ -252,13 +256,18 @@ class _DemoLoader:
                 user.full_clean()
                 user.save()
                 self.result.created += 1
-            elif not user.is_active or not user.check_password(data.DEMO_PASSWORD):
+            elif (
+                not user.is_active
+                or user.first_name != full_name
+                or not user.check_password(data.DEMO_PASSWORD)
+            ):
                 user.is_active = True
+                user.first_name = full_name
                 user.set_password(data.DEMO_PASSWORD)
-                user.save(update_fields=["is_active", "password"])
+                user.save(update_fields=["is_active", "first_name", "password"])
                 self.result.updated += 1
 
-            if spec.role in {CommitteeRoleKind.ADMIN, CommitteeRoleKind.STAFF}:
+            if is_office:
                 committee_role_grant(
                     user=user,
                     committee=self.committee,
@@ -267,7 +276,6 @@ class _DemoLoader:
                 )
                 self.result.logins.append((spec.username, spec.display_name))
                 continue
-            secretary = self._secretary_on(spec.role, self.today)
             if secretary is None:  # pragma: no cover - every demo branch has a secretary
                 continue
             if secretary.user_id != user.pk:

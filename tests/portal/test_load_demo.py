@@ -332,6 +332,7 @@ def test_secretary_logins_are_the_current_secretaries_and_reach_only_their_branc
         branch = branch_of(short_name)
         secretary = BranchRole.objects.current_on(today).get(branch=branch, role=RoleKind.SECRETARY)
         assert user.member == secretary.member
+        assert user.get_full_name() == secretary.member.name  # the header shows the person
         scope = scope_for(user)
         assert scope.editable_branch_ids == {branch.pk}
         assert not scope.is_committee_staff
