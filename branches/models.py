@@ -172,12 +172,6 @@ class Branch(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        super().clean()
-        if self.pk and self.committee_id:
-            foreign = self.project_sites.exclude(committee_id=self.committee_id)
-            if foreign.exists():
-                raise ValidationError(_("Project sites must belong to the branch's committee."))
 
 
 class Gender(models.TextChoices):
