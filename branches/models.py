@@ -173,7 +173,6 @@ class Branch(models.Model):
         return self.name
 
 
-
 class Gender(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")
