@@ -244,6 +244,16 @@ class CommitteeRosterResource(resources.ModelResource):
                 return
         super().import_field(field, instance, row, is_m2m, **kw)
 
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        # "Unchanged" would tell whoever uploads a full number that it is the stored one: a row
+        # with a full phone number is never skipped, whether the number is right or wrong.
+        for field in self.get_import_fields():
+            if isinstance(field.widget, PhoneWidget) and field.column_name in row:
+                cell = normalise_text_cell(row.get(field.column_name))
+                if cell and not is_masked_phone(cell):
+                    return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
     def before_save_instance(self, instance: Any, row: dict, **kwargs: Any) -> None:
         # Defence in depth: whatever the file said, the row stays in its committee.
         if instance.committee_id != self.current_committee.pk:

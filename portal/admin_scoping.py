@@ -22,6 +22,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +128,14 @@ class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_user(request.user)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django lets a change-list URL filter on any of the model's own fields: ?phone=… or
+        # ?phone__startswith=… would tell a guess from the right number. No lookup path may
+        # pass through a phone field (Django answers 400).
+        if PHONE_FIELDS & set(lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     # Model permissions come from the groups; a login that administers no committee (any
     # more) gets nothing, whatever groups or is_staff it kept.

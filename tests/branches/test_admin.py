@@ -373,3 +373,28 @@ def test_changelist_queries_do_not_grow_with_rows(cast, url_name, make):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse(url_name))
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/branches/member/?phone=13812345678",
+        "/admin/branches/member/?phone__startswith=1381",
+        "/admin/branches/member/?phone__endswith=5678",
+        "/admin/partnerships/partnerorganisation/?contacts__phone__startswith=139",
+        "/admin/branches/branchrole/?member__phone__startswith=1381",
+    ],
+)
+@pytest.mark.parametrize("user_name", ["admin_a", "superuser"])
+def test_changelist_refuses_to_filter_by_phone_number(cast, rows, url, user_name):
+    rows.a["contact"].phone = "13912345678"
+    rows.a["contact"].save()
+    response = cast.client_for(getattr(cast, user_name)).get(url)
+    assert response.status_code == 400
+    assert "张伟" not in response.content.decode()
+
+
+def test_changelist_still_filters_by_other_fields(cast, rows):
+    response = cast.client_for(cast.admin_a).get("/admin/branches/member/?name=张伟")
+    assert response.status_code == 200
+    assert [m.name for m in response.context["cl"].queryset] == ["张伟"]

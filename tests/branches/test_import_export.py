@@ -439,3 +439,72 @@ def test_export_and_import_are_refused_once_the_admin_role_has_ended(cast):
     assert client.get("/admin/branches/member/export/").status_code == 403
     assert client.get("/admin/branches/member/import/").status_code == 403
     assert not AuditEntry.objects.exists()
+
+
+def _preview_phone_guess(client, guess: str) -> tuple[str, str]:
+    """The preview's verdict on one row carrying ``guess`` as 吴刚's phone, and its page."""
+    content = _csv_bytes(
+        [MEMBER_HEADER, ["吴刚", "杭州项目公司党支部", "A-301", "男", "正式党员", "", "", guess]],
+        "utf-8",
+    )
+    preview = _preview(client, "branches/member", "guess.csv", content)
+    [row] = preview.context["result"].rows
+    return row.import_type, preview.content.decode()
+
+
+def test_import_preview_does_not_tell_a_right_phone_guess_from_a_wrong_one(cast):
+    factories.MemberFactory(
+        branch=cast.branch_a1,
+        name="吴刚",
+        member_number="A-301",
+        gender="M",
+        status="full",
+        phone="13911223344",
+        joined_party_on=None,
+        post="",
+    )  # the row below matches this member in every column but, perhaps, the phone
+    client = cast.client_for(cast.admin_a)
+    right, right_page = _preview_phone_guess(client, "13911223344")
+    wrong, wrong_page = _preview_phone_guess(client, "13911229999")
+    assert right == wrong == "update"
+    assert "13911223344" not in right_page
+    assert "13911229999" not in wrong_page
+    assert Member.objects.get(member_number="A-301").phone == "13911223344"  # only previewed
+
+
+def test_an_unchanged_row_with_a_masked_phone_is_still_skipped(cast):
+    factories.MemberFactory(
+        branch=cast.branch_a1,
+        name="吴刚",
+        member_number="A-301",
+        gender="M",
+        status="full",
+        phone="13911223344",
+        joined_party_on=None,
+        post="",
+    )
+    client = cast.client_for(cast.admin_a)
+    import_type, _page = _preview_phone_guess(client, "139****3344")
+    assert import_type == "skip"
+
+
+def test_a_phone_mangled_by_excel_is_a_row_error_and_nothing_is_imported(cast, settings):
+    client = cast.client_for(cast.admin_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    content = _csv_bytes(
+        [
+            MEMBER_HEADER,
+            ["好号码", "杭州项目公司党支部", "", "男", "正式党员", "", "", "13812340000"],
+            ["坏号码", "杭州项目公司党支部", "", "男", "正式党员", "", "", "1.38E+10"],
+        ],
+        "utf-8",
+    )
+    preview = _preview(client, "branches/member", "excel.csv", content)
+    assert preview.context.get("confirm_form") is None
+    [invalid] = preview.context["result"].invalid_rows
+    assert invalid.number == 2
+    summary = preview.content.decode().split('class="errorlist roster-row-errors"')[1]
+    summary = summary.split("</ul>")[0]
+    assert "Row 2 (line 3 of the file):" in summary
+    assert "1.38E+10" in summary
+    assert not Member.objects.filter(name__in=["好号码", "坏号码"]).exists()
