@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -27,11 +29,17 @@ def member_phone_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     phone = member_phone_reveal(member=member, user=request.user, request=request)
     return render(
         request,
-        "branches/member_phone.html",
+        "admin/phone_reveal.html",
         {
             **admin.site.each_context(request),
-            "member": member,
-            "phone": phone,
             "opts": Member._meta,
+            "changelist_url": reverse("admin:branches_member_changelist"),
+            "change_url": reverse("admin:branches_member_change", args=[member.pk]),
+            "owner_name": member.name,
+            "holder_name": member.name,
+            "holder_context": member.branch.name,
+            "phone_label": Member._meta.get_field("phone").verbose_name,
+            "phone": phone,
+            "back_label": _("Back to the member"),
         },
     )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("branches/", include("branches.urls")),
+    path("partnerships/", include("partnerships.urls")),
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
 ]
