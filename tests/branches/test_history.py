@@ -1,0 +1,194 @@
+"""Change history in the admin: who changed what, and deleted rows restored by their admins."""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse
+
+from activities.models import Activity
+from branches.models import BranchRole, Member, RoleKind
+from branches.services import branch_role_assign
+from partnerships.models import PartnerOrganisation
+from tests import factories
+
+
+def _url(model, view: str, *args) -> str:
+    meta = model._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
+def _form_data(response) -> dict:
+    """The (history) change form's values as the browser would post them back."""
+    form = response.context["adminform"].form
+    data: dict = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        key = form.add_prefix(name)
+        widget = form.fields[name].widget
+        if isinstance(widget, forms.MultiWidget):
+            for index, part in enumerate(widget.decompress(value)):
+                data[f"{key}_{index}"] = str(part)
+        elif isinstance(value, list | tuple):
+            data[key] = [str(v) for v in value]
+        else:
+            data[key] = str(value)
+    return data
+
+
+def _delete_in_admin(client, obj) -> None:
+    response = client.post(_url(type(obj), "delete", obj.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def _restore_in_admin(client, model, pk) -> None:
+    """Open the deleted row's history, choose its last version and press Revert."""
+    history = client.get(_url(model, "history", pk))
+    assert history.status_code == 200
+    version = model.history.filter(id=pk).exclude(history_type="-").latest()
+    form_url = _url(model, "simple_history", pk, version.history_id)
+    assert form_url in history.content.decode()
+    response = client.post(form_url, _form_data(client.get(form_url)))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+def test_admin_restores_a_deleted_partner_with_its_fields(cast):
+    partner = factories.PartnerFactory(
+        committee=cast.committee_a, name="春江街道社区", city="杭州富阳", notes="共建三年"
+    )
+    pk = partner.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, partner)
+
+    _restore_in_admin(client, PartnerOrganisation, pk)
+
+    restored = PartnerOrganisation.objects.get(pk=pk)
+    assert (restored.committee, restored.name, restored.city, restored.notes) == (
+        cast.committee_a,
+        "春江街道社区",
+        "杭州富阳",
+        "共建三年",
+    )
+    assert restored.history.latest().history_user == cast.admin_a
+
+
+def test_deleted_rows_page_lists_own_committees_deleted_rows_only(cast):
+    ours = factories.PartnerFactory(committee=cast.committee_a, name="甲方已删社区")
+    theirs = factories.PartnerFactory(committee=cast.committee_b, name="乙方已删社区")
+    kept = factories.PartnerFactory(committee=cast.committee_a, name="甲方仍在社区")
+    ours_pk = ours.pk
+    ours.delete()
+    theirs.delete()
+    client = cast.client_for(cast.admin_a)
+
+    changelist = client.get(_url(PartnerOrganisation, "changelist")).content.decode()
+    assert _url(PartnerOrganisation, "deleted") in changelist
+    html = client.get(_url(PartnerOrganisation, "deleted")).content.decode()
+    assert "甲方已删社区" in html
+    assert _url(PartnerOrganisation, "history", ours_pk) in html
+    assert "乙方已删社区" not in html
+    assert kept.name not in html
+
+
+def test_admin_of_another_committee_can_neither_see_nor_restore_a_deleted_row(cast):
+    partner = factories.PartnerFactory(committee=cast.committee_a, name="甲方已删社区")
+    pk = partner.pk
+    cast.client_for(cast.admin_a).post(_url(PartnerOrganisation, "delete", pk), {"post": "yes"})
+    version = PartnerOrganisation.history.filter(id=pk, history_type="+").get()
+    form_url = _url(PartnerOrganisation, "simple_history", pk, version.history_id)
+    client = cast.client_for(cast.admin_b)
+
+    assert client.get(_url(PartnerOrganisation, "history", pk)).status_code == 404
+    assert client.get(form_url).status_code == 404
+    data = {"name": "甲方已删社区", "kind": partner.kind, "committee": cast.committee_b.pk}
+    assert client.post(form_url, data).status_code == 404
+    assert not PartnerOrganisation.objects.filter(pk=pk).exists()
+    assert "甲方已删社区" not in client.get(_url(PartnerOrganisation, "deleted")).content.decode()
+
+
+def test_superuser_restores_a_deleted_member(cast):
+    member = factories.MemberFactory(branch=cast.branch_a2, name="调出又回来", phone="13600001111")
+    pk = member.pk
+    client = cast.client_for(cast.superuser)
+    _delete_in_admin(client, member)
+
+    _restore_in_admin(client, Member, pk)
+
+    restored = Member.objects.get(pk=pk)
+    assert (restored.branch, restored.name) == (cast.branch_a2, "调出又回来")
+    # The form shows the number masked; restoring keeps the recorded number, not the mask.
+    assert restored.phone == "13600001111"
+
+
+def test_committee_staff_cannot_open_the_deleted_rows_page(cast):
+    response = cast.client_for(cast.staff_a).get(_url(PartnerOrganisation, "deleted"))
+    assert response.status_code in {302, 403}
+    assert "甲方" not in response.content.decode()
+
+
+def _activity_with_relations(cast):
+    partner = factories.PartnerFactory(committee=cast.committee_a, name="钱塘社区")
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, title="联合主题党日"
+    )
+    return activity, partner
+
+
+def test_activity_history_records_partners_and_attendees_changed_in_the_admin(cast):
+    activity, partner = _activity_with_relations(cast)
+    client = cast.client_for(cast.admin_a)
+    change_url = _url(Activity, "change", activity.pk)
+    data = _form_data(client.get(change_url))
+    data.update(
+        {
+            "partners": [str(partner.pk)],
+            "attendees": [str(cast.member_a1.pk)],
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    latest = activity.history.latest()
+    assert [row.partnerorganisation_id for row in latest.partners.all()] == [partner.pk]
+    assert [row.member_id for row in latest.attendees.all()] == [cast.member_a1.pk]
+    assert latest.history_user == cast.admin_a
+    history = client.get(_url(Activity, "history", activity.pk)).content.decode()
+    assert "钱塘社区" in history
+    assert "张伟" in history
+
+
+def test_restored_activity_gets_back_its_partners_and_attendees(cast):
+    activity, partner = _activity_with_relations(cast)
+    activity.partners.add(partner)
+    activity.attendees.add(cast.member_a1)
+    pk = activity.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, activity)
+
+    _restore_in_admin(client, Activity, pk)
+
+    restored = Activity.objects.get(pk=pk)
+    assert restored.title == "联合主题党日"
+    assert list(restored.partners.all()) == [partner]
+    assert list(restored.attendees.all()) == [cast.member_a1]
+
+
+def test_deleted_branch_role_is_restored_by_its_committees_admin_only(cast):
+    role = branch_role_assign(branch=cast.branch_a1, member=cast.member_a1, role=RoleKind.PUBLICITY)
+    pk = role.pk
+    _delete_in_admin(cast.client_for(cast.admin_a), role)
+    history = _url(BranchRole, "history", pk)
+    assert cast.client_for(cast.admin_b).get(history).status_code == 404
+
+    _restore_in_admin(cast.client_for(cast.admin_a), BranchRole, pk)
+
+    restored = BranchRole.objects.get(pk=pk)
+    assert (restored.branch, restored.member, restored.role) == (
+        cast.branch_a1,
+        cast.member_a1,
+        RoleKind.PUBLICITY,
+    )
