@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from branches import groups
@@ -51,6 +53,59 @@ def audit_record(
         ip_address=client_ip(request),
         detail=detail[:500],
     )
+
+
+def roster_export_audit(
+    *,
+    user: AbstractBaseUser,
+    queryset: QuerySet,
+    file_format: str,
+    committee_when_empty: Committee | None,
+    request: HttpRequest | None = None,
+) -> list[AuditEntry]:
+    """Audit an export: one entry per committee whose rows it holds, with their count.
+
+    An empty export is an export too: it is recorded against ``committee_when_empty``.
+    """
+    path = queryset.model.committee_path
+    counts: dict[int, int] = dict(
+        queryset.order_by().values_list(path).annotate(rows=Count("pk", distinct=True))
+    )
+    committees: list[Committee | None] = list(Committee.objects.filter(pk__in=counts))
+    if not committees:
+        committees = [committee_when_empty]
+    return [
+        audit_record(
+            user=user,
+            action=AuditAction.EXPORT,
+            committee=committee,
+            object_type=queryset.model._meta.model_name,
+            detail=f"{counts.get(getattr(committee, 'pk', None), 0)} rows, {file_format}",
+            request=request,
+        )
+        for committee in committees
+    ]
+
+
+def roster_import_audit(
+    *,
+    user: AbstractBaseUser,
+    object_type: str,
+    rows_per_committee: Mapping[int, int],
+    request: HttpRequest | None = None,
+) -> list[AuditEntry]:
+    """Audit a confirmed import: one entry per committee it wrote rows into."""
+    return [
+        audit_record(
+            user=user,
+            action=AuditAction.IMPORT,
+            committee=committee,
+            object_type=object_type,
+            detail=f"{rows_per_committee[committee.pk]} rows",
+            request=request,
+        )
+        for committee in Committee.objects.filter(pk__in=rows_per_committee)
+    ]
 
 
 def member_phone_reveal(

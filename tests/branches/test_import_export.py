@@ -508,3 +508,57 @@ def test_a_phone_mangled_by_excel_is_a_row_error_and_nothing_is_imported(cast, s
     assert "Row 2 (line 3 of the file):" in summary
     assert "1.38E+10" in summary
     assert not Member.objects.filter(name__in=["好号码", "坏号码"]).exists()
+
+
+def test_superusers_export_is_audited_per_committee_with_its_row_count(cast):
+    _export(cast.client_for(cast.superuser), "branches/member")
+    entries = {
+        entry.committee: entry.detail
+        for entry in AuditEntry.objects.filter(action=AuditAction.EXPORT)
+    }
+    rows_a = Member.objects.filter(committee=cast.committee_a).count()
+    rows_b = Member.objects.filter(committee=cast.committee_b).count()
+    assert entries == {
+        cast.committee_a: f"{rows_a} rows, csv",
+        cast.committee_b: f"{rows_b} rows, csv",
+    }
+
+
+def test_export_audit_costs_the_same_queries_however_many_rows(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from branches.services import roster_export_audit
+
+    def audit_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            roster_export_audit(
+                user=cast.admin_a,
+                queryset=Member.objects.all(),
+                file_format="csv",
+                committee_when_empty=None,
+            )
+        return len(queries)
+
+    few = audit_queries()
+    factories.MemberFactory.create_batch(10, branch=cast.branch_a1)
+    factories.MemberFactory.create_batch(10, branch=cast.branch_b1)
+    assert audit_queries() == few
+
+
+def test_import_is_audited_with_the_rows_it_wrote(cast):
+    content = _csv_bytes(
+        [
+            MEMBER_HEADER,
+            ["审计一", "杭州项目公司党支部", "", "男", "正式党员", "", "", ""],
+            ["审计二", "宿迁项目公司党支部", "", "女", "正式党员", "", "", ""],
+        ],
+        "utf-8",
+    )
+    _import(cast.client_for(cast.admin_a), "branches/member", "m.csv", content)
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert (entry.committee, entry.detail, entry.object_type) == (
+        cast.committee_a,
+        "2 rows",
+        "member",
+    )
