@@ -19,15 +19,18 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.utils import get_m2m_reverse_field_name
 
 from branches.access import scope_for
 from branches.models import (
@@ -227,19 +230,65 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def deleted_row_committee_id(model: type[Model], pk: Any) -> int | None:
+    """The committee a deleted row belonged to, read from its latest historical record
+    (through the model's ``committee_path``, which historical rows follow as well)."""
+    return (
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .order_by("-history_date", "-history_id")
+        .values_list(model.committee_path, flat=True)
+        .first()
+    )
+
+
+def deleted_rows_for_admin_user(model: type[Model], user: AbstractBaseUser) -> QuerySet:
+    """The last historical record of each deleted row whose committee ``user`` administers
+    (a superuser: every committee), newest deletion first."""
+    history = model.history
+    pk_name = model._meta.pk.attname
+    latest = (
+        history.filter(**{pk_name: OuterRef(pk_name)})
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    records = (
+        history.filter(history_type="-")
+        .exclude(**{f"{pk_name}__in": model._default_manager.values("pk")})
+        .filter(history_id=Subquery(latest))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    scope = scope_for(user)
+    if scope.everything:
+        return records
+    return records.filter(**{f"{model.committee_path}__in": scope.admin_committee_ids})
+
+
 class ScopedHistoryMixin:
-    """Mix into a ``SimpleHistoryAdmin``: its history pages only for objects in scope.
+    """Mix into a ``SimpleHistoryAdmin``: its history pages only for objects in scope, and
+    deleted rows restorable by the admins of the committee they belonged to.
 
     simple_history falls back to the last historical record when ``get_queryset`` does not
-    hold the object, which would show another committee's history; here that is a 404.
+    hold the object. For a row that still exists but lies outside the user's committees that
+    would show another committee's history: a 404. For a row that no longer exists, the
+    committee on its latest historical record decides; its admins (and a superuser) see the
+    history and may revert to a version, which puts the row back. The ``deleted/`` page lists
+    such rows.
     """
+
+    change_list_template = "admin/history_change_list.html"
 
     def _require_in_scope(self, request: HttpRequest, object_id: str) -> None:
         try:
-            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
-        except (ValueError, ValidationError):
-            in_scope = False
-        if not in_scope:
+            pk = unquote(object_id)
+            if self.get_queryset(request).filter(pk=pk).exists():
+                return
+            if self.model._default_manager.filter(pk=pk).exists():
+                raise Http404  # exists, but in a committee the user does not administer
+            committee_id = deleted_row_committee_id(self.model, pk)
+        except (ValueError, ValidationError) as exc:
+            raise Http404 from exc
+        if committee_id is None or not scope_for(request.user).administers_committee(committee_id):
             raise Http404
 
     def history_view(self, request, object_id, extra_context=None):
@@ -252,8 +301,61 @@ class ScopedHistoryMixin:
             request, object_id, version_id, extra_context=extra_context
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if record is None or not getattr(record, "_history_m2m_fields", None):
+            return form
+        # A version's many-to-many values come from its history, not from the live row
+        # (which a deleted row no longer has).
+        m2m_initial = {
+            field.name: [
+                getattr(row, f"{get_m2m_reverse_field_name(field)}_id")
+                for row in getattr(record, field.name).all()
+            ]
+            for field in record._history_m2m_fields
+        }
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**m2m_initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        VersionForm.__name__ = form.__name__
+        return VersionForm
+
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskedHistoryContextHelper(self.model, historical_record)
+
+    def get_urls(self):
+        opts = self.model._meta
+        deleted = path(
+            "deleted/",
+            self.admin_site.admin_view(self.deleted_view),
+            name=f"{opts.app_label}_{opts.model_name}_deleted",
+        )
+        # Before the model's own URLs, whose ``<path:object_id>/`` would take "deleted/".
+        return [deleted, *super().get_urls()]
+
+    def deleted_view(self, request: HttpRequest) -> TemplateResponse:
+        """Deleted rows of the user's committees, each linking to its history to restore."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        records = list(deleted_rows_for_admin_user(self.model, request.user)[:200])
+        for record in records:
+            record.history_url = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history",
+                args=[quote(getattr(record, opts.pk.attname))],
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Recover deleted %(name)s") % {"name": opts.verbose_name_plural},
+            "opts": opts,
+            "records": records,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/deleted_history.html", context)
 
 
 class AuditedImportExportMixin:
