@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -88,11 +89,24 @@ class BranchAdmin(ScopedAdmin):
     ordering = ("committee", "sort_order", "name")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_total=Count("members"))
+        # Current members only (not those transferred out), as the home page counts them.
+        current = (
+            Member.objects.current()
+            .filter(branch=OuterRef("pk"))
+            .order_by()
+            .values("branch")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(current_member_total=Coalesce(Subquery(current), 0))
+        )
 
-    @admin.display(description=_("members"), ordering="member_total")
+    @admin.display(description=_("current members"), ordering="current_member_total")
     def member_count(self, branch: Branch) -> int:
-        return branch.member_total
+        return branch.current_member_total
 
 
 class MemberAdminForm(MaskedPhoneFormMixin, forms.ModelForm):

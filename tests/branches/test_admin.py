@@ -398,3 +398,25 @@ def test_changelist_still_filters_by_other_fields(cast, rows):
     response = cast.client_for(cast.admin_a).get("/admin/branches/member/?name=张伟")
     assert response.status_code == 200
     assert [m.name for m in response.context["cl"].queryset] == ["张伟"]
+
+
+def test_branch_list_counts_current_members_only(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    factories.MemberFactory(branch=cast.branch_a1, active_to=today - dt.timedelta(days=1))
+    factories.MemberFactory(branch=cast.branch_a1, active_from=today + dt.timedelta(days=5))
+    response = cast.client_for(cast.admin_a).get(reverse("admin:branches_branch_changelist"))
+    counts = {
+        branch.name: branch.current_member_total for branch in response.context["cl"].result_list
+    }
+    assert (
+        counts[cast.branch_a1.name]
+        == Member.objects.current().filter(branch=cast.branch_a1).count()
+    )
+    assert counts[cast.branch_a1.name] == Member.objects.filter(branch=cast.branch_a1).count() - 2
+    empty = factories.BranchFactory(committee=cast.committee_a, name="新建党支部")
+    response = cast.client_for(cast.admin_a).get(reverse("admin:branches_branch_changelist"))
+    assert {b.pk: b.current_member_total for b in response.context["cl"].result_list}[empty.pk] == 0
