@@ -26,7 +26,12 @@ from branches.models import (
     ProjectSite,
 )
 from branches.resources import MemberResource
-from branches.services import branch_role_assign, committee_role_grant
+from branches.services import (
+    branch_role_assign,
+    branch_role_update,
+    committee_role_grant,
+    member_link_user,
+)
 from portal.admin_scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
@@ -154,6 +159,15 @@ class MemberAdmin(ScopedRosterAdmin):
     def phone_masked(self, member: Member) -> str:
         return member.masked_phone
 
+    def save_model(self, request, obj, form, change):
+        if "user" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        # Linking a login goes through the service: a login whose member already holds a
+        # branch role joins the editor group (and an unlinked one leaves it).
+        self.assign_committee(request, obj)
+        member_link_user(member=obj, user=obj.user)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_reveal_phone"] = bool(
             obj is not None
@@ -174,10 +188,18 @@ class BranchRoleAdmin(ScopedHistoryAdmin):
     date_hierarchy = "starts_on"
 
     def save_model(self, request, obj, form, change):
+        # Through the services: they validate the role and keep the holder's login in the
+        # editor group (joining when a role starts, leaving when the last one has ended).
         if change:
-            super().save_model(request, obj, form, change)
+            branch_role_update(
+                branch_role=obj,
+                branch=obj.branch,
+                member=obj.member,
+                role=obj.role,
+                starts_on=obj.starts_on,
+                ends_on=obj.ends_on,
+            )
             return
-        # A new role goes through the service: it also lets a linked login log activities.
         created = branch_role_assign(
             branch=obj.branch,
             member=obj.member,
@@ -202,11 +224,12 @@ class CommitteeRoleAdmin(ScopedHistoryAdmin):
         self.assign_committee(request, obj)
         # A new role goes through the service: groups and admin-site access come with it.
         granted = committee_role_grant(
-            user=obj.user, committee=obj.committee, role=obj.role, starts_on=obj.starts_on
+            user=obj.user,
+            committee=obj.committee,
+            role=obj.role,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
         )
-        if obj.ends_on != granted.ends_on:
-            granted.ends_on = obj.ends_on
-            granted.save(update_fields=["ends_on"])
         obj.pk = granted.pk
 
 

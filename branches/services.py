@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from branches import groups
 from branches.access import forget_scope
 from branches.models import (
+    ROLES_THAT_LOG_ACTIVITIES,
     AuditAction,
     AuditEntry,
     Branch,
@@ -132,13 +134,17 @@ def committee_role_grant(
     committee: Committee,
     role: CommitteeRoleKind,
     starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
 ) -> CommitteeRole:
-    """Make ``user`` committee staff or admin: the dated role, the group, admin-site access."""
+    """Make ``user`` committee staff or admin: the dated role, the group, admin-site access.
+
+    A role the user already holds is returned as it is (its dates unchanged).
+    """
     committee_role, _created = CommitteeRole.objects.get_or_create(
         user=user,
         committee=committee,
         role=role,
-        defaults={"starts_on": starts_on or local_today()},
+        defaults={"starts_on": starts_on or local_today(), "ends_on": ends_on},
     )
     group_names = [groups.COMMITTEE_STAFF]
     if role == CommitteeRoleKind.ADMIN:
@@ -149,6 +155,27 @@ def committee_role_grant(
         user.save(update_fields=["is_staff"])
     forget_scope(user)
     return committee_role
+
+
+def branch_editor_group_sync(*, user: AbstractBaseUser) -> bool:
+    """Put ``user`` in the branch editor group while their member holds a branch role that
+    logs activities and has not ended (current, or starting later); take them out otherwise.
+
+    The group only carries model permissions; what the user reaches is still decided by the
+    dated roles (``branches.access``). Returns whether the user is now in the group.
+    """
+    holds_role = (
+        BranchRole.objects.filter(member__user=user, role__in=ROLES_THAT_LOG_ACTIVITIES)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=local_today()))
+        .exists()
+    )
+    editor = Group.objects.get(name=groups.BRANCH_EDITOR)
+    if holds_role:
+        user.groups.add(editor)
+    else:
+        user.groups.remove(editor)
+    forget_scope(user)
+    return holds_role
 
 
 @transaction.atomic
@@ -174,3 +201,54 @@ def branch_role_assign(
         member.user.groups.add(Group.objects.get(name=groups.BRANCH_EDITOR))
         forget_scope(member.user)
     return branch_role
+
+
+@transaction.atomic
+def branch_role_update(
+    *,
+    branch_role: BranchRole,
+    branch: Branch,
+    member: Member,
+    role: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None,
+) -> BranchRole:
+    """Change a branch role (e.g. end it at an election); the logins of its old and new
+    holder join or leave the editor group accordingly."""
+    previous_user_id = (
+        BranchRole.objects.filter(pk=branch_role.pk).values_list("member__user", flat=True).first()
+    )
+    branch_role.branch = branch
+    branch_role.member = member
+    branch_role.role = role
+    branch_role.starts_on = starts_on
+    branch_role.ends_on = ends_on
+    branch_role.full_clean()
+    branch_role.save()
+    _sync_users({previous_user_id, member.user_id})
+    if member.user_id:
+        forget_scope(member.user)
+    return branch_role
+
+
+@transaction.atomic
+def member_link_user(*, member: Member, user: AbstractBaseUser | None) -> Member:
+    """Link a member to a login (or unlink with None) and save the member; a login whose
+    member holds a role that logs activities joins the editor group, an unlinked one leaves."""
+    previous_user_id = (
+        Member.objects.filter(pk=member.pk).values_list("user", flat=True).first()
+        if member.pk
+        else None
+    )
+    member.user = user
+    member.full_clean()
+    member.save()
+    _sync_users({previous_user_id, getattr(user, "pk", None)})
+    if user is not None:
+        forget_scope(user)
+    return member
+
+
+def _sync_users(user_ids: set[int | None]) -> None:
+    for each in get_user_model()._default_manager.filter(pk__in=user_ids - {None}):
+        branch_editor_group_sync(user=each)

@@ -420,3 +420,139 @@ def test_branch_list_counts_current_members_only(cast):
     empty = factories.BranchFactory(committee=cast.committee_a, name="新建党支部")
     response = cast.client_for(cast.admin_a).get(reverse("admin:branches_branch_changelist"))
     assert {b.pk: b.current_member_total for b in response.context["cl"].result_list}[empty.pk] == 0
+
+
+def _form_data(response) -> dict:
+    """The change form as the browser would post it back untouched."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def _is_branch_editor(user) -> bool:
+    return user.groups.filter(name="Branch editor").exists()
+
+
+def test_committee_role_granted_with_an_end_date_is_saved_once_with_it(cast):
+    newcomer = factories.UserFactory(username="newcomer")
+    factories.MemberFactory(branch=cast.branch_a1, user=newcomer, name="新同志")
+    response = cast.client_for(cast.admin_a).post(
+        reverse("admin:branches_committeerole_add"),
+        {
+            "user": newcomer.pk,
+            "committee": cast.committee_a.pk,
+            "role": "staff",
+            "starts_on": "2024-01-01",
+            "ends_on": "2030-12-31",
+        },
+    )
+    assert response.status_code == 302
+    role = newcomer.committee_roles.get()
+    assert str(role.ends_on) == "2030-12-31"
+    assert role.history.count() == 1  # created with its end date, not patched afterwards
+
+
+def test_committee_role_grant_takes_an_end_date(cast):
+    import datetime as dt
+
+    from branches.models import CommitteeRoleKind
+    from branches.services import committee_role_grant
+
+    user = factories.UserFactory()
+    role = committee_role_grant(
+        user=user,
+        committee=cast.committee_a,
+        role=CommitteeRoleKind.STAFF,
+        starts_on=dt.date(2024, 1, 1),
+        ends_on=dt.date(2024, 12, 31),
+    )
+    role.refresh_from_db()
+    assert role.ends_on == dt.date(2024, 12, 31)
+
+
+def test_editing_a_branch_role_in_admin_moves_the_editor_group_with_it(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from branches.models import BranchRole
+
+    holder = factories.UserFactory(username="holder")
+    with_login = factories.MemberFactory(branch=cast.branch_a1, user=holder, name="有账号")
+    without_login = factories.MemberFactory(branch=cast.branch_a1, name="无账号")
+    role = branch_role_assign(
+        branch=cast.branch_a1,
+        member=without_login,
+        role=RoleKind.PUBLICITY,
+        starts_on=timezone.localdate() - dt.timedelta(days=30),
+    )
+    assert not _is_branch_editor(holder)
+    client = cast.client_for(cast.admin_a)
+    url = reverse("admin:branches_branchrole_change", args=[role.pk])
+
+    data = _form_data(client.get(url))
+    data["member"] = str(with_login.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert BranchRole.objects.get(pk=role.pk).member == with_login
+    assert _is_branch_editor(holder)
+
+    data = _form_data(client.get(url))
+    data["ends_on"] = str(timezone.localdate() - dt.timedelta(days=1))
+    assert client.post(url, data).status_code == 302
+    assert not _is_branch_editor(holder)  # the role has ended: no other role left
+
+
+def test_editing_a_branch_role_into_an_overlap_is_refused(cast):
+    """The edit is validated as a new role is: a second secretary in the same period."""
+    other = factories.MemberFactory(branch=cast.branch_a1, name="另一人")
+    role = branch_role_assign(branch=cast.branch_a1, member=other, role=RoleKind.PUBLICITY)
+    client = cast.client_for(cast.admin_a)
+    url = reverse("admin:branches_branchrole_change", args=[role.pk])
+    data = _form_data(client.get(url))
+    data["role"] = RoleKind.SECRETARY
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    role.refresh_from_db()
+    assert role.role == RoleKind.PUBLICITY
+
+
+def test_linking_a_login_to_a_member_who_holds_a_role_makes_it_a_branch_editor(cast):
+    member = factories.MemberFactory(branch=cast.branch_a2, name="后开账号")
+    branch_role_assign(branch=cast.branch_a2, member=member, role=RoleKind.ORGANISATION)
+    login = factories.UserFactory(username="late_login")
+    # A committee admin may only link logins already in their committee; a superuser any.
+    client = cast.client_for(cast.superuser)
+    url = reverse("admin:branches_member_change", args=[member.pk])
+
+    data = _form_data(client.get(url))
+    data["user"] = str(login.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member.refresh_from_db()
+    assert member.user == login
+    assert member.phone  # the masked phone posted back kept the stored number
+    assert _is_branch_editor(login)
+
+    data = _form_data(client.get(url))
+    data["user"] = ""
+    assert client.post(url, data).status_code == 302
+    member.refresh_from_db()
+    assert member.user is None
+    assert not _is_branch_editor(login)
+
+
+def test_linking_a_login_to_a_member_without_a_role_grants_nothing(cast):
+    from branches.services import member_link_user
+
+    login = factories.UserFactory(username="plain_login")
+    member_link_user(member=cast.member_a1, user=login)
+    cast.member_a1.refresh_from_db()
+    assert cast.member_a1.user == login
+    assert not _is_branch_editor(login)
