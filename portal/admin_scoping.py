@@ -19,10 +19,12 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
@@ -41,6 +43,11 @@ from branches.models import (
     mask_phone,
 )
 from branches.services import roster_export_audit, roster_import_audit
+from portal.history import (
+    deleted_children_restore,
+    deleted_row_committee_id,
+    deleted_rows_for_admin_user,
+)
 from portal.importing import decode_text_upload
 
 if TYPE_CHECKING:
@@ -230,40 +237,6 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-def deleted_row_committee_id(model: type[Model], pk: Any) -> int | None:
-    """The committee a deleted row belonged to, read from its latest historical record
-    (through the model's ``committee_path``, which historical rows follow as well)."""
-    return (
-        model.history.filter(**{model._meta.pk.attname: pk})
-        .order_by("-history_date", "-history_id")
-        .values_list(model.committee_path, flat=True)
-        .first()
-    )
-
-
-def deleted_rows_for_admin_user(model: type[Model], user: AbstractBaseUser) -> QuerySet:
-    """The last historical record of each deleted row whose committee ``user`` administers
-    (a superuser: every committee), newest deletion first."""
-    history = model.history
-    pk_name = model._meta.pk.attname
-    latest = (
-        history.filter(**{pk_name: OuterRef(pk_name)})
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    records = (
-        history.filter(history_type="-")
-        .exclude(**{f"{pk_name}__in": model._default_manager.values("pk")})
-        .filter(history_id=Subquery(latest))
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")
-    )
-    scope = scope_for(user)
-    if scope.everything:
-        return records
-    return records.filter(**{f"{model.committee_path}__in": scope.admin_committee_ids})
-
-
 class ScopedHistoryMixin:
     """Mix into a ``SimpleHistoryAdmin``: its history pages only for objects in scope, and
     deleted rows restorable by the admins of the committee they belonged to.
@@ -297,9 +270,33 @@ class ScopedHistoryMixin:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)
-        return super().history_form_view(
-            request, object_id, version_id, extra_context=extra_context
-        )
+        manager = self.model._default_manager
+        pk = unquote(object_id)
+        was_deleted = request.method == "POST" and not manager.filter(pk=pk).exists()
+        with transaction.atomic():
+            response = super().history_form_view(
+                request, object_id, version_id, extra_context=extra_context
+            )
+            restored = manager.filter(pk=pk).first() if was_deleted else None
+            if restored is not None:
+                self._restore_deleted_children(request, restored)
+        return response
+
+    def _restore_deleted_children(self, request: HttpRequest, parent: Any) -> None:
+        """A row brought back brings back what was deleted with it (contacts, roles …)."""
+        result = deleted_children_restore(parent=parent, user=request.user)
+        if result.restored:
+            rows = "; ".join(f"{row._meta.verbose_name} “{row}”" for row in result.restored)
+            self.message_user(
+                request, _("Restored with it: %(rows)s.") % {"rows": rows}, messages.SUCCESS
+            )
+        for row, reason in result.refused:
+            self.message_user(
+                request,
+                _("Not restored: %(row)s (%(reason)s).")
+                % {"row": f"{row._meta.verbose_name} “{row}”", "reason": reason},
+                messages.WARNING,
+            )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

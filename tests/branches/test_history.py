@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import Activity
 from branches.models import BranchRole, Member, RoleKind
 from branches.services import branch_role_assign
-from partnerships.models import PartnerOrganisation
+from partnerships.models import Contact, PartnerOrganisation, Partnership
 from tests import factories
 
 
@@ -43,7 +47,7 @@ def _delete_in_admin(client, obj) -> None:
     assert not type(obj).objects.filter(pk=obj.pk).exists()
 
 
-def _restore_in_admin(client, model, pk) -> None:
+def _restore_in_admin(client, model, pk):
     """Open the deleted row's history, choose its last version and press Revert."""
     history = client.get(_url(model, "history", pk))
     assert history.status_code == 200
@@ -52,6 +56,7 @@ def _restore_in_admin(client, model, pk) -> None:
     assert form_url in history.content.decode()
     response = client.post(form_url, _form_data(client.get(form_url)))
     assert response.status_code == 302, response.context["adminform"].form.errors
+    return response
 
 
 def test_admin_restores_a_deleted_partner_with_its_fields(cast):
@@ -192,3 +197,62 @@ def test_deleted_branch_role_is_restored_by_its_committees_admin_only(cast):
         cast.member_a1,
         RoleKind.PUBLICITY,
     )
+
+
+def test_restoring_a_partner_brings_back_the_contacts_deleted_with_it(cast):
+    partner = factories.PartnerFactory(committee=cast.committee_a, name="春江街道社区")
+    kept = factories.ContactFactory(partner=partner, name="陈主任", phone="13566667777")
+    removed_earlier = factories.ContactFactory(partner=partner, name="早已删除的联系人")
+    removed_earlier.delete()
+    pk = partner.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, partner)
+
+    _restore_in_admin(client, PartnerOrganisation, pk)
+
+    contacts = Contact.objects.filter(partner_id=pk)
+    assert [(c.pk, c.name, c.phone) for c in contacts] == [(kept.pk, "陈主任", "13566667777")]
+
+
+def test_restoring_a_partnership_brings_back_its_partners(cast):
+    partnership = factories.PartnershipFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, title="三方共建协议"
+    )
+    member = factories.PartnershipMemberFactory(
+        partnership=partnership,
+        partner=factories.PartnerFactory(committee=cast.committee_a, name="钱塘社区"),
+    )
+    pk = partnership.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, partnership)
+
+    _restore_in_admin(client, Partnership, pk)
+
+    assert list(Partnership.objects.get(pk=pk).partners.all()) == [member.partner]
+
+
+def test_role_that_no_longer_fits_is_left_out_and_reported(cast):
+    today = timezone.localdate()
+    member = factories.MemberFactory(branch=cast.branch_a2, name="老书记")
+    role = branch_role_assign(
+        branch=cast.branch_a2,
+        member=member,
+        role=RoleKind.SECRETARY,
+        starts_on=today - dt.timedelta(days=100),
+        ends_on=today - dt.timedelta(days=40),
+    )
+    pk = member.pk
+    client = cast.client_for(cast.admin_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # to read the warning below
+    _delete_in_admin(client, member)
+    # Meanwhile the records were corrected: the current secretary's term began earlier.
+    BranchRole.objects.filter(branch=cast.branch_a2, role=RoleKind.SECRETARY).update(
+        starts_on=today - dt.timedelta(days=60)
+    )
+
+    response = _restore_in_admin(client, Member, pk)
+
+    assert Member.objects.filter(pk=pk).exists()
+    assert not BranchRole.objects.filter(pk=role.pk).exists()
+    shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert any("Not restored" in m and "老书记" in m for m in shown), shown
