@@ -198,8 +198,7 @@ def branch_role_assign(
     branch_role.full_clean()
     branch_role.save()
     if member.user_id:
-        member.user.groups.add(Group.objects.get(name=groups.BRANCH_EDITOR))
-        forget_scope(member.user)
+        branch_editor_group_sync(user=member.user)
     return branch_role
 
 
