@@ -7,12 +7,15 @@ changes only their committee's rows; a superuser sees every committee.
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from branches.access import scope_for
@@ -50,6 +53,17 @@ class ScopedHistoryAdmin(CommitteeScopedAdminMixin, ScopedHistoryMixin, SimpleHi
     """A committee-scoped admin with change history (who, when, what; revert)."""
 
 
+class ColumnNameExportForm(SelectableFieldsExportForm):
+    """The export page's column checkboxes read as the spreadsheet's Chinese headers
+    (import-export would write "Active From (转入日期)")."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        if field is not None and field.column_name:
+            return str(field.column_name)
+        return super()._get_field_label(resource, field_name)
+
+
 class ScopedRosterAdmin(
     CommitteeScopedAdminMixin,
     ScopedHistoryMixin,
@@ -59,6 +73,7 @@ class ScopedRosterAdmin(
 ):
     """A committee-scoped admin with history and audited CSV/XLSX import and export."""
 
+    export_form_class = ColumnNameExportForm
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
     # With a byte-order mark Chinese Excel and WPS open the CSV as UTF-8, not as GB18030.
@@ -233,6 +248,37 @@ class CommitteeRoleAdmin(ScopedHistoryAdmin):
         obj.pk = granted.pk
 
 
+AUDITED_APPS = frozenset({"branches", "partnerships", "activities"})
+
+
+def object_type_label(object_type: str) -> str:
+    """An audit entry's object type (a model name such as "member") as the model's
+    translated name; an unknown type as it is."""
+    for model in apps.get_models():
+        if model._meta.model_name == object_type and model._meta.app_label in AUDITED_APPS:
+            return capfirst(model._meta.verbose_name)
+    return object_type
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list("object_type", flat=True)
+            .distinct()
+        )
+        return sorted((each, object_type_label(each)) for each in types)
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(object_type=self.value())
+        return queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ScopedAdmin):
     """The audit log: read-only, append-only."""
@@ -241,16 +287,33 @@ class AuditEntryAdmin(ScopedAdmin):
         "created_at",
         "user",
         "action",
-        "object_type",
+        "object_type_display",
         "object_repr",
         "detail",
         "ip_address",
         "committee",
     )
-    list_filter = ("action", "object_type", ("committee", RelatedOnly))
+    list_filter = ("action", ObjectTypeFilter, ("committee", RelatedOnly))
     list_select_related = ("user", "committee")
     search_fields = ("object_repr", "user__username", "detail")
     date_hierarchy = "created_at"
+
+    fields = (
+        "created_at",
+        "user",
+        "committee",
+        "action",
+        "object_type_display",
+        "object_id",
+        "object_repr",
+        "detail",
+        "ip_address",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_type_display(self, entry: AuditEntry) -> str:
+        return object_type_label(entry.object_type)
 
     def has_add_permission(self, request):
         return False

@@ -593,3 +593,24 @@ def test_linking_a_login_to_a_member_without_a_role_grants_nothing(cast):
     cast.member_a1.refresh_from_db()
     assert cast.member_a1.user == login
     assert not _is_branch_editor(login)
+
+
+def test_audit_log_names_the_object_type_in_the_users_language(cast, rows, settings):
+    from partnerships.services import contact_phone_reveal
+
+    contact_phone_reveal(contact=rows.a["contact"], user=cast.admin_a, request=None)
+    client = cast.client_for(cast.admin_a)
+    url = reverse("admin:branches_auditentry_changelist")
+    html = client.get(url).content.decode()
+    cell = '<td class="field-object_type_display">{}</td>'
+    assert cell.format("党员") in html  # the member export of the rows fixture
+    assert cell.format("联系人") in html  # the reveal above
+    assert cell.format("member") not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert cell.format("Party member") in html
+    filtered = client.get(url, {"object_type": "contact"})
+    assert [e.object_type for e in filtered.context["cl"].result_list] == ["contact"]
+    entry = rows.a["audit"]
+    page = client.get(reverse("admin:branches_auditentry_change", args=[entry.pk]))
+    assert '<div class="readonly">Party member</div>' in page.content.decode()

@@ -562,3 +562,25 @@ def test_import_is_audited_with_the_rows_it_wrote(cast):
         "2 rows",
         "member",
     )
+
+
+def test_export_page_labels_the_columns_with_the_spreadsheet_headers(cast):
+    form = cast.client_for(cast.admin_a).get("/admin/branches/member/export/").context["form"]
+    labels = [
+        str(field.label)
+        for field in form.fields.values()
+        if getattr(field, "is_selectable_field", 0)
+    ]
+    assert labels == [
+        "党委",
+        "姓名",
+        "支部",
+        "党员编号",
+        "性别",
+        "状态",
+        "入党日期",
+        "职务",
+        "手机号",
+        "转入日期",
+        "转出日期",
+    ]
