@@ -29,6 +29,8 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -44,9 +46,12 @@ from branches.models import (
 )
 from branches.services import roster_export_audit, roster_import_audit
 from portal.history import (
+    ChildHistory,
+    child_history,
     deleted_children_restore,
     deleted_row_committee_id,
     deleted_rows_for_admin_user,
+    has_history,
 )
 from portal.importing import decode_text_upload
 
@@ -177,6 +182,7 @@ class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
             if single is not None:
                 return forms.ModelChoiceField(
                     queryset=admin_committees(request.user),
+                    label=capfirst(db_field.verbose_name),
                     widget=forms.HiddenInput,
                     initial=single.pk,
                     required=True,
@@ -234,6 +240,14 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         if change.field in PHONE_FIELDS:
             return mask_phone(value or "")
+        # simple_history would print None, True and choice codes as Python writes them.
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        field = self.model._meta.get_field(change.field)
+        if field.choices and not isinstance(value, list):
+            return str(dict(field.flatchoices).get(value, value))
         return super().prepare_delta_change_value(change, value)
 
 
@@ -250,6 +264,7 @@ class ScopedHistoryMixin:
     """
 
     change_list_template = "admin/history_change_list.html"
+    object_history_template = "admin/scoped_object_history.html"
 
     def _require_in_scope(self, request: HttpRequest, object_id: str) -> None:
         try:
@@ -266,7 +281,31 @@ class ScopedHistoryMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         self._require_in_scope(request, object_id)
-        return super().history_view(request, object_id, extra_context=extra_context)
+        context = {"child_histories": self._child_histories(unquote(object_id))}
+        context.update(extra_context or {})
+        return super().history_view(request, object_id, extra_context=context)
+
+    def _child_histories(self, pk: Any) -> list[ChildHistory]:
+        """The history of the rows edited in this page's inlines (a partner's contacts …),
+        shown under the row's own: simple_history has no page of its own for them."""
+        histories = []
+        for inline in self.inlines:
+            if not has_history(inline.model):
+                continue
+            fk = next(
+                f
+                for f in inline.model._meta.concrete_fields
+                if f.many_to_one
+                and (f.name == inline.fk_name if inline.fk_name else f.related_model is self.model)
+            )
+            history = child_history(inline.model, fk.attname, pk)
+            for record in history.records:
+                delta = getattr(record, "delta", None)
+                if delta is not None:
+                    helper = MaskedHistoryContextHelper(inline.model, record)
+                    record.history_delta_changes = helper.context_for_delta_changes(delta)
+            histories.append(history)
+        return histories
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)

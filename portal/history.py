@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, prefetch_related_objects
 
 from branches.access import scope_for
 
@@ -134,3 +134,50 @@ def _restore_children_of(
                 continue
             result.restored.append(child)
             _restore_children_of(child, deletion, user, result)
+
+
+@dataclass
+class ChildHistory:
+    """The recorded changes of one kind of child row (a partner's contacts …)."""
+
+    model: type[models.Model]
+    records: list[Any]
+
+    @property
+    def title(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+
+def _describe(row: models.Model) -> str:
+    try:
+        return str(row)
+    except ObjectDoesNotExist:  # it names a row that is deleted too (its parent, say)
+        return f"{row._meta.verbose_name} {row.pk}"
+
+
+def child_history(
+    child_model: type[models.Model], fk_attname: str, parent_pk: Any, *, limit: int = 100
+) -> ChildHistory:
+    """The latest ``limit`` historical records of ``child_model`` rows under one parent,
+    newest first; each record except a row's oldest shown carries ``delta`` (its changes
+    from that row's previous record)."""
+    records = list(
+        child_model.history.filter(**{fk_attname: parent_pk})
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    # What each record shows (``str()`` of the row as it was), its relations fetched at once.
+    shown = [record.history_object for record in records]
+    relations = [f.name for f in child_model._meta.concrete_fields if f.many_to_one]
+    prefetch_related_objects(shown, *relations)
+    for record, row in zip(records, shown, strict=True):
+        record.shown = _describe(row)
+    newer_of: dict[Any, Any] = {}
+    pk_name = child_model._meta.pk.attname
+    for record in records:  # newest first: each row's newer record is seen before this one
+        child_pk = getattr(record, pk_name)
+        newer = newer_of.get(child_pk)
+        if newer is not None:
+            newer.delta = newer.diff_against(record, foreign_keys_are_objs=True)
+        newer_of[child_pk] = record
+    return ChildHistory(model=child_model, records=records)

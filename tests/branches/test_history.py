@@ -6,6 +6,8 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -256,3 +258,57 @@ def test_role_that_no_longer_fits_is_left_out_and_reported(cast):
     assert not BranchRole.objects.filter(pk=role.pk).exists()
     shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
     assert any("Not restored" in m and "老书记" in m for m in shown), shown
+
+
+def test_partner_history_shows_who_changed_a_contact_and_masks_the_phone(cast):
+    partner = factories.PartnerFactory(committee=cast.committee_a, name="春江街道社区")
+    contact = factories.ContactFactory(partner=partner, name="陈主任", phone="13566667777")
+    contact.phone = "13688889999"
+    contact._history_user = cast.staff_a
+    contact.save()
+
+    html = (
+        cast.client_for(cast.admin_a)
+        .get(_url(PartnerOrganisation, "history", partner.pk))
+        .content.decode()
+    )
+
+    assert "陈主任" in html
+    assert "135****7777" in html
+    assert "136****9999" in html
+    assert "13566667777" not in html
+    assert "13688889999" not in html
+    assert "staff_a" in html
+
+
+def test_partnership_history_shows_partners_joining(cast):
+    partnership = factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    factories.PartnershipMemberFactory(
+        partnership=partnership,
+        partner=factories.PartnerFactory(committee=cast.committee_a, name="钱塘社区"),
+    )
+    html = (
+        cast.client_for(cast.admin_a)
+        .get(_url(Partnership, "history", partnership.pk))
+        .content.decode()
+    )
+    assert "钱塘社区" in html
+
+
+def test_contact_history_queries_do_not_grow_with_contacts(cast, django_assert_max_num_queries):
+    partner = factories.PartnerFactory(committee=cast.committee_a)
+    client = cast.client_for(cast.admin_a)
+    url = _url(PartnerOrganisation, "history", partner.pk)
+
+    def edited_contacts(count: int) -> None:
+        for contact in factories.ContactFactory.create_batch(count, partner=partner):
+            contact.title = "主任"
+            contact.save()
+
+    edited_contacts(2)
+    client.get(url)  # warm up sessions, content types
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    edited_contacts(8)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(url).status_code == 200
