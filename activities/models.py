@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from branches.access import ScopedManager, ScopedQuerySet, scope_for
+from branches.access import BranchWorkQuerySet, ScopedManager
 from branches.models import Branch, Committee, Member
 from partnerships.models import PartnerOrganisation, Partnership
 
@@ -159,25 +159,9 @@ class ActivityStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
-class ActivityQuerySet(ScopedQuerySet):
-    def for_user(self, user) -> ActivityQuerySet:
-        """Committee staff and admins: their committee. Branch editors: their branches'
-        activities (organised or co-organised). Everyone else: nothing."""
-        scope = scope_for(user)
-        if scope.everything:
-            return self
-        reviewed = scope.staff_committee_ids | scope.admin_committee_ids
-        condition = Q(committee_id__in=reviewed)
-        if scope.editable_branch_ids:
-            condition |= Q(branch_id__in=scope.editable_branch_ids)
-            condition |= Q(
-                pk__in=Activity.co_branches.through.objects.filter(
-                    branch_id__in=scope.editable_branch_ids
-                ).values("activity_id")
-            )
-        if not reviewed and not scope.editable_branch_ids:
-            return self.none()
-        return self.filter(condition)
+class ActivityQuerySet(BranchWorkQuerySet):
+    """``for_user`` (from ``branches.access``): staff see the committee's, editors their
+    branches' activities, organised or co-organised."""
 
     def approved(self) -> ActivityQuerySet:
         return self.filter(status=ActivityStatus.APPROVED)
@@ -267,6 +251,8 @@ class Activity(models.Model):
         m2m_fields=[co_branches, goals, partners, attendees],
     )
     committee_path = "committee"
+    branch_path = "branch"
+    co_branch_path = "co_branches"
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
@@ -381,13 +367,8 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"activities/{instance.activity.committee_id}/{instance.activity_id}/{filename}"
 
 
-class AttachmentQuerySet(ScopedQuerySet):
-    def for_user(self, user) -> AttachmentQuerySet:
-        """The attachments of the activities the user sees (``ActivityQuerySet.for_user``):
-        a branch secretary reaches their own branch's activities' files, not the committee's."""
-        if scope_for(user).everything:
-            return self
-        return self.filter(activity__in=Activity.objects.for_user(user))
+class AttachmentQuerySet(BranchWorkQuerySet):
+    """The files of the activities the user sees: the same rule, one relation further."""
 
 
 class Attachment(models.Model):
@@ -410,6 +391,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     committee_path = "activity__committee"
+    branch_path = "activity__branch"
+    co_branch_path = "activity__co_branches"
     objects = AttachmentQuerySet.as_manager()
 
     class Meta:

@@ -143,3 +143,31 @@ class ScopedQuerySet(models.QuerySet):
 
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class BranchWorkQuerySet(ScopedQuerySet):
+    """Rows that are a branch's own work (activities and what hangs off them).
+
+    Committee staff and admins see all of their committee's; a branch editor sees those of the
+    branches they currently hold a role in, as organiser or co-organiser; nobody else sees any.
+    The model names ``committee_path``, ``branch_path`` (the organising branch) and
+    ``co_branch_path`` (a many-to-many of co-organising branches; matched through a subquery
+    so that rows are never repeated).
+    """
+
+    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> BranchWorkQuerySet:
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        reviewed = scope.staff_committee_ids | scope.admin_committee_ids
+        editable = scope.editable_branch_ids
+        if not reviewed and not editable:
+            return self.none()
+        condition = Q(**{f"{self.model.committee_path}__in": reviewed})
+        if editable:
+            condition |= Q(**{f"{self.model.branch_path}__in": editable})
+            co_organised = self.model._default_manager.filter(
+                **{f"{self.model.co_branch_path}__in": editable}
+            ).values("pk")
+            condition |= Q(pk__in=co_organised)
+        return self.filter(condition)

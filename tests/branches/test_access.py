@@ -49,3 +49,23 @@ def test_activities_scoped_to_branch_for_editor_and_committee_for_staff(cast):
     assert set(Activity.objects.for_user(cast.staff_a)) == {own, other, co}
     assert set(Activity.objects.for_user(cast.superuser)) == {own, other, co, foreign}
     assert not Activity.objects.for_user(cast.former_secretary_a1).exists()
+
+
+@pytest.mark.django_db
+def test_attachments_follow_their_activity_including_co_organisers(cast):
+    from activities.models import Attachment
+
+    own = factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a2)
+    own.co_branches.add(cast.branch_a1)
+    photo = Attachment.objects.create(activity=own, file="activities/x/y/photo.jpg", kind="photo")
+    elsewhere = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a2, measure=own.measure
+    )
+    sheet = Attachment.objects.create(
+        activity=elsewhere, file="activities/x/z/sheet.pdf", kind="sign_in"
+    )
+
+    assert list(Attachment.objects.for_user(cast.secretary_a1)) == [photo]
+    assert set(Attachment.objects.for_user(cast.secretary_a2)) == {photo, sheet}
+    assert set(Attachment.objects.for_user(cast.staff_a)) == {photo, sheet}
+    assert not Attachment.objects.for_user(cast.admin_b).exists()
