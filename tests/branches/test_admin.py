@@ -614,3 +614,28 @@ def test_audit_log_names_the_object_type_in_the_users_language(cast, rows, setti
     entry = rows.a["audit"]
     page = client.get(reverse("admin:branches_auditentry_change", args=[entry.pk]))
     assert '<div class="readonly">Party member</div>' in page.content.decode()
+
+
+def test_history_shows_choices_and_empty_values_in_words(cast, settings):
+    client = cast.client_for(cast.admin_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("admin:branches_member_change", args=[cast.member_a1.pk])
+    data = _form_data(client.get(url))
+    data["status"] = "probationary"
+    data["joined_party_on"] = ""
+    assert client.post(url, data).status_code == 302
+    html = client.get(reverse("admin:branches_member_history", args=[cast.member_a1.pk]))
+    table = html.content.decode().split('id="change-history"')[1].split("</table>")[0]
+    changes = " ".join(item.split("</li>")[0] for item in table.split("<li>")[1:])
+    assert "Full member" in changes
+    assert "Probationary member" in changes
+    assert "probationary" not in changes.replace("Probationary", "")
+    assert "None" not in changes
+    assert "—" in changes
+
+
+def test_hidden_committee_field_is_labelled_with_the_models_name(cast):
+    response = cast.client_for(cast.admin_a).get(reverse("admin:branches_projectsite_add"))
+    field = response.context["adminform"].form.fields["committee"]
+    assert field.widget.is_hidden
+    assert str(field.label) == "党委"
