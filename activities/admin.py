@@ -108,8 +108,9 @@ class ActivityAdmin(ScopedHistoryAdmin):
         "partnership",
         "attendees",
     )
-    # Submitting, approving and returning go through the review pages and their services,
-    # which record who reviewed and when; the admin does not change the status by hand.
+    # The status and the review fields are read-only here: submitting, approving and
+    # returning come with the review workflow of a later issue, which records who reviewed
+    # and when. The admin never changes them by hand.
     readonly_fields = (
         "status",
         "review_comment",
