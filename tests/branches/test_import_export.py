@@ -584,3 +584,17 @@ def test_export_page_labels_the_columns_with_the_spreadsheet_headers(cast):
         "转入日期",
         "转出日期",
     ]
+
+
+def test_export_refuses_a_filter_by_phone_number(cast):
+    client = cast.client_for(cast.admin_a)
+    url = "/admin/branches/member/export/"
+    form = client.get(url).context["form"]
+    data = {"format": _format_index(form, "csv")}
+    for name in form.fields:
+        if name not in {"format", "resource", "export_items"}:
+            data[name] = "on"
+    response = client.post(f"{url}?phone__startswith=1381", data)
+    assert response.status_code == 400
+    assert "张伟" not in response.content.decode("utf-8-sig", errors="replace")
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
