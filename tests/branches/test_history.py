@@ -312,3 +312,16 @@ def test_contact_history_queries_do_not_grow_with_contacts(cast, django_assert_m
     edited_contacts(8)
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_history_shows_a_dash_not_none_for_an_unknown_user_or_reason(cast):
+    partner = factories.PartnerFactory(committee=cast.committee_a, name="歇马社区")  # no user
+
+    response = cast.client_for(cast.admin_a).get(_url(PartnerOrganisation, "history", partner.pk))
+
+    html = response.content.decode()
+    assert "歇马社区" in html
+    assert "None" not in html
+    table = html.split('id="change-history"')[1].split("</table>")[0]
+    assert "无" not in table
+    assert "—" in table
