@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -31,6 +31,18 @@ def mask_phone(phone: str) -> str:
     if len(digits) >= 7:
         return f"{digits[:3]}****{digits[-4:]}"
     return "*" * (len(digits) - 2) + digits[-2:] if len(digits) > 2 else "**"
+
+
+def related_label(obj: models.Model, field: str) -> str:
+    """``str()`` of a related row, or ``#id`` once it is gone.
+
+    History pages show old versions whose member, login or partner may have been deleted since;
+    a ``__str__`` that reached for them would turn the page into a server error.
+    """
+    try:
+        return str(getattr(obj, field))
+    except ObjectDoesNotExist:
+        return f"#{getattr(obj, f'{field}_id')}"
 
 
 def is_masked_phone(value: str) -> bool:
@@ -344,7 +356,8 @@ class BranchRole(models.Model):
         indexes = [models.Index(fields=["member", "ends_on"])]
 
     def __str__(self) -> str:
-        return f"{self.branch} · {self.get_role_display()} · {self.member}"
+        branch, member = related_label(self, "branch"), related_label(self, "member")
+        return f"{branch} · {self.get_role_display()} · {member}"
 
     def is_current_on(self, day: dt.date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
@@ -411,7 +424,8 @@ class CommitteeRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.committee} · {self.get_role_display()} · {self.user}"
+        committee, user = related_label(self, "committee"), related_label(self, "user")
+        return f"{committee} · {self.get_role_display()} · {user}"
 
 
 class AuditAction(models.TextChoices):

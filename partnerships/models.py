@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet
-from branches.models import Branch, Committee, mask_phone, validate_phone
+from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
 
 
 class PartnerKind(models.TextChoices):
@@ -96,7 +96,7 @@ class Contact(models.Model):
         ordering = ["partner", "name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.partner})"
+        return f"{self.name} ({related_label(self, 'partner')})"
 
     @property
     def masked_phone(self) -> str:
@@ -238,7 +238,7 @@ class PartnershipMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner} @ {self.partnership}"
+        return f"{related_label(self, 'partner')} @ {related_label(self, 'partnership')}"
 
     def clean(self) -> None:
         super().clean()

@@ -325,3 +325,17 @@ def test_history_shows_a_dash_not_none_for_an_unknown_user_or_reason(cast):
     table = html.split('id="change-history"')[1].split("</table>")[0]
     assert "无" not in table
     assert "—" in table
+
+
+def test_roles_of_a_deleted_member_still_list_in_deleted_rows_and_history(cast):
+    member = factories.MemberFactory(branch=cast.branch_a1, name="赵磊")
+    role = branch_role_assign(branch=cast.branch_a1, member=member, role=RoleKind.PUBLICITY)
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, member)  # its roles go with it
+
+    deleted = client.get(_url(BranchRole, "deleted"))
+    history = client.get(_url(BranchRole, "history", role.pk))
+
+    assert deleted.status_code == 200
+    assert f"#{member.pk}" in deleted.content.decode()
+    assert history.status_code == 200
