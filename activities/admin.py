@@ -123,9 +123,24 @@ class ActivityAdmin(ScopedHistoryAdmin):
     )
     date_hierarchy = "starts_at"
 
+    #: What only the review workflow writes. Reverting to an old version (history) must not
+    #: bring back an old status or reviewer, so a change keeps the live row's values.
+    workflow_fields = (
+        "status",
+        "review_comment",
+        "submitted_at",
+        "reviewed_by_id",
+        "reviewed_at",
+        "created_by_id",
+    )
+
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
+        live = Activity.objects.filter(pk=obj.pk).values(*self.workflow_fields).first()
+        if change and live is not None:
+            for name, value in live.items():
+                setattr(obj, name, value)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

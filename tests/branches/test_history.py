@@ -339,3 +339,24 @@ def test_roles_of_a_deleted_member_still_list_in_deleted_rows_and_history(cast):
     assert deleted.status_code == 200
     assert f"#{member.pk}" in deleted.content.decode()
     assert history.status_code == 200
+
+
+def test_reverting_an_activity_keeps_its_current_review_status(cast):
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, status="approved"
+    )
+    old = activity.history.latest()
+    activity.status = "returned"
+    activity.review_comment = "请补充签到表"
+    activity.title = "新标题"
+    activity.save()
+    client = cast.client_for(cast.admin_a)
+    form_url = _url(Activity, "simple_history", activity.pk, old.history_id)
+
+    response = client.post(form_url, _form_data(client.get(form_url)))
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.title == old.title  # the version's content is back …
+    assert activity.status == "returned"  # … but not its old review outcome
+    assert activity.review_comment == "请补充签到表"
