@@ -68,7 +68,7 @@ def download(request: HttpRequest, path: str) -> FileResponse:
         content_type=content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = "private, no-store"  # shared office PCs keep no copy
     # Even a file opened in the browser runs no script and loads nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

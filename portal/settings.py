@@ -111,7 +111,8 @@ if not PORTAL_BASE_URL:
             "e.g. PORTAL_BASE_URL=https://dj.example.cn (links in e-mails are built from it)."
         )
     PORTAL_BASE_URL = "http://127.0.0.1:8000"
-CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]
+_base = urlsplit(PORTAL_BASE_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]  # an origin has no path
 
 # Whether `load_demo` creates the demo logins. `make run` turns it on; production never should.
 DEMO_USERS = _bool("DEMO_USERS", default=False)
@@ -224,11 +225,13 @@ if _email_url:
     _email = env.email_url_config(_email_url)
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
     EMAIL_HOST = _email.get("EMAIL_HOST", "")
-    EMAIL_PORT = _email.get("EMAIL_PORT") or 25
-    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+    EMAIL_PORT = _email.get("EMAIL_PORT") or (
+        465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25
+    )
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")

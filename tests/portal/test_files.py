@@ -49,7 +49,7 @@ def test_committee_admin_downloads_own_committees_agreement(cast, agreement):
     assert _body(response) == AGREEMENT
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_admin_of_another_committee_gets_not_found_for_the_agreement(cast, agreement):

@@ -135,12 +135,12 @@ def test_production_settings_start_with_every_required_value() -> None:
         DEBUG="0",
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="dj.example.cn",
-        PORTAL_BASE_URL="https://dj.example.cn/",
+        PORTAL_BASE_URL="https://dj.example.cn/portal/",
         EMAIL_URL="smtp+tls://portal:secret@mail.example.cn:587",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "https://dj.example.cn",
+        "https://dj.example.cn/portal",
         "https://dj.example.cn",
         "django.core.mail.backends.smtp.EmailBackend",
         "True",
