@@ -85,6 +85,17 @@ class ActivityAdminForm(forms.ModelForm):
         return cleaned
 
 
+class HonourAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        committee = cleaned.get("committee") or getattr(self.instance, "committee", None)
+        if committee is not None and not self.errors:
+            self.instance.committee = committee
+            self.instance.awarded_on = cleaned.get("awarded_on")
+            self.instance.validate_relations(activities=cleaned.get("activities") or [])
+        return cleaned
+
+
 @admin.register(Activity)
 class ActivityAdmin(ScopedHistoryAdmin):
     form = ActivityAdminForm
@@ -155,6 +166,7 @@ class ActivityAdmin(ScopedHistoryAdmin):
 
 @admin.register(Honour)
 class HonourAdmin(ScopedAdmin):
+    form = HonourAdminForm
     list_display = ("title", "level", "branch", "awarding_body", "awarded_on", "committee")
     list_filter = ("level", ("branch", RelatedOnly), ("committee", RelatedOnly))
     list_select_related = ("branch", "committee")

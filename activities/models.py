@@ -460,3 +460,15 @@ class Honour(models.Model):
         super().clean()
         if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
             raise ValidationError({"branch": _("The branch belongs to another committee.")})
+
+    def validate_relations(self, *, activities: Iterable[Activity]) -> None:
+        """The activities that earned the honour are the same committee's, and came before it."""
+        activities = list(activities)
+        if any(a.committee_id != self.committee_id for a in activities):
+            raise ValidationError(
+                {"activities": _("Related activities must belong to the same committee.")}
+            )
+        if self.awarded_on and any(a.local_start_date > self.awarded_on for a in activities):
+            raise ValidationError(
+                {"activities": _("An honour cannot be earned by an activity held after it.")}
+            )

@@ -450,11 +450,9 @@ class _DemoLoader:
                     "description": spec.description,
                 },
             )
-            self._sync_m2m(
-                honour,
-                "activities",
-                [self.activities[branch.pk, title] for title in spec.activities],
-            )
+            earned_by = [self.activities[branch.pk, title] for title in spec.activities]
+            honour.validate_relations(activities=earned_by)
+            self._sync_m2m(honour, "activities", earned_by)
 
     def _count(self) -> None:
         committee = self.committee

@@ -92,3 +92,25 @@ def test_admin_cannot_approve_by_editing_the_status(cast):
     )
     assert response.status_code == 302
     assert Activity.objects.get().status == "draft"
+
+
+def test_superuser_cannot_tie_an_honour_to_another_committees_or_a_later_activity(cast):
+    foreign = factories.ActivityFactory(committee=cast.committee_b, branch=cast.branch_b1)
+    own = factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    client = cast.client_for(cast.superuser)
+    data = {
+        "committee": cast.committee_a.pk,
+        "branch": cast.branch_a1.pk,
+        "title": "西湖杯",
+        "level": "municipal",
+        "awarding_body": "杭州市建设局",
+        "awarded_on": "2023-12-01",  # before ``own``, which the factory dates three days ago
+    }
+
+    for activities in ([foreign.pk], [own.pk]):
+        response = client.post(
+            reverse("admin:activities_honour_add"), {**data, "activities": activities}
+        )
+        assert response.status_code == 200
+        assert "activities" in response.context["adminform"].form.errors
+    assert not Honour.objects.exists()

@@ -98,3 +98,24 @@ def test_co_organisers_and_goals_come_from_the_same_committee(cast):
             goals=[factories.GoalFactory(committee=cast.committee_b)],
         )
     assert set(excinfo.value.message_dict) == {"co_branches", "goals"}
+
+
+@pytest.mark.django_db
+def test_honour_is_earned_by_earlier_activities_of_its_own_committee(cast):
+    activity = factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    honour = factories.HonourFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        awarded_on=activity.local_start_date + dt.timedelta(days=30),
+    )
+    honour.validate_relations(activities=[activity])
+
+    foreign = factories.ActivityFactory(committee=cast.committee_b, branch=cast.branch_b1)
+    with pytest.raises(ValidationError) as excinfo:
+        honour.validate_relations(activities=[activity, foreign])
+    assert "activities" in excinfo.value.message_dict
+
+    honour.awarded_on = activity.local_start_date - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as excinfo:
+        honour.validate_relations(activities=[activity])
+    assert "activities" in excinfo.value.message_dict
