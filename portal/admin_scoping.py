@@ -52,6 +52,7 @@ from portal.history import (
     deleted_row_committee_id,
     deleted_rows_for_admin_user,
     has_history,
+    records_describe,
 )
 from portal.importing import decode_text_upload
 
@@ -378,7 +379,9 @@ class ScopedHistoryMixin:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         opts = self.model._meta
-        records = list(deleted_rows_for_admin_user(self.model, request.user)[:200])
+        records = records_describe(
+            self.model, list(deleted_rows_for_admin_user(self.model, request.user)[:200])
+        )
         for record in records:
             record.history_url = reverse(
                 f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history",

@@ -155,23 +155,32 @@ def _describe(row: models.Model) -> str:
         return f"{row._meta.verbose_name} {row.pk}"
 
 
+def records_describe(model: type[models.Model], records: list[Any]) -> list[Any]:
+    """Give each historical record of ``model`` its ``shown`` text: ``str()`` of the row as it
+    was. The rows it names (a role's branch and member …) are fetched for all records at
+    once, so a page of records costs the same few queries however many it shows."""
+    shown = [record.history_object for record in records]
+    relations = [f.name for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one]
+    prefetch_related_objects(shown, *relations)
+    for record, row in zip(records, shown, strict=True):
+        record.shown = _describe(row)
+    return records
+
+
 def child_history(
     child_model: type[models.Model], fk_attname: str, parent_pk: Any, *, limit: int = 100
 ) -> ChildHistory:
     """The latest ``limit`` historical records of ``child_model`` rows under one parent,
-    newest first; each record except a row's oldest shown carries ``delta`` (its changes
-    from that row's previous record)."""
-    records = list(
-        child_model.history.filter(**{fk_attname: parent_pk})
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[:limit]
+    newest first; each record carries ``shown`` (see ``records_describe``) and, except a
+    row's oldest shown, ``delta`` (its changes from that row's previous record)."""
+    records = records_describe(
+        child_model,
+        list(
+            child_model.history.filter(**{fk_attname: parent_pk})
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:limit]
+        ),
     )
-    # What each record shows (``str()`` of the row as it was), its relations fetched at once.
-    shown = [record.history_object for record in records]
-    relations = [f.name for f in child_model._meta.concrete_fields if f.many_to_one]
-    prefetch_related_objects(shown, *relations)
-    for record, row in zip(records, shown, strict=True):
-        record.shown = _describe(row)
     newer_of: dict[Any, Any] = {}
     pk_name = child_model._meta.pk.attname
     for record in records:  # newest first: each row's newer record is seen before this one

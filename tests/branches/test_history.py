@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django import forms
 from django.conf import settings
 from django.db import connection
@@ -12,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity
-from branches.models import BranchRole, Member, RoleKind
-from branches.services import branch_role_assign
+from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind, Member, RoleKind
+from branches.services import branch_role_assign, committee_role_grant
 from partnerships.models import Contact, PartnerOrganisation, Partnership
 from tests import factories
 
@@ -360,3 +361,53 @@ def test_reverting_an_activity_keeps_its_current_review_status(cast):
     assert activity.title == old.title  # the version's content is back …
     assert activity.status == "returned"  # … but not its old review outcome
     assert activity.review_comment == "请补充签到表"
+
+
+def _deleted_partner(cast) -> str:
+    partner = factories.PartnerFactory(committee=cast.committee_a)
+    partner._history_user = cast.admin_a
+    partner.delete()
+    return partner.name
+
+
+def _deleted_branch_role(cast) -> str:
+    member = factories.MemberFactory(branch=cast.branch_a2)
+    role = branch_role_assign(branch=cast.branch_a2, member=member, role=RoleKind.PUBLICITY)
+    role._history_user = cast.admin_a
+    role.delete()
+    return member.name
+
+
+def _deleted_committee_role(cast) -> str:
+    user = factories.UserFactory()
+    role = committee_role_grant(user=user, committee=cast.committee_a, role=CommitteeRoleKind.STAFF)
+    role._history_user = cast.admin_a
+    role.delete()
+    return user.username
+
+
+@pytest.mark.parametrize(
+    ("model", "deleted_row"),
+    [
+        (PartnerOrganisation, _deleted_partner),
+        (BranchRole, _deleted_branch_role),
+        (CommitteeRole, _deleted_committee_role),
+    ],
+)
+def test_deleted_rows_page_queries_do_not_grow_with_rows(
+    cast, django_assert_max_num_queries, model, deleted_row
+):
+    client = cast.client_for(cast.admin_a)
+    url = _url(model, "deleted")
+    labels = [deleted_row(cast) for _ in range(2)]
+    client.get(url)  # warm up sessions, content types
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    labels += [deleted_row(cast) for _ in range(8)]
+
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+
+    html = response.content.decode()
+    assert all(label in html for label in labels)
+    assert html.count("admin_a") >= len(labels)  # who deleted each row
