@@ -15,6 +15,7 @@ that is, say, a branch secretary elsewhere must not reach that committee's rows 
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
@@ -93,6 +94,28 @@ def scoped_users(user: AbstractBaseUser) -> QuerySet:
         Q(member__in=Member.objects.for_admin_user(user))
         | Q(committee_roles__in=CommitteeRole.objects.for_admin_user(user))
     ).distinct()
+
+
+def version_login_choices(
+    choices: QuerySet, *, model: type[Any], field_name: str, version: Any
+) -> QuerySet:
+    """The logins a history revert form offers for ``version``'s login field: ``choices``,
+    and the login the version names.
+
+    A deleted row's login is no longer among a committee admin's ``scoped_users`` (nothing
+    in their committees links it any more), yet putting the row back as it was means putting
+    its login back. A login that only one row may hold (a member's) and that another row holds
+    now stays out.
+    """
+    field = model._meta.get_field(field_name)
+    login_id = getattr(version, field.attname)
+    if login_id is None:
+        return choices
+    if field.unique and (
+        model._default_manager.filter(**{field.attname: login_id}).exclude(pk=version.pk).exists()
+    ):
+        return choices
+    return choices.model._default_manager.filter(Q(pk__in=choices.values("pk")) | Q(pk=login_id))
 
 
 def scoped_related_queryset(
@@ -252,6 +275,15 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def _is_login_field(model: type[Any], name: str) -> bool:
+    """Whether ``name`` is a foreign key (or one-to-one) of ``model`` to a login."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return (field.many_to_one or field.one_to_one) and field.related_model is get_user_model()
+
+
 class ScopedHistoryMixin:
     """Mix into a ``SimpleHistoryAdmin``: its history pages only for objects in scope, and
     deleted rows restorable by the admins of the committee they belonged to.
@@ -341,7 +373,21 @@ class ScopedHistoryMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
-        if record is None or not getattr(record, "_history_m2m_fields", None):
+        if record is None:
+            return form
+        # A history revert form: ``obj`` is the version. Its login fields are copied before
+        # their choices change (a field declared on the form class is shared by every form).
+        for name, formfield in list(form.base_fields.items()):
+            if getattr(formfield, "queryset", None) is None or not _is_login_field(
+                self.model, name
+            ):
+                continue
+            formfield = copy.deepcopy(formfield)
+            formfield.queryset = version_login_choices(
+                formfield.queryset, model=self.model, field_name=name, version=obj
+            )
+            form.base_fields[name] = formfield
+        if not getattr(record, "_history_m2m_fields", None):
             return form
         # A version's many-to-many values come from its history, not from the live row
         # (which a deleted row no longer has).

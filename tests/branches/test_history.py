@@ -411,3 +411,48 @@ def test_deleted_rows_page_queries_do_not_grow_with_rows(
     html = response.content.decode()
     assert all(label in html for label in labels)
     assert html.count("admin_a") >= len(labels)  # who deleted each row
+
+
+def test_restored_member_gets_back_its_login(cast):
+    login = factories.UserFactory(username="zhao_lei")
+    member = factories.MemberFactory(branch=cast.branch_a1, name="赵磊", user=login)
+    pk = member.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, member)
+
+    _restore_in_admin(client, Member, pk)
+
+    assert Member.objects.get(pk=pk).user == login
+
+
+def test_restored_member_does_not_take_a_login_another_member_holds_now(cast):
+    login = factories.UserFactory(username="zhao_lei")
+    member = factories.MemberFactory(branch=cast.branch_a1, name="赵磊", user=login)
+    pk = member.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, member)
+    factories.MemberFactory(branch=cast.branch_b1, name="另一个赵磊", user=login)
+    version = Member.history.filter(id=pk).exclude(history_type="-").latest()
+    form_url = _url(Member, "simple_history", pk, version.history_id)
+
+    response = client.post(form_url, _form_data(client.get(form_url)))
+
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+    assert not Member.objects.filter(pk=pk).exists()
+
+
+def test_restored_committee_role_gets_back_its_login(cast):
+    login = factories.UserFactory(username="chen_staff")
+    role = committee_role_grant(
+        user=login, committee=cast.committee_a, role=CommitteeRoleKind.STAFF
+    )
+    pk = role.pk
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, role)
+    assert cast.client_for(cast.admin_b).get(_url(CommitteeRole, "history", pk)).status_code == 404
+
+    _restore_in_admin(client, CommitteeRole, pk)
+
+    restored = CommitteeRole.objects.get(pk=pk)
+    assert (restored.user, restored.committee) == (login, cast.committee_a)
