@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -176,6 +176,16 @@ def branch_editor_group_sync(*, user: AbstractBaseUser) -> bool:
         user.groups.remove(editor)
     forget_scope(user)
     return holds_role
+
+
+def branch_editor_groups_sync_for(*, rows: Iterable[object]) -> None:
+    """Sync the editor group of the logins behind ``rows`` (members, and branch roles'
+    members) that were written without these services, e.g. put back from their history."""
+    member_ids = {row.pk for row in rows if isinstance(row, Member)}
+    member_ids |= {row.member_id for row in rows if isinstance(row, BranchRole)}
+    if not member_ids:
+        return
+    _sync_users(set(Member.objects.filter(pk__in=member_ids).values_list("user", flat=True)))
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, prefetch_related_objects
 
 from branches.access import scope_for
+from branches.services import branch_editor_groups_sync_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -92,13 +93,17 @@ def deleted_children_restore(
     Only rows that keep history and were deleted by cascade in the same deletion as the
     parent — by the same user, within moments of it — come back; each is validated first,
     and one that no longer fits (say, a secretary's term overlapping a newer one) is left out
-    and reported.
+    and reported. The logins of restored members and role holders join (or leave) the
+    branch editor group as their restored roles say.
     """
     result = ChildrenRestored()
     deletion = parent.history.filter(history_type="-").order_by("-history_date").first()
     if deletion is None:
         return result
     _restore_children_of(parent, deletion, user, result)
+    # The rows were saved as they were, not through the services that keep a role holder's
+    # login in the branch editor group.
+    branch_editor_groups_sync_for(rows=[parent, *result.restored])
     return result
 
 

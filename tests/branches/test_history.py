@@ -13,8 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity
+from branches import groups
+from branches.access import forget_scope, scope_for
 from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind, Member, RoleKind
-from branches.services import branch_role_assign, committee_role_grant
+from branches.services import (
+    branch_editor_group_sync,
+    branch_role_assign,
+    committee_role_grant,
+)
 from partnerships.models import Contact, PartnerOrganisation, Partnership
 from tests import factories
 
@@ -456,3 +462,46 @@ def test_restored_committee_role_gets_back_its_login(cast):
 
     restored = CommitteeRole.objects.get(pk=pk)
     assert (restored.user, restored.committee) == (login, cast.committee_a)
+
+
+def _secretary_with_login(cast) -> tuple[Member, BranchRole]:
+    branch = factories.BranchFactory(committee=cast.committee_a, name="南京项目公司党支部")
+    login = factories.UserFactory(username="liu_shuji")
+    member = factories.MemberFactory(branch=branch, name="刘书记", user=login)
+    role = branch_role_assign(branch=branch, member=member, role=RoleKind.SECRETARY)
+    return member, role
+
+
+def _is_branch_editor(user) -> bool:
+    return user.groups.filter(name=groups.BRANCH_EDITOR).exists()
+
+
+def test_restoring_a_secretary_puts_the_login_back_in_the_branch_editor_group(cast):
+    member, role = _secretary_with_login(cast)
+    login = member.user
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, member)  # the secretary's role goes with the member
+    branch_editor_group_sync(user=login)  # nothing holds the login in the group any more
+    assert not _is_branch_editor(login)
+
+    _restore_in_admin(client, Member, member.pk)
+
+    assert BranchRole.objects.filter(pk=role.pk, member__user=login).exists()
+    assert _is_branch_editor(login)
+    forget_scope(login)
+    assert scope_for(login).editable_branch_ids == {role.branch_id}
+
+
+def test_restoring_a_branch_role_puts_its_holders_login_back_in_the_editor_group(cast):
+    member, role = _secretary_with_login(cast)
+    login = member.user
+    client = cast.client_for(cast.admin_a)
+    _delete_in_admin(client, role)
+    branch_editor_group_sync(user=login)
+    assert not _is_branch_editor(login)
+
+    _restore_in_admin(client, BranchRole, role.pk)
+
+    assert _is_branch_editor(login)
+    forget_scope(login)
+    assert scope_for(login).editable_branch_ids == {role.branch_id}
