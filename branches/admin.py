@@ -32,6 +32,7 @@ from branches.resources import MemberResource
 from branches.services import (
     branch_role_assign,
     branch_role_update,
+    branch_rows_delete,
     committee_role_grant,
     member_link_user,
 )
@@ -148,8 +149,18 @@ class MemberAdminForm(MaskedPhoneFormMixin, forms.ModelForm):
         )
 
 
+class _DeletesThroughService:
+    """Members and roles are deleted by ``branch_rows_delete``, which keeps login groups right."""
+
+    def delete_model(self, request, obj):
+        branch_rows_delete(queryset=type(obj)._default_manager.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        branch_rows_delete(queryset=queryset)
+
+
 @admin.register(Member)
-class MemberAdmin(ScopedRosterAdmin):
+class MemberAdmin(_DeletesThroughService, ScopedRosterAdmin):
     form = MemberAdminForm
     resource_classes = [MemberResource]
     list_display = (
@@ -194,7 +205,7 @@ class MemberAdmin(ScopedRosterAdmin):
 
 
 @admin.register(BranchRole)
-class BranchRoleAdmin(ScopedHistoryAdmin):
+class BranchRoleAdmin(_DeletesThroughService, ScopedHistoryAdmin):
     list_display = ("member", "role", "branch", "starts_on", "ends_on")
     list_filter = ("role", ("branch", RelatedOnly))
     list_select_related = ("member", "branch")

@@ -261,3 +261,15 @@ def member_link_user(*, member: Member, user: AbstractBaseUser | None) -> Member
 def _sync_users(user_ids: set[int | None]) -> None:
     for each in get_user_model()._default_manager.filter(pk__in=user_ids - {None}):
         branch_editor_group_sync(user=each)
+
+
+@transaction.atomic
+def branch_rows_delete(*, queryset: QuerySet) -> None:
+    """Delete members or branch roles, then take their logins out of the editor group when
+    no role is left that lets them log activities (roles go with a deleted member)."""
+    if queryset.model is Member:
+        user_ids = set(queryset.values_list("user", flat=True))
+    else:
+        user_ids = set(queryset.values_list("member__user", flat=True))
+    queryset.delete()
+    _sync_users(user_ids)

@@ -505,3 +505,36 @@ def test_restoring_a_branch_role_puts_its_holders_login_back_in_the_editor_group
     assert _is_branch_editor(login)
     forget_scope(login)
     assert scope_for(login).editable_branch_ids == {role.branch_id}
+
+
+def test_deleting_a_secretary_in_the_admin_takes_the_login_out_of_the_editor_group(cast):
+    from django.contrib.auth.models import Group
+
+    from branches import groups
+
+    editors = Group.objects.get(name=groups.BRANCH_EDITOR)
+    member = cast.secretary_a2.member
+    assert editors in cast.secretary_a2.groups.all()
+
+    _delete_in_admin(cast.client_for(cast.admin_a), member)
+
+    assert editors not in cast.secretary_a2.groups.all()
+    assert not BranchRole.objects.filter(member_id=member.pk).exists()
+
+
+def test_deleting_roles_in_bulk_keeps_editors_who_still_hold_one(cast):
+    from django.contrib.auth.models import Group
+
+    from branches import groups
+
+    editors = Group.objects.get(name=groups.BRANCH_EDITOR)
+    member = cast.secretary_a1.member
+    extra = branch_role_assign(branch=cast.branch_a1, member=member, role=RoleKind.PUBLICITY)
+    response = cast.client_for(cast.admin_a).post(
+        _url(BranchRole, "changelist"),
+        {"action": "delete_selected", "_selected_action": [extra.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not BranchRole.objects.filter(pk=extra.pk).exists()
+    assert editors in cast.secretary_a1.groups.all()  # still secretary
