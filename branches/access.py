@@ -117,6 +117,19 @@ def _compute_scope(user: AbstractBaseUser) -> Scope:
     )
 
 
+def administered(
+    queryset: models.QuerySet, user: AbstractBaseUser | AnonymousUser | None, committee_path: str
+) -> models.QuerySet:
+    """``queryset`` narrowed to the committees ``user`` administers (a superuser: all).
+
+    For querysets that are not a ``ScopedQuerySet``, such as a model's historical records.
+    """
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset
+    return queryset.filter(**{f"{committee_path}__in": scope.admin_committee_ids})
+
+
 class ScopedQuerySet(models.QuerySet):
     """Rows that belong to a committee; ``for_user`` keeps those the user may see.
 
@@ -133,10 +146,7 @@ class ScopedQuerySet(models.QuerySet):
 
     def for_admin_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
         """Rows a committee admin maintains: their committees only (superuser: all)."""
-        scope = scope_for(user)
-        if scope.everything:
-            return self
-        return self.filter(**{f"{self.model.committee_path}__in": scope.admin_committee_ids})
+        return administered(self, user, self.model.committee_path)
 
     def in_committee(self, committee_id: int) -> ScopedQuerySet:
         return self.filter(**{self.model.committee_path: committee_id})

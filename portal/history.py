@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, prefetch_related_objects
 
-from branches.access import scope_for
+from branches.access import administered
 from branches.services import branch_editor_groups_sync_for
 
 if TYPE_CHECKING:
@@ -71,10 +71,7 @@ def deleted_rows_for_admin_user(model: type[models.Model], user: AbstractBaseUse
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
     )
-    scope = scope_for(user)
-    if scope.everything:
-        return records
-    return records.filter(**{f"{model.committee_path}__in": scope.admin_committee_ids})
+    return administered(records, user, model.committee_path)
 
 
 @dataclass

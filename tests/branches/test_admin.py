@@ -188,6 +188,7 @@ def test_admin_whose_role_ended_sees_no_rows(cast, rows):
     role.save()
     response = cast.client_for(cast.admin_a).get("/admin/branches/member/")
     assert response.status_code == 403
+    assert cast.member_a1.name not in response.content.decode()
 
 
 def test_change_page_of_another_committees_row_is_unreachable(cast, rows):

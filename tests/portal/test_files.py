@@ -75,13 +75,17 @@ def test_former_secretary_gets_not_found_for_the_attachment(cast, photo):
 
 
 def test_committee_staff_downloads_attachment_of_any_branch(cast, photo):
-    assert cast.client_for(cast.staff_a).get(photo.file.url).status_code == 200
+    response = cast.client_for(cast.staff_a).get(photo.file.url)
+    assert response.status_code == 200
+    assert _body(response) == PHOTO
 
 
 def test_honour_evidence_is_served_to_own_committee_only(cast):
     honour = factories.HonourFactory(committee=cast.committee_a, branch=cast.branch_a1)
     honour.evidence.save("锦旗.jpg", ContentFile(b"jpeg bytes"))
-    assert cast.client_for(cast.admin_a).get(honour.evidence.url).status_code == 200
+    response = cast.client_for(cast.admin_a).get(honour.evidence.url)
+    assert response.status_code == 200
+    assert _body(response) == b"jpeg bytes"
     assert cast.client_for(cast.admin_b).get(honour.evidence.url).status_code == 404
 
 
