@@ -36,10 +36,16 @@ class MeasureAdmin(FrameworkItemAdmin):
 
 
 class AttachmentInline(CommitteeScopedInlineMixin, admin.TabularInline):
+    """Files are added in the portal, where they are checked by content and photos are
+    re-encoded (``activities.uploads``); here they can be re-captioned or removed."""
+
     model = Attachment
     fields = ("file", "kind", "caption", "uploaded_by", "uploaded_at")
-    readonly_fields = ("uploaded_by", "uploaded_at")
+    readonly_fields = ("file", "uploaded_by", "uploaded_at")
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ActivityAdminForm(forms.ModelForm):
@@ -119,9 +125,9 @@ class ActivityAdmin(ScopedHistoryAdmin):
         "partnership",
         "attendees",
     )
-    # The status and the review fields are read-only here: submitting, approving and
-    # returning come with the review workflow of a later issue, which records who reviewed
-    # and when. The admin never changes them by hand.
+    # The status and the review fields are read-only here: submitting, approving, returning
+    # and reopening happen in the portal (activities.services.activity_transition), which
+    # records who did it, when and why. The admin never changes them by hand.
     readonly_fields = (
         "status",
         "review_comment",
@@ -148,10 +154,11 @@ class ActivityAdmin(ScopedHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
-        live = Activity.objects.filter(pk=obj.pk).values(*self.workflow_fields).first()
+        live = Activity.objects.filter(pk=obj.pk).values(*self.workflow_fields, "version").first()
         if change and live is not None:
             for name, value in live.items():
                 setattr(obj, name, value)
+            obj.version = live["version"] + 1  # a portal form opened before this is now stale
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,8 @@ from partnerships.models import PartnerOrganisation, Partnership
 
 #: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
 MAX_PEOPLE_COUNT = 100_000
+#: A start date before this year is a typing mistake (the portal records current work).
+EARLIEST_ACTIVITY_YEAR = 2000
 
 
 class TranslatedText:
@@ -159,6 +162,41 @@ class ActivityStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+#: Statuses in which the organising branch may still change the activity.
+EDITABLE_STATUSES = frozenset({ActivityStatus.DRAFT, ActivityStatus.RETURNED})
+
+
+class ActivityAction(models.TextChoices):
+    """What happened to an activity; each is one entry of its timeline."""
+
+    CREATED = "created", _("created")
+    EDITED = "edited", _("edited")
+    SUBMITTED = "submitted", _("submitted for review")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned for changes")
+    REOPENED = "reopened", _("reopened")
+
+
+#: action -> (statuses it may start from, status it leads to)
+ACTIVITY_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    ActivityAction.SUBMITTED: (EDITABLE_STATUSES, ActivityStatus.SUBMITTED),
+    ActivityAction.APPROVED: (frozenset({ActivityStatus.SUBMITTED}), ActivityStatus.APPROVED),
+    ActivityAction.RETURNED: (frozenset({ActivityStatus.SUBMITTED}), ActivityStatus.RETURNED),
+    # Reopening an approved activity hands it back to the branch, as a return does.
+    ActivityAction.REOPENED: (frozenset({ActivityStatus.APPROVED}), ActivityStatus.RETURNED),
+}
+#: Actions the reviewer must explain to the branch.
+ACTIONS_NEEDING_A_REASON = frozenset({ActivityAction.RETURNED, ActivityAction.REOPENED})
+#: Actions only committee staff (reviewers) take; the rest are the organiser's.
+REVIEW_ACTIONS = frozenset(
+    {ActivityAction.APPROVED, ActivityAction.RETURNED, ActivityAction.REOPENED}
+)
+
+
+class TransitionError(ValidationError):
+    """A workflow move that the activity's status (or a missing reason) does not allow."""
+
+
 class ActivityQuerySet(BranchWorkQuerySet):
     """``for_user`` (from ``branches.access``): staff see the committee's, editors their
     branches' activities, organised or co-organised."""
@@ -243,11 +281,14 @@ class Activity(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
+    #: Bumped by every save through the services and every transition: an edit form carries
+    #: the version it was opened at, and a save from a stale form is refused (two editors).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["updated_at"],
+        excluded_fields=["updated_at", "version"],
         m2m_fields=[co_branches, goals, partners, attendees],
     )
     committee_path = "committee"
@@ -296,6 +337,17 @@ class Activity(models.Model):
         errors: dict[str, str] = {}
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             errors["ends_at"] = _("The activity cannot end before it starts.")
+        if self.starts_at:
+            earliest = dt.datetime(EARLIEST_ACTIVITY_YEAR, 1, 1, tzinfo=dt.UTC)
+            latest = timezone.now() + dt.timedelta(days=settings.ACTIVITY_MAX_DAYS_AHEAD)
+            if self.starts_at < earliest:
+                errors["starts_at"] = _("The start date is before %(year)s: please check it.") % {
+                    "year": EARLIEST_ACTIVITY_YEAR
+                }
+            elif self.starts_at > latest:
+                errors["starts_at"] = _(
+                    "The start date is more than %(days)s days ahead: please check it."
+                ) % {"days": settings.ACTIVITY_MAX_DAYS_AHEAD}
         if self.committee_id:
             if self.branch_id and self.branch.committee_id != self.committee_id:
                 errors["branch"] = _("The branch belongs to another committee.")
@@ -305,6 +357,61 @@ class Activity(models.Model):
                 errors["partnership"] = _("The partnership belongs to another committee.")
         if errors:
             raise ValidationError(errors)
+
+    # --- Review workflow -----------------------------------------------------------------
+    @property
+    def is_editable(self) -> bool:
+        """Drafts and returned activities can be changed; submitted and approved ones cannot."""
+        return self.status in EDITABLE_STATUSES
+
+    def allowed_actions(self) -> list[str]:
+        """The transitions the current status allows (who may take them is ``access``'s job)."""
+        return [
+            a for a, (sources, _target) in ACTIVITY_TRANSITIONS.items() if self.status in sources
+        ]
+
+    def transition(self, action: str, *, by: AbstractBaseUser, comment: str = "") -> ActivityEvent:
+        """Move the activity along the review workflow, recording who, when and why.
+
+        Illegal moves (wrong status, missing reason, a future activity submitted) raise
+        ``TransitionError`` with a message for the user; nothing is written then. Callers hold
+        the row locked (``services.activity_transition``) and check the user's right first.
+        """
+        try:
+            sources, target = ACTIVITY_TRANSITIONS[action]
+        except KeyError:
+            raise TransitionError(_("Unknown action.")) from None
+        if self.status not in sources:
+            raise TransitionError(
+                _("A %(status)s activity cannot be %(action)s.")
+                % {"status": self.get_status_display(), "action": ActivityAction(action).label}
+            )
+        comment = (comment or "").strip()
+        if action in ACTIONS_NEEDING_A_REASON and not comment:
+            raise TransitionError(_("Please give a reason; the branch will see it."))
+        if action == ActivityAction.SUBMITTED and self.starts_at > timezone.now():
+            raise TransitionError(
+                _("An activity can be submitted for review once it has taken place.")
+            )
+        now = timezone.now()
+        previous = self.status
+        self.status = target
+        if action == ActivityAction.SUBMITTED:
+            self.submitted_at = now
+        else:
+            self.reviewed_by = by
+            self.reviewed_at = now
+            self.review_comment = comment
+        self.version += 1
+        self.save()
+        return ActivityEvent.objects.create(
+            activity=self,
+            action=action,
+            actor=by,
+            comment=comment,
+            from_status=previous,
+            to_status=target,
+        )
 
     def organising_branch_ids(self, co_branches: Iterable[Branch] | None = None) -> set[int]:
         ids = {b.pk for b in (co_branches if co_branches is not None else self.co_branches.all())}
@@ -357,6 +464,45 @@ class Activity(models.Model):
             raise ValidationError(errors)
 
 
+class ActivityEvent(models.Model):
+    """One entry of an activity's timeline: who did what, when, and why."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="events", verbose_name=_("activity")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=ActivityAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=10, choices=ActivityStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=10, choices=ActivityStatus.choices, blank=True
+    )
+
+    committee_path = "activity__committee"
+    branch_path = "activity__branch"
+    co_branch_path = "activity__co_branches"
+    objects = BranchWorkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity event")
+        verbose_name_plural = _("activity events")
+        ordering = ["activity", "at", "pk"]
+        indexes = [models.Index(fields=["activity", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.get_action_display()}"
+
+
 class AttachmentKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     SIGN_IN_SHEET = "sign_in", _("Sign-in sheet")
@@ -365,6 +511,10 @@ class AttachmentKind(models.TextChoices):
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"activities/{instance.activity.committee_id}/{instance.activity_id}/{filename}"
+
+
+def staged_upload_to(instance: StagedUpload, filename: str) -> str:
+    return f"activities/staged/{instance.owner_id}/{filename}"
 
 
 class AttachmentQuerySet(BranchWorkQuerySet):
@@ -378,8 +528,14 @@ class Attachment(models.Model):
         Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("activity")
     )
     file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    #: A small JPEG made on upload for photos (and image sign-in sheets); empty for PDFs.
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=attachment_upload_to, blank=True, max_length=255
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -401,7 +557,41 @@ class Attachment(models.Model):
         ordering = ["activity", "kind", "pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.file.name.rsplit("/", 1)[-1]
+        return self.caption or self.original_name or self.file.name.rsplit("/", 1)[-1]
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail)
+
+
+class StagedUpload(models.Model):
+    """A checked file waiting for its activity: kept when the activity form fails validation,
+    so the secretary never has to pick the photos again. Only its owner sees it; saving the
+    activity turns it into an ``Attachment`` (same stored file)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), upload_to=staged_upload_to, max_length=255)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=staged_upload_to, blank=True, max_length=255
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staged upload")
+        verbose_name_plural = _("staged uploads")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name
 
 
 class HonourLevel(models.TextChoices):

@@ -1,16 +1,66 @@
-"""Writes of activities: every relation checked before anything is saved."""
+"""Writes of activities: every relation checked before anything is saved.
+
+Views call these and never write fields themselves. Each function runs in one transaction:
+on any invalid field, relation, version or file, nothing is saved.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
-from activities.models import Activity, Goal
+from activities import access
+from activities.models import (
+    Activity,
+    ActivityAction,
+    ActivityEvent,
+    Attachment,
+    Goal,
+    StagedUpload,
+)
+from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
+
+
+class ActivityConflict(ValidationError):
+    """The activity changed since the form was opened: the save is refused, nothing written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Somebody else changed this activity after you opened it. Your changes were "
+                "not saved: reload the page to see the current version, then make them again."
+            ),
+            code="conflict",
+        )
+
+
+def _unsaved_relations(
+    partners: Iterable[PartnerOrganisation],
+    attendees: Iterable[Member],
+    co_branches: Iterable[Branch],
+    goals: Iterable[Goal],
+) -> dict[str, list]:
+    return {
+        "partners": list(partners),
+        "attendees": list(attendees),
+        "co_branches": list(co_branches),
+        "goals": list(goals),
+    }
+
+
+def _set_relations(activity: Activity, relations: dict[str, list]) -> None:
+    for name, rows in relations.items():
+        getattr(activity, name).set(rows)
 
 
 @transaction.atomic
@@ -21,23 +71,219 @@ def activity_create(
     attendees: Iterable[Member] = (),
     co_branches: Iterable[Branch] = (),
     goals: Iterable[Goal] = (),
+    staged: Sequence[StagedUpload] = (),
     **fields: Any,
 ) -> Activity:
-    """Create an activity with its relations; on any invalid field or relation, nothing is saved."""
-    partners, attendees, co_branches, goals = (
-        list(partners),
-        list(attendees),
-        list(co_branches),
-        list(goals),
-    )
+    """Create an activity with its relations and files; on any invalid part nothing is saved.
+
+    ``staged`` uploads (the creator's own) become the activity's attachments.
+    """
+    relations = _unsaved_relations(partners, attendees, co_branches, goals)
     activity = Activity(created_by=created_by, **fields)
-    activity.full_clean()
-    activity.validate_relations(
-        partners=partners, attendees=attendees, co_branches=co_branches, goals=goals
-    )
+    activity.full_clean(exclude=["version"])
+    activity.validate_relations(**relations)
+    _check_total_size(activity, adding=sum(s.size for s in staged))
     activity.save()
-    activity.partners.set(partners)
-    activity.attendees.set(attendees)
-    activity.co_branches.set(co_branches)
-    activity.goals.set(goals)
+    _set_relations(activity, relations)
+    _adopt_staged(activity, staged, by=created_by)
+    ActivityEvent.objects.create(
+        activity=activity,
+        action=ActivityAction.CREATED,
+        actor=created_by,
+        to_status=activity.status,
+    )
     return activity
+
+
+@transaction.atomic
+def activity_update(
+    activity: Activity,
+    *,
+    by: AbstractBaseUser,
+    expected_version: int,
+    partners: Iterable[PartnerOrganisation] = (),
+    attendees: Iterable[Member] = (),
+    co_branches: Iterable[Branch] = (),
+    goals: Iterable[Goal] = (),
+    staged: Sequence[StagedUpload] = (),
+    **fields: Any,
+) -> Activity:
+    """Change an editable activity; refused when somebody saved it since ``expected_version``.
+
+    The organiser (``access.can_edit``) only; committee, organising branch, status and review
+    fields are not changed here.
+    """
+    locked = _locked(activity)
+    if locked.version != expected_version:
+        raise ActivityConflict
+    if not access.can_edit(by, locked):
+        raise PermissionDenied(_("This activity can no longer be changed."))
+    protected = {"committee", "committee_id", "branch", "branch_id", "status", "version"}
+    if protected & fields.keys():
+        raise ValueError(f"activity_update does not change {sorted(protected & fields.keys())}")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    relations = _unsaved_relations(partners, attendees, co_branches, goals)
+    locked.full_clean(exclude=["version"])
+    locked.validate_relations(**relations)
+    _check_total_size(locked, adding=sum(s.size for s in staged))
+    locked.version += 1
+    locked.save()
+    _set_relations(locked, relations)
+    _adopt_staged(locked, staged, by=by)
+    ActivityEvent.objects.create(
+        activity=locked, action=ActivityAction.EDITED, actor=by, to_status=locked.status
+    )
+    return locked
+
+
+@transaction.atomic
+def activity_transition(
+    activity: Activity, *, action: str, by: AbstractBaseUser, comment: str = ""
+) -> ActivityEvent:
+    """Take a workflow ``action`` (submit, approve, return, reopen) as ``by``.
+
+    A user without the right gets ``PermissionDenied``; a move the status does not allow, or a
+    return without a reason, ``TransitionError`` — with nothing written.
+    """
+    locked = _locked(activity)
+    if not access.may_take(by, locked, action):
+        raise PermissionDenied(_("You may not do this with this activity."))
+    event = locked.transition(action, by=by, comment=comment)
+    activity.refresh_from_db()
+    return event
+
+
+def _locked(activity: Activity) -> Activity:
+    """The activity's row, locked until the transaction ends (serialises editors)."""
+    return (
+        Activity.objects.select_for_update()
+        .select_related("committee", "branch")
+        .get(pk=activity.pk)
+    )
+
+
+# --- Files -----------------------------------------------------------------------------------
+
+
+def _check_total_size(activity: Activity, *, adding: int) -> None:
+    existing = 0
+    if activity.pk:
+        existing = activity.attachments.aggregate(total=Sum("size"))["total"] or 0
+    if existing + adding > max_total_bytes():
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "The files of one activity may take at most %(limit)s together; these would "
+                    "make %(total)s."
+                )
+                % {
+                    "limit": filesizeformat(max_total_bytes()),
+                    "total": filesizeformat(existing + adding),
+                }
+            }
+        )
+
+
+def _store(row: Attachment | StagedUpload, prepared: PreparedFile) -> None:
+    row.original_name = prepared.original_name
+    row.size = prepared.size
+    row.file.save(prepared.content.name, prepared.content, save=False)
+    if prepared.thumbnail is not None:
+        row.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+
+
+def staged_upload_create(
+    *, owner: AbstractBaseUser, upload: UploadedFile, kind: str, caption: str = ""
+) -> StagedUpload:
+    """Check and keep a file for an activity not yet saved. Raises ``ValidationError``."""
+    prepared = prepare_upload(upload, kind)
+    staged = StagedUpload(owner=owner, kind=kind, caption=caption.strip()[:200])
+    _store(staged, prepared)
+    staged.save()
+    return staged
+
+
+def staged_uploads_of(owner: AbstractBaseUser, ids: Iterable[int | str]) -> list[StagedUpload]:
+    """The ``owner``'s own staged uploads among ``ids`` (somebody else's ids are ignored)."""
+    clean_ids = [int(i) for i in ids if str(i).isdigit()]
+    if not clean_ids or not owner.is_authenticated:
+        return []
+    return list(StagedUpload.objects.filter(owner=owner, pk__in=clean_ids))
+
+
+def staged_upload_discard(owner: AbstractBaseUser, staged_id: int) -> bool:
+    """Drop one of ``owner``'s staged uploads and its files. False if it is not theirs."""
+    staged = StagedUpload.objects.filter(owner=owner, pk=staged_id).first()
+    if staged is None:
+        return False
+    _delete_files(staged)
+    staged.delete()
+    return True
+
+
+def _adopt_staged(
+    activity: Activity, staged: Sequence[StagedUpload], *, by: AbstractBaseUser | None
+) -> None:
+    for item in staged:
+        if by is None or item.owner_id != by.pk:
+            raise PermissionDenied
+        Attachment.objects.create(
+            activity=activity,
+            file=item.file.name,
+            thumbnail=item.thumbnail.name,
+            kind=item.kind,
+            caption=item.caption,
+            original_name=item.original_name,
+            size=item.size,
+            uploaded_by=by,
+        )
+        item.delete()  # the row only; the stored file now belongs to the attachment
+
+
+@transaction.atomic
+def attachment_add(
+    activity: Activity,
+    *,
+    by: AbstractBaseUser,
+    upload: UploadedFile,
+    kind: str,
+    caption: str = "",
+) -> Attachment:
+    """Check and attach a file to an activity its organiser may still change."""
+    if not access.can_edit(by, activity):
+        raise PermissionDenied(_("This activity can no longer be changed."))
+    prepared = prepare_upload(upload, kind)  # decoding takes a moment: before the row lock
+    locked = _locked(activity)
+    if not access.can_edit(by, locked):
+        raise PermissionDenied(_("This activity can no longer be changed."))
+    _check_total_size(locked, adding=prepared.size)
+    attachment = Attachment(
+        activity=locked, kind=kind, caption=caption.strip()[:200], uploaded_by=by
+    )
+    _store(attachment, prepared)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(attachment: Attachment, *, by: AbstractBaseUser) -> None:
+    """Remove a file from an activity its organiser may still change, and delete the file."""
+    locked = _locked(attachment.activity)
+    if not access.can_edit(by, locked):
+        raise PermissionDenied(_("This activity can no longer be changed."))
+    names = [attachment.file.name, attachment.thumbnail.name]
+    attachment.delete()
+    transaction.on_commit(lambda: _delete_names(names))
+
+
+def _delete_files(row: Attachment | StagedUpload) -> None:
+    _delete_names([row.file.name, row.thumbnail.name])
+
+
+def _delete_names(names: Iterable[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)

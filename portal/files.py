@@ -15,16 +15,17 @@ import posixpath
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 
-from activities.models import Attachment, Honour
+from activities.models import Attachment, Honour, StagedUpload
 from partnerships.models import Partnership
 
-#: The first segment of a stored path (see the models' ``upload_to``) -> (model, field).
-PROTECTED_FILE_FIELDS: dict[str, tuple[type[models.Model], str]] = {
-    "activities": (Attachment, "file"),
-    "partnerships": (Partnership, "agreement"),
-    "honours": (Honour, "evidence"),
+#: The first segment of a stored path (see the models' ``upload_to``) -> (model, fields).
+PROTECTED_FILE_FIELDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
+    "activities": (Attachment, ("file", "thumbnail")),
+    "partnerships": (Partnership, ("agreement",)),
+    "honours": (Honour, ("evidence",)),
 }
 
 #: Served inline; every other type (SVG included: it can carry script) is a download.
@@ -44,10 +45,20 @@ def file_visible_to(user, path: str) -> bool:
     """Whether ``user`` may see the row that holds the stored file ``path``."""
     prefix = path.split("/", 1)[0]
     try:
-        model, field = PROTECTED_FILE_FIELDS[prefix]
+        model, fields = PROTECTED_FILE_FIELDS[prefix]
     except KeyError:
         return False
-    return model.objects.for_user(user).filter(**{field: path}).exists()
+    matches = Q()
+    for field in fields:
+        matches |= Q(**{field: path})
+    if model.objects.for_user(user).filter(matches).exists():
+        return True
+    # A file uploaded with an activity form that has not been saved yet: its uploader's only.
+    return (
+        prefix == "activities"
+        and user.is_authenticated
+        and StagedUpload.objects.filter(Q(file=path) | Q(thumbnail=path), owner=user).exists()
+    )
 
 
 @login_required

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_filters",
     "import_export",
     "simple_history",
     "branches",
@@ -158,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -275,6 +277,19 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/files/"
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Activities and their attachments -------------------------------------------------------
+# A start date further ahead than this is refused as a typing mistake.
+ACTIVITY_MAX_DAYS_AHEAD = _int("ACTIVITY_MAX_DAYS_AHEAD", default=365, minimum=1)
+# Each uploaded file, and all files of one activity together, in megabytes.
+ATTACHMENT_MAX_FILE_MB = _int("ATTACHMENT_MAX_FILE_MB", default=20, minimum=1)
+ATTACHMENT_MAX_TOTAL_MB = _int("ATTACHMENT_MAX_TOTAL_MB", default=200, minimum=1)
+# Photos are downscaled so that their longer side is at most this many pixels.
+ATTACHMENT_IMAGE_MAX_SIDE = _int("ATTACHMENT_IMAGE_MAX_SIDE", default=2560, minimum=320)
+ATTACHMENT_THUMBNAIL_SIDE = 480
+# Requests carrying several 20 MB photos: Django's own limit counts only non-file fields.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+ACTIVITY_PAGE_SIZE = 20
 
 # --- Security defaults that hold in every environment ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True

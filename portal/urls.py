@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("branches/", include("branches.urls")),
     path("partnerships/", include("partnerships.urls")),
+    path("activities/", include("activities.urls")),
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
 ]
