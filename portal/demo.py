@@ -24,7 +24,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from activities.models import Activity, ActivityStatus, Framework, Goal, Honour, Measure
+from activities.models import (
+    Activity,
+    ActivityAction,
+    ActivityEvent,
+    ActivityStatus,
+    Framework,
+    Goal,
+    Honour,
+    Measure,
+)
 from activities.services import activity_create
 from branches import groups
 from branches.access import forget_scope
@@ -371,7 +380,7 @@ class _DemoLoader:
         activity = self.activities.get((branch.pk if branch else None, spec.title))
         if activity is None:
             created_by = values.pop("created_by")
-            self.activities[branch.pk if branch else None, spec.title] = activity_create(
+            activity = activity_create(
                 created_by=created_by,
                 committee=self.committee,
                 branch=branch,
@@ -379,9 +388,12 @@ class _DemoLoader:
                 **values,
                 **relations,
             )
+            self.activities[branch.pk if branch else None, spec.title] = activity
+            self._sync_timeline(activity)
             self.result.created += 1
             return
         self._update(activity, values)
+        self._sync_timeline(activity)
         current = {name: {o.pk for o in getattr(activity, name).all()} for name in relations}
         if any(current[name] != {o.pk for o in objs} for name, objs in relations.items()):
             activity.validate_relations(**relations)
@@ -389,6 +401,63 @@ class _DemoLoader:
                 if current[name] != {o.pk for o in objs}:
                     getattr(activity, name).set(objs)
             self.result.updated += 1
+
+    @staticmethod
+    def _sync_timeline(activity: Activity) -> None:
+        """The timeline the demo activity's status implies: logged, submitted, reviewed.
+
+        Replaced only when it differs, so a second run writes nothing.
+        """
+        start = activity.submitted_at or activity.ends_at + dt.timedelta(hours=2)
+        wanted = [
+            (
+                ActivityAction.CREATED,
+                start - dt.timedelta(hours=1),
+                activity.created_by_id,
+                "",
+                "",
+                ActivityStatus.DRAFT,
+            ),
+        ]
+        if activity.submitted_at:
+            wanted.append(
+                (
+                    ActivityAction.SUBMITTED,
+                    activity.submitted_at,
+                    activity.created_by_id,
+                    "",
+                    ActivityStatus.DRAFT,
+                    ActivityStatus.SUBMITTED,
+                )
+            )
+        if activity.reviewed_at and activity.status in {
+            ActivityStatus.APPROVED,
+            ActivityStatus.RETURNED,
+        }:
+            action = (
+                ActivityAction.APPROVED
+                if activity.status == ActivityStatus.APPROVED
+                else ActivityAction.RETURNED
+            )
+            wanted.append(
+                (
+                    action,
+                    activity.reviewed_at,
+                    activity.reviewed_by_id,
+                    activity.review_comment,
+                    ActivityStatus.SUBMITTED,
+                    activity.status,
+                )
+            )
+        fields = ("action", "at", "actor_id", "comment", "from_status", "to_status")
+        stored = list(activity.events.order_by("at", "pk").values_list(*fields))
+        if stored == wanted:
+            return
+        activity.events.all().delete()
+        ActivityEvent.objects.bulk_create(
+            ActivityEvent(activity=activity, **dict(zip(fields, row, strict=True)))
+            for row in wanted
+        )
 
     @staticmethod
     def _review_fields(

@@ -22,7 +22,15 @@ from django.db.models import F
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from activities.models import Activity, ActivityStatus, Framework, Goal, Honour, Measure
+from activities.models import (
+    Activity,
+    ActivityEvent,
+    ActivityStatus,
+    Framework,
+    Goal,
+    Honour,
+    Measure,
+)
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
@@ -38,6 +46,8 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 class Load:
     counts: dict[str, int]
     output: str
+    #: the timeline rows: a run that deleted and re-created them would change the ids
+    event_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,11 @@ def _row_counts() -> dict[str, int]:
 def _load(*args: str) -> Load:
     out = io.StringIO()
     call_command("load_demo", *args, stdout=out)
-    return Load(counts=_row_counts(), output=out.getvalue())
+    return Load(
+        counts=_row_counts(),
+        output=out.getvalue(),
+        event_ids=frozenset(ActivityEvent.objects.values_list("pk", flat=True)),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +128,28 @@ def test_second_run_changes_no_row_count_in_any_table_history_included(demo):
     assert "activities.HistoricalActivity" in demo.first.counts
     assert demo.second.counts == demo.first.counts
     assert "0 rows created, 0 rows updated" in demo.second.output
+
+
+def test_second_run_keeps_every_timeline_entry(demo):
+    assert demo.first.event_ids
+    assert demo.second.event_ids == demo.first.event_ids
+
+
+def test_timelines_match_statuses_logged_submitted_reviewed(demo):
+    for activity in Activity.objects.prefetch_related("events"):
+        actions = [e.action for e in activity.events.all()]
+        expected = {
+            ActivityStatus.DRAFT: ["created"],
+            ActivityStatus.SUBMITTED: ["created", "submitted"],
+            ActivityStatus.APPROVED: ["created", "submitted", "approved"],
+            ActivityStatus.RETURNED: ["created", "submitted", "returned"],
+        }[activity.status]
+        assert actions == expected, activity.title
+        last = activity.events.all()[len(actions) - 1]
+        assert last.to_status == activity.status
+        if activity.status == ActivityStatus.RETURNED:
+            assert last.comment == activity.review_comment != ""
+            assert last.actor == activity.reviewed_by
 
 
 def test_second_run_with_demo_users_changes_nothing_either(demo):
