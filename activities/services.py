@@ -6,6 +6,7 @@ on any invalid field, relation, version or file, nothing is saved.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities import access
@@ -29,6 +31,9 @@ from activities.models import (
 from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
+
+#: A file kept for an activity form that failed validation waits this long for its form.
+STAGED_UPLOAD_LIFETIME = dt.timedelta(days=2)
 
 
 class ActivityConflict(ValidationError):
@@ -287,3 +292,18 @@ def _delete_names(names: Iterable[str]) -> None:
     for name in names:
         if name:
             default_storage.delete(name)
+
+
+def staged_uploads_purge(*, older_than: dt.timedelta = STAGED_UPLOAD_LIFETIME) -> int:
+    """Delete files kept for activity forms that were never saved. Returns how many.
+
+    A staged upload lives while its owner corrects the form; one older than ``older_than``
+    belongs to a form that was abandoned.
+    """
+    cutoff = timezone.now() - older_than
+    purged = 0
+    for staged in StagedUpload.objects.filter(created_at__lt=cutoff).iterator():
+        _delete_files(staged)
+        staged.delete()
+        purged += 1
+    return purged
