@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "branches",
     "partnerships",
     "activities",
+    "portal",  # management commands: generate_group, benchmark
 ]
 
 MIDDLEWARE = [
@@ -320,3 +321,15 @@ LOGGING = {
         "level": _choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
     },
 }
+
+# --- Benchmark ------------------------------------------------------------------------------
+# Set only by `manage.py benchmark` for the gunicorn it starts, never in production: every
+# response carries its SQL query count (X-Query-Count header), a bare login-required view
+# answers at /__benchmark__/floor/ as the framework's floor, and the cache is a dummy so that
+# no page or fragment is served from it (PORTAL_BENCHMARK_CACHE=1 keeps the configured cache).
+BENCHMARK = _bool("PORTAL_BENCHMARK", default=False)
+if BENCHMARK:
+    MIDDLEWARE = ["portal.middleware_querycount.QueryCountMiddleware", *MIDDLEWARE]
+    ROOT_URLCONF = "portal.urls_benchmark"
+    if not _bool("PORTAL_BENCHMARK_CACHE", default=False):
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
