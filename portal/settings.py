@@ -291,6 +291,7 @@ ATTACHMENT_THUMBNAIL_SIDE = 480
 # Requests carrying several 20 MB photos: Django's own limit counts only non-file fields.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ACTIVITY_PAGE_SIZE = 20
+PARTNER_QUIET_DAYS = _int("PARTNER_QUIET_DAYS", default=90, minimum=1)  # dashboards: gone quiet
 
 # --- Security defaults that hold in every environment ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True
