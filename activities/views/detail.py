@@ -1,12 +1,151 @@
-"""Placeholder: being written."""
+"""The activity page (what happened, its files, its timeline) and its review workflow.
 
-from django.http import Http404
+Reading goes through ``access.get_activity_or_404`` (outsiders get a 404); every workflow move
+goes through ``services.activity_transition``, which checks the user's right again under a row
+lock. The page offers only the moves ``access.actions_for`` allows.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from activities import access, services
+from activities.models import (
+    Activity,
+    ActivityAction,
+    ActivityEvent,
+    ActivityStatus,
+    TransitionError,
+)
+from branches.models import Member
+from partnerships.models import PartnerOrganisation
+
+#: The workflow's URL slugs and the actions they stand for.
+ACTION_BY_SLUG: dict[str, str] = {
+    "submit": ActivityAction.SUBMITTED,
+    "approve": ActivityAction.APPROVED,
+    "return": ActivityAction.RETURNED,
+    "reopen": ActivityAction.REOPENED,
+}
+SLUG_BY_ACTION: dict[str, str] = {action: slug for slug, action in ACTION_BY_SLUG.items()}
+
+#: Actions that end the review with a note for the branch, shown as a banner on the page.
+REVIEW_NOTES = frozenset({ActivityAction.RETURNED, ActivityAction.REOPENED})
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _load_page_relations(activity: Activity) -> None:
+    """Fetch everything the page shows in a fixed number of queries, whatever the row counts.
+
+    Members are loaded without their phone numbers: the page never shows them.
+    """
+    prefetch_related_objects(
+        [activity],
+        "measure",
+        "partnership",
+        Prefetch("co_branches"),
+        Prefetch("goals"),
+        Prefetch("partners", queryset=PartnerOrganisation.objects.order_by("name", "pk")),
+        Prefetch(
+            "attendees",
+            # Grouped by branch on the page: the order keeps each branch's members together.
+            queryset=Member.objects.select_related("branch")
+            .defer("phone")
+            .order_by("branch__sort_order", "branch__name", "branch_id", "name", "pk"),
+        ),
+        Prefetch("attachments"),
+        Prefetch("events", queryset=ActivityEvent.objects.select_related("actor")),
+    )
 
 
-activity_list = activity_export = review_queue = _todo
-activity_create = activity_edit = attachment_upload = attachment_delete = _todo
-activity_detail = activity_transition = _todo
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One activity as its organiser and its reviewers see it, with the moves they may make."""
+    activity = access.get_activity_or_404(request.user, pk)
+    _load_page_relations(activity)
+
+    attachments = list(activity.attachments.all())
+    events = list(activity.events.all())
+    review_note = None
+    if activity.status == ActivityStatus.RETURNED:
+        review_note = next((e for e in reversed(events) if e.action in REVIEW_NOTES), None)
+    actions = [SLUG_BY_ACTION[a] for a in access.actions_for(request.user, activity)]
+    context = {
+        "activity": activity,
+        "attendees": list(activity.attendees.all()),
+        "photos": [a for a in attachments if a.is_image],
+        "documents": [a for a in attachments if not a.is_image],
+        "events": events,
+        "review_note": review_note,
+        "actions": actions,
+        "can_edit": access.can_edit(request.user, activity),
+        # The model refuses to submit an activity that has not taken place: say so up front
+        # instead of offering a button that can only fail.
+        "not_started": activity.starts_at > timezone.now(),
+    }
+    return render(request, "activities/detail.html", context)
+
+
+def _success_message(action: str) -> str:
+    return {
+        ActivityAction.SUBMITTED: _("Submitted for review."),
+        ActivityAction.APPROVED: _("Approved."),
+        ActivityAction.RETURNED: _("Returned to the organiser with your comment."),
+        ActivityAction.REOPENED: _("Reopened: the organiser can change it again."),
+    }[action]
+
+
+def _opened_version(request: HttpRequest) -> int | None:
+    """The activity's version the page was opened at; None when the form did not say."""
+    raw = request.POST.get("version")
+    if raw is None:
+        return None
+    return int(raw) if raw.isdigit() else -1
+
+
+@login_required
+@require_POST
+def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+    """Submit, approve, return or reopen, then back to the activity page with a message.
+
+    A user without the right gets 403; a move the status does not allow, a missing reason or
+    a page opened before the activity last changed gets a message, and nothing is written.
+    """
+    try:
+        workflow_action = ACTION_BY_SLUG[action]
+    except KeyError:
+        raise Http404 from None
+    activity = access.get_activity_or_404(request.user, pk)
+    if not access.may_take(request.user, activity, workflow_action):
+        raise PermissionDenied
+    detail = redirect("activities:detail", pk=activity.pk)
+
+    opened = _opened_version(request)
+    if opened is not None and opened != activity.version:
+        messages.error(
+            request,
+            _(
+                "This activity changed after you opened the page, so nothing was done. "
+                "Please read the current version below and try again."
+            ),
+        )
+        return detail
+    try:
+        services.activity_transition(
+            activity,
+            action=workflow_action,
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+        )
+    except TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return detail
+    messages.success(request, _success_message(workflow_action))
+    return detail
