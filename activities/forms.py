@@ -1,0 +1,324 @@
+"""The activity form a secretary fills in on a phone, and the rows that carry its files.
+
+The form only offers what the organiser may pick: the committee's measures, goals, partner
+roster, partnerships and branches, and the current members of the committee's branches.
+A forged id in the POST is therefore "not one of the available choices"; the services check
+the same rules again before anything is written (``Activity.validate_relations``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.validators import MaxValueValidator
+from django.db.models import Q
+from django.forms.boundfield import BoundWidget
+from django.utils.translation import gettext_lazy as _
+
+from activities.access import Organiser
+from activities.models import MAX_PEOPLE_COUNT, Activity, AttachmentKind, Goal, Measure
+from branches.models import Branch, Member
+from partnerships.models import PartnerOrganisation, Partnership
+
+#: Fields handed to the services as plain values (the rest are many-to-many relations).
+SCALAR_FIELDS = (
+    "title",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "location",
+    "measure",
+    "partnership",
+    "external_participants",
+    "volunteers",
+    "beneficiaries",
+    "summary",
+    "outcome",
+)
+RELATION_FIELDS = ("partners", "attendees", "co_branches", "goals")
+COUNT_FIELDS = ("external_participants", "volunteers", "beneficiaries")
+#: File rows shown on the form; each row takes several files of one kind.
+ATTACHMENT_ROWS = 3
+#: What a phone offers in its file picker (the server checks the content anyway).
+ACCEPTED_FILES = "image/jpeg,image/png,image/webp,application/pdf"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; values are shown and read in the portal's zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Checkboxes whose markup the template writes itself (grouped, searchable)."""
+
+
+class MemberCheckboxes(CheckboxList):
+    """Each member's box names its branch, so that the page can tick it as a co-organiser."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        member = getattr(value, "instance", None)
+        if member is not None:
+            option["attrs"]["data-branch"] = member.branch_id
+        return option
+
+
+class ActivityForm(forms.ModelForm):
+    """Log or change an activity of one organiser (a branch, or the committee itself)."""
+
+    class Meta:
+        model = Activity
+        fields = (
+            "title",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "location",
+            "measure",
+            "goals",
+            "partners",
+            "partnership",
+            "co_branches",
+            "attendees",
+            "external_participants",
+            "volunteers",
+            "beneficiaries",
+            "summary",
+            "outcome",
+        )
+        field_classes = {"starts_at": forms.DateTimeField, "ends_at": forms.DateTimeField}
+        widgets = {
+            "starts_at": DateTimeLocalInput(),
+            "ends_at": DateTimeLocalInput(),
+            "measure": forms.RadioSelect,
+            "goals": CheckboxList,
+            "partners": CheckboxList,
+            "co_branches": CheckboxList,
+            "attendees": MemberCheckboxes,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "summary": _("What was done, with whom, and how."),
+            "outcome": _("Results worth reporting: problems solved, homes delivered, honours."),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        user: AbstractBaseUser,
+        organiser: Organiser,
+        **kwargs: Any,
+    ) -> None:
+        instance = kwargs.get("instance")
+        if instance is None:
+            kwargs["instance"] = Activity(committee=organiser.committee, branch=organiser.branch)
+        super().__init__(*args, **kwargs)
+        self.organiser = organiser
+        committee = organiser.committee
+        editing = self.instance.pk is not None
+
+        self.fields["measure"].queryset = Measure.objects.for_user(user).filter(committee=committee)
+        self.fields["measure"].empty_label = None
+        self.fields["goals"].queryset = Goal.objects.for_user(user).filter(committee=committee)
+
+        partners = PartnerOrganisation.objects.for_user(user).filter(committee=committee)
+        keep = Q(is_active=True)
+        if editing:  # a partner taken off the roster stays on the activities that had it
+            keep |= Q(pk__in=self.instance.partners.values("pk"))
+        self.fields["partners"].queryset = partners.filter(keep)
+
+        self.fields["partnership"].queryset = Partnership.objects.for_user(user).filter(
+            committee=committee
+        )
+        self.fields["partnership"].empty_label = _("— none —")
+
+        branches = Branch.objects.for_user(user).filter(committee=committee)
+        if organiser.branch is not None:
+            branches = branches.exclude(pk=organiser.branch.pk)
+        self.fields["co_branches"].queryset = branches
+
+        members = Member.objects.for_user(user).filter(committee=committee)
+        keep = Q(pk__in=Member.objects.current().values("pk"))
+        if editing:  # attendees who left since stay ticked and can be unticked
+            keep |= Q(pk__in=self.instance.attendees.values("pk"))
+        self.fields["attendees"].queryset = members.filter(keep).select_related("branch")
+
+        for name in COUNT_FIELDS:
+            count = self.fields[name]
+            count.required = False
+            count.validators.append(MaxValueValidator(MAX_PEOPLE_COUNT))
+            count.widget.attrs.update({"min": 0, "max": MAX_PEOPLE_COUNT, "inputmode": "numeric"})
+        self.fields["title"].widget.attrs["autocomplete"] = "off"
+        self.fields["location"].widget.attrs["autocomplete"] = "off"
+
+        if editing:
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version
+            )
+
+    # --- Cleaning ----------------------------------------------------------------------------
+    def _clean_count(self, name: str) -> int:
+        value = self.cleaned_data.get(name)
+        return 0 if value is None else value
+
+    def clean_external_participants(self) -> int:
+        return self._clean_count("external_participants")
+
+    def clean_volunteers(self) -> int:
+        return self._clean_count("volunteers")
+
+    def clean_beneficiaries(self) -> int:
+        return self._clean_count("beneficiaries")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        branch = self.organiser.branch
+        attendees = cleaned.get("attendees")
+        if branch is not None and attendees and "co_branches" in cleaned:
+            allowed = {branch.pk} | {b.pk for b in cleaned["co_branches"]}
+            outside = [m for m in attendees if m.branch_id not in allowed]
+            if outside:
+                self.add_error(
+                    "attendees",
+                    _(
+                        "%(names)s belong to another branch: tick their branch as a "
+                        "co-organiser, or untick them."
+                    )
+                    % {"names": "、".join(m.name for m in outside)},
+                )
+        return cleaned
+
+    # --- What the services get -------------------------------------------------------------
+    def scalar_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in SCALAR_FIELDS}
+
+    def relation_values(self) -> dict[str, list]:
+        return {name: list(self.cleaned_data[name]) for name in RELATION_FIELDS}
+
+    # --- What the template shows -----------------------------------------------------------
+    def attendee_groups(self) -> tuple[list[MemberGroup], list[MemberGroup]]:
+        """Checkboxes of the members, by branch: (the organisers', the other branches').
+
+        The organising branch comes first; a committee-level activity lists every branch as
+        its own. The other branches (possible co-organisers) are shown folded away.
+        """
+        groups: dict[int, MemberGroup] = {}
+        for checkbox in self["attendees"]:
+            member: Member = checkbox.data["value"].instance
+            group = groups.get(member.branch_id)
+            if group is None:
+                group = groups[member.branch_id] = MemberGroup(branch=member.branch)
+            group.checkboxes.append(checkbox)
+        branch = self.organiser.branch
+        if branch is None:
+            return list(groups.values()), []
+        own = groups.get(branch.pk, MemberGroup(branch=branch))
+        others = [g for branch_id, g in groups.items() if branch_id != branch.pk]
+        return [own], others
+
+    def selected_ids(self, name: str) -> set[str]:
+        """The ticked values of a checkbox list, as the strings the checkboxes carry."""
+        value = self[name].value() or []
+        return {str(getattr(v, "pk", v)) for v in value}
+
+
+@dataclass
+class MemberGroup:
+    branch: Branch
+    checkboxes: list[BoundWidget] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"branch-{self.branch.pk}"
+
+    def any_checked(self) -> bool:
+        return any(c.data["selected"] for c in self.checkboxes)
+
+
+# --- Files --------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file input that takes several files; cleans to a list (empty when none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPTED_FILES}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class AttachmentRowForm(forms.Form):
+    """One row of the file picker: what the files are, a caption, and the files."""
+
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=AttachmentKind.choices, initial=AttachmentKind.PHOTO
+    )
+    caption = forms.CharField(label=_("caption"), max_length=200, required=False)
+    files = MultipleFileField(label=_("files"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("caption") and not cleaned.get("files") and not self.errors:
+            self.add_error("files", _("Choose the file this caption belongs to."))
+        return cleaned
+
+
+AttachmentRowFormSet = forms.formset_factory(
+    AttachmentRowForm, extra=ATTACHMENT_ROWS, max_num=20, absolute_max=20, validate_max=True
+)
+
+
+def attachment_rows(data: Any = None, files: Any = None) -> forms.BaseFormSet:
+    """The file rows of the activity form (bound when ``data`` is given)."""
+    return AttachmentRowFormSet(data, files, prefix="attachments")
+
+
+@dataclass(frozen=True)
+class PickedFile:
+    kind: str
+    caption: str
+    upload: Any
+
+
+def picked_files(rows: forms.BaseFormSet) -> tuple[list[PickedFile], list[str]]:
+    """The files chosen in valid rows, and the messages of the rows that are not valid."""
+    if not rows.is_valid():
+        errors = list(rows.non_form_errors())
+        for row in rows.forms:
+            for messages in row.errors.values():
+                errors.extend(messages)
+        # Valid rows still count: a secretary should not lose the photos of a good row.
+        valid = [row for row in rows.forms if row.is_bound and not row.errors]
+    else:
+        errors = []
+        valid = list(rows.forms)
+    picked = [
+        PickedFile(kind=row.cleaned_data["kind"], caption=row.cleaned_data["caption"], upload=f)
+        for row in valid
+        if getattr(row, "cleaned_data", None)
+        for f in row.cleaned_data.get("files") or []
+    ]
+    return picked, errors
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """Row ids from a POST list; anything that is not a plain small number is dropped."""
+    return [int(v) for v in values if v.isdecimal() and v.isascii() and len(v) <= 12]
