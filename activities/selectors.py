@@ -1,0 +1,194 @@
+"""Reads of activities for the list, the export, the review queue — and later the dashboards
+and periodic reports, which reuse the same scoping, periods and row shapes.
+
+Every function starts from ``access.activities_for(user)``: nothing here decides who may see
+what. Querysets come back with what their pages show joined or prefetched, so that the number
+of queries does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.access import activities_for
+from activities.models import Activity, ActivityQuerySet, ActivityStatus, Goal
+from branches.access import scope_for
+from branches.models import Branch
+from partnerships.models import PartnerOrganisation
+
+User = AbstractBaseUser | AnonymousUser
+
+
+# --- Periods -------------------------------------------------------------------------------
+# Calendar periods are the committee's (Asia/Shanghai, the project's TIME_ZONE): an activity
+# belongs to the period of its local start date, so one at 07:00 on the 1st of a month is in
+# that month although it started on the last day of the previous month in UTC.
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of local calendar days, both ends included."""
+
+    first_day: dt.date
+    last_day: dt.date
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Aware datetimes: local midnight of the first day, local midnight after the last."""
+        return local_midnight(self.first_day), local_midnight(self.last_day + dt.timedelta(days=1))
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The aware datetime at which ``day`` begins in the portal's time zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _month(year: int, month: int) -> Period:
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return Period(first, following - dt.timedelta(days=1))
+
+
+def _quarter(year: int, quarter: int) -> Period:
+    first_month = 3 * (quarter - 1) + 1
+    return Period(_month(year, first_month).first_day, _month(year, first_month + 2).last_day)
+
+
+def month_of(day: dt.date) -> Period:
+    return _month(day.year, day.month)
+
+
+def quarter_of(day: dt.date) -> Period:
+    return _quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def year_of(day: dt.date) -> Period:
+    return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
+
+
+#: preset key -> (label, the period for a given local "today")
+PERIOD_PRESETS = {
+    "this_month": (_("This month"), month_of),
+    "last_month": (_("Last month"), lambda today: month_of(today.replace(day=1) - dt.timedelta(1))),
+    "this_quarter": (_("This quarter"), quarter_of),
+    "last_quarter": (
+        _("Last quarter"),
+        lambda today: quarter_of(quarter_of(today).first_day - dt.timedelta(days=1)),
+    ),
+    "this_year": (_("This year"), year_of),
+    "last_year": (_("Last year"), lambda today: year_of(dt.date(today.year - 1, 1, 1))),
+}
+
+
+def preset_period(preset: str, today: dt.date | None = None) -> Period:
+    """The period named ``preset`` (a key of ``PERIOD_PRESETS``) around ``today`` (local)."""
+    _label, compute = PERIOD_PRESETS[preset]
+    return compute(today or timezone.localdate())
+
+
+def starting_in(queryset: ActivityQuerySet, period: Period) -> ActivityQuerySet:
+    """Activities whose local start date falls in ``period``."""
+    return queryset.starting_between(*period.bounds())
+
+
+# --- Narrowing helpers shared by the list filters and the dashboards' links ----------------
+
+
+def involving_branch(queryset: ActivityQuerySet, branch: Branch | int) -> ActivityQuerySet:
+    """Activities the branch organised or co-organised (each once)."""
+    branch_id = getattr(branch, "pk", branch)
+    co_organised = Activity.co_branches.through.objects.filter(
+        activity=OuterRef("pk"), branch_id=branch_id
+    )
+    return queryset.filter(Q(branch_id=branch_id) | Exists(co_organised))
+
+
+def matching_text(queryset: ActivityQuerySet, text: str) -> ActivityQuerySet:
+    """Activities whose title, summary or one of whose partners' names contains ``text``.
+
+    Partner names are matched in an ``EXISTS`` subquery, so an activity with two matching
+    partners is still one row.
+    """
+    text = text.strip()
+    if not text:
+        return queryset
+    partner_named = Activity.partners.through.objects.filter(
+        activity=OuterRef("pk"), partnerorganisation__name__icontains=text
+    )
+    return queryset.filter(
+        Q(title__icontains=text) | Q(summary__icontains=text) | Exists(partner_named)
+    )
+
+
+# --- Rows ------------------------------------------------------------------------------------
+
+
+def _attendee_count() -> Coalesce:
+    """Members attending, counted in a subquery (a join would multiply the rows)."""
+    attendances = (
+        Activity.attendees.through.objects.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(attendances, output_field=IntegerField()), Value(0))
+
+
+def with_row_details(queryset: ActivityQuerySet) -> ActivityQuerySet:
+    """What a row of the list shows: organiser, measure, partners (by name), attendee count."""
+    return (
+        queryset.select_related("committee", "branch", "measure")
+        .prefetch_related(
+            Prefetch("partners", queryset=PartnerOrganisation.objects.order_by("name", "pk"))
+        )
+        .annotate(attendee_count=_attendee_count())
+    )
+
+
+def activity_list(user: User) -> ActivityQuerySet:
+    """The activities ``user`` may read, newest first, with what a list row shows.
+
+    Narrow it with ``activities.filters.ActivityFilter`` (or ``starting_in``,
+    ``involving_branch``, ``matching_text``); the joins and prefetches survive filtering.
+    """
+    return with_row_details(activities_for(user)).order_by("-starts_at", "-pk")
+
+
+def activity_ledger(user: User) -> ActivityQuerySet:
+    """``activity_list`` plus everything the Excel ledger (台账) has a column for."""
+    return (
+        activity_list(user)
+        .select_related("partnership")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.order_by("position", "pk")),
+            Prefetch("co_branches", queryset=Branch.objects.order_by("sort_order", "name", "pk")),
+        )
+    )
+
+
+# --- Review ------------------------------------------------------------------------------
+
+
+def reviews_activities(user: User) -> bool:
+    """Whether ``user`` reviews any committee's activities (staff, admins, a superuser)."""
+    return scope_for(user).is_committee_staff
+
+
+def review_queue(user: User) -> ActivityQuerySet:
+    """Submitted activities of the committees ``user`` reviews, longest waiting first.
+
+    A branch editor's own branches' submissions are not in it (they cannot approve them),
+    unless they also review that committee. The navigation's count is this queryset's count.
+    """
+    scope = scope_for(user)
+    queue = activities_for(user).filter(status=ActivityStatus.SUBMITTED)
+    if not scope.everything:
+        queue = queue.filter(committee_id__in=scope.staff_committee_ids | scope.admin_committee_ids)
+    return with_row_details(queue).order_by(F("submitted_at").asc(nulls_first=True), "pk")
