@@ -1,0 +1,263 @@
+"""The Excel ledger 台账: the list's filters and scoping, one row per activity, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from openpyxl import load_workbook
+
+from activities.models import Activity
+from branches.models import AuditAction, AuditEntry
+from tests import factories
+from tests.activities.test_list import SHANGHAI, build_world
+
+
+@pytest.fixture
+def world(cast):
+    return build_world(cast)
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def export(client, **params):
+    return client.get(reverse("activities:export"), params)
+
+
+def ledger(response) -> tuple[list[str], list[dict[str, object]]]:
+    """The workbook's headers and its rows as header -> value."""
+    assert response.status_code == 200, response
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    headers = list(values[0])
+    return headers, [dict(zip(headers, row, strict=True)) for row in values[1:]]
+
+
+def exported_titles(response) -> set[str]:
+    return {row["Title"] for row in ledger(response)[1]}
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client, world):
+    response = export(client)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert not AuditEntry.objects.exists()
+
+
+def test_secretary_exports_their_branch_activities(cast, world):
+    response = export(cast.client_for(cast.secretary_a1))
+
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="activities-{today:%Y%m%d}.xlsx"'
+    )
+    assert exported_titles(response) == {"安全生产联学", "金融知识进工地", "两支部联合主题党日"}
+
+
+def test_secretary_of_another_branch_exports_none_of_branch_a1(cast, world):
+    titles = exported_titles(export(cast.client_for(cast.secretary_a2)))
+
+    assert titles == {"宿迁项目组织生活会", "两支部联合主题党日"}
+
+
+def test_staff_export_their_committee_only_and_admin_b_none_of_it(cast, world):
+    staff = exported_titles(export(cast.client_for(cast.staff_a)))
+    admin_b = exported_titles(export(cast.client_for(cast.admin_b)))
+
+    assert "外单位联建活动" not in staff
+    assert len(staff) == 5
+    assert admin_b == {"外单位联建活动"}
+
+
+def test_the_list_filters_apply_to_the_export(cast, world):
+    client = cast.client_for(cast.staff_a)
+
+    by_partner = exported_titles(export(client, q="建设银行"))
+    approved_m1 = exported_titles(export(client, status="approved", measure=world.m1.pk))
+    this_month = exported_titles(export(client, period="this_month", branch=cast.branch_a1.pk))
+
+    assert by_partner == {"金融知识进工地", "两支部联合主题党日"}
+    assert approved_m1 == {"安全生产联学", "党委专题党课"}
+    assert this_month == {"安全生产联学"}
+
+
+def test_rows_follow_the_list_order_and_sort(cast, world):
+    client = cast.client_for(cast.staff_a)
+
+    newest = [row["Title"] for row in ledger(export(client))[1]]
+    oldest = [row["Title"] for row in ledger(export(client, sort="oldest"))[1]]
+
+    assert newest[-1] == "金融知识进工地"
+    assert oldest == newest[::-1]
+
+
+def test_invalid_filters_export_nothing_and_go_back_to_the_list(cast, world):
+    response = export(cast.client_for(cast.staff_a), status="approved", branch=cast.branch_b1.pk)
+
+    assert response.status_code == 302
+    assert response.url == (
+        f"{reverse('activities:list')}?status=approved&branch={cast.branch_b1.pk}"
+    )
+    assert not AuditEntry.objects.exists()
+
+
+def test_one_row_holds_every_column_of_the_ledger(cast, world):
+    joint = world.co_organised
+    partnership = factories.PartnershipFactory(
+        committee=cast.committee_a, branch=cast.branch_a2, title="宿迁结对共建协议"
+    )
+    Activity.objects.filter(pk=joint.pk).update(
+        partnership=partnership,
+        location="宿迁项目部",
+        external_participants=12,
+        volunteers=4,
+        beneficiaries=300,
+        outcome="解决了两个施工难题",
+        kind="meeting",
+    )
+    joint.goals.set([world.g2, world.g1])
+    joint.attendees.set([cast.member_a1, cast.member_a2])
+
+    headers, rows = ledger(export(cast.client_for(cast.staff_a), q="两支部"))
+
+    assert headers == [
+        "Starts at",
+        "Ends at",
+        "Title",
+        "Organiser",
+        "Co-organisers",
+        "Measure",
+        "Goals served",
+        "Partner organisations",
+        "Partnership",
+        "Kind",
+        "Location",
+        "Members attending",
+        "External participants",
+        "Volunteers",
+        "Beneficiaries",
+        "Outcome",
+        "Status",
+    ]
+    [row] = rows
+    local_start = joint.starts_at.astimezone(SHANGHAI).replace(tzinfo=None)
+    assert row["Starts at"] == local_start
+    assert row["Ends at"] == local_start + dt.timedelta(hours=2)
+    assert row["Organiser"] == cast.branch_a2.name
+    assert row["Co-organisers"] == cast.branch_a1.name
+    assert row["Measure"] == "M1 Joint study"
+    assert row["Goals served"] == "G1 Party building, G2 Production"
+    assert row["Partner organisations"] == "建设银行杭州分行, 西湖区社区党委"
+    assert row["Partnership"] == "宿迁结对共建协议"
+    assert row["Kind"] == "Meeting or forum"
+    assert row["Location"] == "宿迁项目部"
+    assert row["Members attending"] == 2
+    assert (row["External participants"], row["Volunteers"], row["Beneficiaries"]) == (12, 4, 300)
+    assert row["Outcome"] == "解决了两个施工难题"
+    assert row["Status"] == "Returned"
+
+
+def test_a_committee_level_activity_names_the_committee_as_organiser(cast, world):
+    [row] = ledger(export(cast.client_for(cast.staff_a), q="党委专题党课"))[1]
+
+    assert row["Organiser"] == cast.committee_a.name
+    assert row["Co-organisers"] is None  # an empty cell
+
+
+def test_headers_are_chinese_when_the_ui_is_chinese(cast, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    response = export(cast.client_for(cast.staff_a))
+    headers, rows = ledger(response)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+
+    assert headers[2] == "标题"
+    assert "共建单位" in headers
+    assert "参加党员" in headers
+    with translation.override("zh-hans"):
+        assert sheet.title == translation.gettext("Ledger")
+    assert {row["状态"] for row in rows} >= {"草稿", "待审核"}
+
+
+def test_header_is_frozen_and_columns_have_widths(cast, world):
+    sheet = load_workbook(io.BytesIO(export(cast.client_for(cast.staff_a)).content)).active
+
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width >= 30  # the title
+    assert all(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOPQ")
+
+
+def test_text_that_looks_like_a_formula_stays_text(cast, world):
+    Activity.objects.filter(pk=world.this_month.pk).update(
+        title='=HYPERLINK("http://evil.example","点我")', outcome="@SUM(1+1)\x0b换行"
+    )
+
+    response = export(cast.client_for(cast.staff_a), q="HYPERLINK")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    title, outcome = sheet["C2"], sheet["P2"]
+
+    assert title.data_type == "s"
+    assert title.value == '=HYPERLINK("http://evil.example","点我")'
+    assert outcome.value == "@SUM(1+1)换行"  # the vertical tab Excel refuses is dropped
+
+
+def test_an_export_is_written_to_the_audit_log(cast, world):
+    export(cast.client_for(cast.staff_a), status="approved")
+
+    [entry] = AuditEntry.objects.all()
+    assert entry.user == cast.staff_a
+    assert entry.action == AuditAction.EXPORT
+    assert entry.committee == cast.committee_a
+    assert entry.object_type == "activity"
+    assert entry.detail == "2 rows, xlsx"
+
+
+def test_a_superuser_export_is_audited_per_committee(cast, world):
+    export(cast.client_for(cast.superuser))
+
+    details = dict(AuditEntry.objects.values_list("committee__name", "detail"))
+    assert details == {cast.committee_a.name: "5 rows, xlsx", cast.committee_b.name: "1 rows, xlsx"}
+
+
+def test_an_empty_export_is_audited_too(cast):
+    response = export(cast.client_for(cast.secretary_a1))
+
+    assert ledger(response)[1] == []
+    [entry] = AuditEntry.objects.all()
+    assert entry.committee == cast.committee_a
+    assert entry.detail == "0 rows, xlsx"
+
+
+def test_export_queries_do_not_grow_with_the_rows(cast, world):
+    client = cast.client_for(cast.staff_a)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = export(client)
+        return len(captured), len(ledger(response)[1])
+
+    before, rows_before = queries()
+    for n in range(12):
+        extra = factories.ActivityFactory(
+            committee=cast.committee_a, branch=cast.branch_a2, measure=world.m2, title=f"联建{n}"
+        )
+        extra.partners.set([world.xihu, world.bank])
+        extra.co_branches.set([cast.branch_a1])
+        extra.goals.set([world.g1, world.g2])
+        extra.attendees.set([cast.member_a2])
+    after, rows_after = queries()
+
+    assert rows_after == rows_before + 12
+    assert after == before
