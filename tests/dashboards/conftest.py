@@ -1,0 +1,164 @@
+"""A small committee whose every dashboard figure is worked out by hand below.
+
+The period under test is Q2 2024 (1 April – 30 June, Asia/Shanghai); its previous period (环比)
+is Q1 2024 and the same period a year earlier (同比) is Q2 2023. Committee A has branches A1
+and A2 (from the shared ``cast``), six measures M1–M6 and three goals G1–G3.
+
+Members active in Q2 2024 — A1: 张伟 (member_a1), secretary_a1本人, former_secretary_a1本人
+(3); A2: 李娜 (member_a2), secretary_a2本人, 调出者 (transferred out on 15 May) (3).
+调入者 joins A1 on 1 August 2024 and is active in none of the windows.
+
+Activities of committee A (all times local):
+
+======  ======  ====  ==========  ==================  ===============  ======  =================
+ name   branch  meas  status      starts              attendees        goals   partners / vols
+======  ======  ====  ==========  ==================  ===============  ======  =================
+ early  A1      M1    approved    2024-04-01 07:00    张伟, sec_a1     G1      P1; 10 vol, 100 ben
+ may    A1      M1    approved    2024-05-10 09:00    张伟             G1 G2   P1 P2; 5 vol
+ late   A2 (+A1 co) M2 approved   2024-06-30 23:30    李娜             G2      —
+ mover  A2      M2    approved    2024-04-20 10:00    调出者           —       —
+ draft  A1      M3    draft       2024-05-01 10:00    former_sec_a1    G3      P3
+ back   A2      M3    returned    2024-05-02 10:00    sec_a2           G3      P3
+ queue  A2      M4    submitted   2024-05-03 10:00    sec_a2           —       — (waiting 10 days)
+ prev   A2      M1    approved    2024-03-31 23:30    李娜             —       —
+ lastyr A1      M2    approved    2023-05-15 10:00    张伟             G1      —
+======  ======  ====  ==========  ==================  ===============  ======  =================
+
+``early`` starts at 2024-03-31 23:00 UTC, ``prev`` at 2024-03-31 15:30 UTC: only their local
+dates put them in Q2 and Q1. Committee B has an approved activity in Q2 2024 that A never sees.
+Also: an honour of A awarded 2024-06-01; a partnership of A1 with P2 from 2024-04-15 to
+2024-07-30 (new in Q2, ends within 30 days of 2024-07-10), one of A2 with P1 since 2023.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity, ActivityStatus, Goal, Measure
+from branches.models import Member
+from partnerships.models import PartnerOrganisation
+from portal.periods import Period
+from tests import factories
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+Q2_2024 = Period.quarter(dt.date(2024, 5, 1))
+#: "today" for the selectors that look at today (quiet partners, idle members, the backlog)
+TODAY = dt.date(2024, 7, 10)
+
+
+def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@dataclass
+class Dashboard:
+    cast: object
+    measures: list[Measure]
+    goals: list[Goal]
+    partners: list[PartnerOrganisation]
+    mover: Member
+    newcomer: Member
+    activities: dict[str, Activity]
+
+    def member(self, name: str) -> Member:
+        return Member.objects.get(name=name)
+
+
+def make_activity(committee, branch, measure, status, starts_at, **relations) -> Activity:
+    activity = factories.ActivityFactory(
+        committee=committee,
+        branch=branch,
+        measure=measure,
+        status=status,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=20),
+        volunteers=relations.pop("volunteers", 0),
+        beneficiaries=relations.pop("beneficiaries", 0),
+        submitted_at=relations.pop("submitted_at", None),
+    )
+    for name, rows in relations.items():
+        getattr(activity, name).set(rows)
+    return activity
+
+
+@pytest.fixture
+def dash(cast) -> Dashboard:
+    a = cast.committee_a
+    measures = [
+        factories.MeasureFactory(committee=a, position=i, code=f"M{i}") for i in range(1, 7)
+    ]
+    goals = [factories.GoalFactory(committee=a, position=i, code=f"G{i}") for i in range(1, 4)]
+    p1, p2, p3 = (factories.PartnerFactory(committee=a, name=f"共建单位P{i}") for i in (1, 2, 3))
+    mover = factories.MemberFactory(
+        branch=cast.branch_a2, name="调出者", active_to=dt.date(2024, 5, 15)
+    )
+    newcomer = factories.MemberFactory(
+        branch=cast.branch_a1, name="调入者", active_from=dt.date(2024, 8, 1)
+    )
+    sec_a1 = Member.objects.get(name="secretary_a1本人")
+    sec_a2 = Member.objects.get(name="secretary_a2本人")
+    former = Member.objects.get(name="former_secretary_a1本人")
+    m1, m2, m3, m4 = measures[:4]
+    g1, g2, g3 = goals
+    a1, a2 = cast.branch_a1, cast.branch_a2
+    approved, draft = ActivityStatus.APPROVED, ActivityStatus.DRAFT
+    acts = {
+        "early": make_activity(
+            a, a1, m1, approved, local(2024, 4, 1, 7),
+            attendees=[cast.member_a1, sec_a1], goals=[g1], partners=[p1],
+            volunteers=10, beneficiaries=100,
+        ),
+        "may": make_activity(
+            a, a1, m1, approved, local(2024, 5, 10, 9),
+            attendees=[cast.member_a1], goals=[g1, g2], partners=[p1, p2], volunteers=5,
+        ),
+        "late": make_activity(
+            a, a2, m2, approved, local(2024, 6, 30, 23, 30),
+            attendees=[cast.member_a2], goals=[g2], co_branches=[a1],
+        ),
+        "mover": make_activity(a, a2, m2, approved, local(2024, 4, 20), attendees=[mover]),
+        "draft": make_activity(
+            a, a1, m3, draft, local(2024, 5, 1), attendees=[former], goals=[g3], partners=[p3]
+        ),
+        "back": make_activity(
+            a, a2, m3, ActivityStatus.RETURNED, local(2024, 5, 2),
+            attendees=[sec_a2], goals=[g3], partners=[p3],
+        ),
+        "queue": make_activity(
+            a, a2, m4, ActivityStatus.SUBMITTED, local(2024, 5, 3),
+            attendees=[sec_a2], submitted_at=timezone.now() - dt.timedelta(days=10),
+        ),
+        "prev": make_activity(
+            a, a2, m1, approved, local(2024, 3, 31, 23, 30), attendees=[cast.member_a2]
+        ),
+        "lastyr": make_activity(
+            a, a1, m2, approved, local(2023, 5, 15), attendees=[cast.member_a1], goals=[g1]
+        ),
+    }  # fmt: skip
+    b_measure = factories.MeasureFactory(committee=cast.committee_b, position=1, code="M1")
+    make_activity(
+        cast.committee_b, cast.branch_b1, b_measure, approved, local(2024, 5, 5),
+        attendees=[cast.member_b1], volunteers=999,
+    )  # fmt: skip
+    factories.HonourFactory(committee=a, branch=a1, awarded_on=dt.date(2024, 6, 1))
+    factories.HonourFactory(committee=a, branch=a1, awarded_on=dt.date(2023, 12, 1))
+    ending = factories.PartnershipFactory(
+        committee=a, branch=a1, starts_on=dt.date(2024, 4, 15), ends_on=dt.date(2024, 7, 30)
+    )
+    factories.PartnershipMemberFactory(partnership=ending, partner=p2)
+    older = factories.PartnershipFactory(committee=a, branch=a2, starts_on=dt.date(2023, 1, 1))
+    factories.PartnershipMemberFactory(partnership=older, partner=p1)
+    return Dashboard(
+        cast=cast,
+        measures=measures,
+        goals=goals,
+        partners=[p1, p2, p3],
+        mover=mover,
+        newcomer=newcomer,
+        activities=acts,
+    )
