@@ -95,8 +95,11 @@ def rows(*files: tuple[str, str, object]) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp_and_english(settings, tmp_path):
+    """Files go to a temporary folder; texts are asserted in English (the Chinese
+    translation is filled in separately)."""
     settings.MEDIA_ROOT = tmp_path
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture
