@@ -210,8 +210,12 @@ def staged_upload_create(
 
 
 def staged_uploads_of(owner: AbstractBaseUser, ids: Iterable[int | str]) -> list[StagedUpload]:
-    """The ``owner``'s own staged uploads among ``ids`` (somebody else's ids are ignored)."""
-    clean_ids = [int(i) for i in ids if str(i).isdigit()]
+    """The ``owner``'s own staged uploads among ``ids`` (somebody else's ids are ignored).
+
+    Ids come from a POST: anything but a plain ASCII number of sane length is dropped
+    (``"²".isdigit()`` is true but ``int("²")`` fails; a 40-digit id overflows the database).
+    """
+    clean_ids = [int(i) for i in map(str, ids) if i.isascii() and i.isdecimal() and len(i) <= 18]
     if not clean_ids or not owner.is_authenticated:
         return []
     return list(StagedUpload.objects.filter(owner=owner, pk__in=clean_ids))
