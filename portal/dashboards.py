@@ -604,6 +604,15 @@ class Trends:
         """Approved activities per month, all measures."""
         return [sum(t.counts[i] for t in self.measures) for i in range(len(self.months))]
 
+    @property
+    def rows(self) -> list[tuple[Period, list[int], int]]:
+        """Per month: the month, its count per measure (in order) and its total — a table."""
+        totals = self.totals
+        return [
+            (month, [t.counts[i] for t in self.measures], totals[i])
+            for i, month in enumerate(self.months)
+        ]
+
 
 def activity_trend(committee: Committee, months: Sequence[Period]) -> list[MeasureTrend]:
     """Approved activities per measure per month. One query (conditional counts)."""
