@@ -21,6 +21,7 @@ urlpatterns = [
     path("branches/", include("branches.urls")),
     path("partnerships/", include("partnerships.urls")),
     path("activities/", include("activities.urls")),
+    path("dashboard/", include("portal.urls_dashboards")),
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
 ]
