@@ -177,6 +177,16 @@ class ActivityFilter(django_filters.FilterSet):
     # --- For the template ----------------------------------------------------------------
 
     @property
+    def active_count(self) -> int:
+        """How many of the filters behind "More filters" are in force (the period counts once)."""
+        if not self.is_bound:
+            return 0
+        cleaned = self.form.cleaned_data
+        dated = any(cleaned.get(name) for name in ("period", "date_from", "date_to"))
+        others = ("branch", "measure", "goal", "partner", "status")
+        return int(dated) + sum(1 for name in others if cleaned.get(name) not in (None, ""))
+
+    @property
     def is_narrowed(self) -> bool:
         """Whether any filter (not the sort order) is in force."""
         if not self.is_bound:

@@ -289,6 +289,18 @@ def test_each_filter_narrows_the_list_to_the_right_activities(cast, world, param
     assert response.context["filterset"].is_narrowed
 
 
+def test_the_filter_toggle_counts_the_filters_in_force(cast, world):
+    client = cast.client_for(cast.staff_a)
+    # The period and its dates count once; the search box and the sort order are in sight.
+    response = get_list(
+        client, period="custom", date_from="2024-01-01", status="approved", q="联", sort="oldest"
+    )
+
+    assert response.context["filterset"].active_count == 2
+    assert 'title="Filters in force">2</span>' in response.content.decode()
+    assert get_list(client, q="联").context["filterset"].active_count == 0
+
+
 def test_an_activity_at_seven_in_the_morning_on_the_first_belongs_to_that_month(cast, world):
     # 07:00 in Shanghai on the 1st is 23:00 UTC on the last day of the previous month.
     assert world.this_month.starts_at.astimezone(dt.UTC).day != 1
