@@ -102,9 +102,11 @@ class Compared:
     def _change(self, other: float | None) -> Change | None:
         if self.current is None or other is None:
             return None
-        difference = self.current - other
         if self.is_rate:
-            return Change(round(difference * 100, 1), None)
+            # In percentage points between the rates as shown (one decimal), so that the
+            # change always matches the two figures beside it.
+            return Change(round(round(self.current * 100, 1) - round(other * 100, 1), 1), None)
+        difference = self.current - other
         return Change(difference, difference / other if other else None)
 
     @property

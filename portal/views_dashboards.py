@@ -22,6 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from branches.access import scope_for
@@ -222,10 +223,11 @@ def my_branch(request: HttpRequest) -> HttpResponse:
         .order_by("committee__name", "sort_order", "name")
         .first()
     )
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
     if branch is not None:
-        return redirect("dashboards:branch", pk=branch.pk)
+        return redirect(reverse("dashboards:branch", args=[branch.pk]) + query)
     if scope.is_committee_staff:
-        return redirect("dashboards:committee")
+        return redirect(reverse("dashboards:committee") + query)
     raise PermissionDenied
 
 

@@ -36,7 +36,7 @@ def percent(rate: float | None) -> str:
     """0.6667 -> "66.7%"; no rate (nobody active) -> an em dash."""
     if rate is None:
         return "—"
-    return f"{number_format(rate * 100, 1)}%"
+    return f"{number_format(round(rate * 100, 1), 1)}%"
 
 
 @register.filter
@@ -45,12 +45,13 @@ def signed(change: Change | None) -> str:
     ("+3 (+300%)"). Rates: "+12.5 pp" is written by the template around it."""
     if change is None:
         return "—"
-    value = change.difference
-    number = number_format(abs(value), 1 if isinstance(value, float) and value % 1 else 0)
+    value = round(change.difference, 1)
+    # number_format cuts decimals off rather than rounding them: round first.
+    number = number_format(abs(value), 1 if value % 1 else 0)
     sign = "+" if value > 0 else "−" if value < 0 else "±"
     text = f"{sign}{number}"
     if change.relative is not None:
         relative = change.relative * 100
         rsign = "+" if relative > 0 else "−" if relative < 0 else "±"
-        text += f" ({rsign}{number_format(abs(relative), 0)}%)"
+        text += f" ({rsign}{number_format(round(abs(relative)), 0)}%)"
     return text
