@@ -113,7 +113,7 @@ class Period:
         return self.start <= day < self.end
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """Aware datetimes: local midnight starting ``start`` and local midnight starting ``end``."""
+        """Aware datetimes: the local midnights that begin ``start`` and ``end``."""
         tz = timezone.get_default_timezone()
         return (
             dt.datetime.combine(self.start, dt.time.min, tzinfo=tz),
