@@ -20,7 +20,14 @@ from django.forms.boundfield import BoundWidget
 from django.utils.translation import gettext_lazy as _
 
 from activities.access import Organiser
-from activities.models import MAX_PEOPLE_COUNT, Activity, AttachmentKind, Goal, Measure
+from activities.models import (
+    MAX_PEOPLE_COUNT,
+    Activity,
+    ActivityKind,
+    AttachmentKind,
+    Goal,
+    Measure,
+)
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation, Partnership
 
@@ -157,6 +164,7 @@ class ActivityForm(forms.ModelForm):
             count.required = False
             count.validators.append(MaxValueValidator(MAX_PEOPLE_COUNT))
             count.widget.attrs.update({"min": 0, "max": MAX_PEOPLE_COUNT, "inputmode": "numeric"})
+        self.fields["kind"].choices = [("", _("— choose —")), *ActivityKind.choices]
         self.fields["title"].widget.attrs["autocomplete"] = "off"
         self.fields["location"].widget.attrs["autocomplete"] = "off"
 

@@ -50,9 +50,10 @@
     }
     all.closest("[data-select-all-label]").hidden = false;
     all.addEventListener("change", function () {
+      var on = all.checked; /* read once: each box's change event re-syncs "all" */
       boxes.forEach(function (b) {
-        if (b.checked !== all.checked) {
-          b.checked = all.checked;
+        if (b.checked !== on) {
+          b.checked = on;
           b.dispatchEvent(new Event("change", { bubbles: true }));
         }
       });
