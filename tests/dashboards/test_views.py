@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from activities.models import ActivityStatus
@@ -25,6 +26,12 @@ COMMITTEE_PAGES = [
 
 def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+def in_english(client):
+    """Pages are Chinese by default; the checks of their wording read the English version."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 # --- Who may open what ---------------------------------------------------------------------
@@ -136,7 +143,8 @@ def test_superuser_chooses_any_committee(dash):
 
 
 def test_committee_dashboard_shows_the_hand_computed_figures(dash):
-    response = dash.cast.client_for(dash.cast.staff_a).get(reverse("dashboards:committee") + Q2)
+    client = in_english(dash.cast.client_for(dash.cast.staff_a))
+    response = client.get(reverse("dashboards:committee") + Q2)
     page = text_of(response)
     assert response.context["period"].start == dt.date(2024, 4, 1)
     headline = response.context["headline"]
@@ -200,7 +208,7 @@ def test_trends_page_ends_with_the_period(dash):
 
 def test_branch_dashboard_shows_gaps_against_the_committee(dash):
     cast = dash.cast
-    client = cast.client_for(cast.secretary_a1)
+    client = in_english(cast.client_for(cast.secretary_a1))
     response = client.get(reverse("dashboards:branch", args=[cast.branch_a1.pk]) + Q2)
     board = response.context["board"]
     assert board.own.activities.current == 3
