@@ -1,0 +1,888 @@
+"""Every URL the portal has, for every kind of user: the answer, written down by hand.
+
+The table below (``MATRIX``) names each URL pattern by its route string, the method it is
+asked with, the object it is asked about and the expected outcome for each of
+
+    anonymous | secretary of A1 (owner) | secretary of A2 (outsider in the committee)
+    | committee staff of A | committee admin of A | committee staff of B | committee admin of B
+
+It is not derived from the access code it checks: when a rule changes, a row has to be changed
+by hand. Every pattern ``get_resolver()`` knows must appear in a row (and every row's pattern
+must exist), so a new URL fails ``test_every_url_pattern_has_a_row_and_every_row_a_pattern``
+until somebody decides who may open it. The rows run in sections (one test per route, one per
+admin model) so that a failure names every user and URL that got an unexpected answer.
+
+Object URLs point at real objects of committee A, mostly of its branch A1: a draft activity
+with a photo (and the photo's thumbnail, made by ``attachment_add``), a partner contact, a
+member, a partnership with its signed agreement. Rows that change something (transitions,
+uploads, deletions, phone reveals) build their object afresh for each user, check that an
+allowed request did what it should (``DONE``) and that a refused one changed nothing.
+
+Django's admin is listed pattern by pattern, grouped per model where the answers agree. Only
+committee admins are ``is_staff``: everybody else is sent to the admin's login page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import translation
+from PIL import Image
+
+from activities.models import (
+    Activity,
+    ActivityAction,
+    ActivityStatus,
+    Attachment,
+    AttachmentKind,
+)
+from activities.services import activity_transition, attachment_add, staged_upload_create
+from branches import groups
+from branches.models import (
+    AuditAction,
+    AuditEntry,
+    BranchRole,
+    CommitteeRole,
+    CommitteeRoleKind,
+)
+from branches.services import committee_role_grant
+from tests import factories
+from tests.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("anonymous", "secretary_a1", "secretary_a2", "staff_a", "admin_a", "staff_b", "admin_b")
+
+
+# --- Outcomes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a request is expected to get. ``location`` may name the row's arguments."""
+
+    name: str
+    status: int
+    location: str | None = None
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+OK = Outcome("200", 200)
+LOGIN = Outcome("302→login", 302, "/accounts/login/?next={next}")
+ALOGIN = Outcome("302→admin login", 302, "/admin/login/?next={next}")
+E403 = Outcome("403", 403)
+E404 = Outcome("404", 404)
+E405 = Outcome("405", 405)
+#: Django admin's answer for an object outside the user's queryset: back to the admin index
+#: with the warning "<model> with ID “<pk>” doesn’t exist. Perhaps it was deleted?".
+MISSING = Outcome("302→admin index, 'does not exist'", 302, "/admin/")
+#: The request was allowed and did its work: the row's ``done`` check says what that means.
+DONE = Outcome("done", 0)
+
+
+def to(location: str) -> Outcome:
+    """A redirect to ``location`` (``{pk}``, ``{object_id}`` … are the row's arguments)."""
+    return Outcome(f"302→{location}", 302, location)
+
+
+# --- The objects the URLs point at --------------------------------------------------------
+
+
+def jpeg_upload(name: str = "现场照片.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (190, 30, 30)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+AGREEMENT = b"%PDF-1.4 signed pairing agreement"
+EVIDENCE = b"%PDF-1.4 certificate"
+
+
+class World:
+    """The cast, a staff member of committee B, and committee A's objects behind the URLs.
+
+    Each object is made when a row first asks for it: most rows need one or none.
+    """
+
+    def __init__(self, cast: Cast, client: Client) -> None:
+        self.cast = cast
+        self.client = client
+        self.staff_b = factories.UserFactory(username="staff_b")
+        committee_role_grant(
+            user=self.staff_b, committee=cast.committee_b, role=CommitteeRoleKind.STAFF
+        )
+
+    @cached_property
+    def measure(self):
+        return factories.MeasureFactory(committee=self.cast.committee_a)
+
+    @cached_property
+    def partner(self):
+        return factories.PartnerFactory(committee=self.cast.committee_a, name="春江街道社区")
+
+    @cached_property
+    def contact(self):
+        return factories.ContactFactory(partner=self.partner, phone="13900002222")
+
+    @cached_property
+    def activity(self) -> Activity:
+        return self.new_activity(photo=True)
+
+    @cached_property
+    def photo(self) -> Attachment:
+        return self.activity.attachments.get()
+
+    @cached_property
+    def partnership(self):
+        partnership = factories.PartnershipFactory(
+            committee=self.cast.committee_a, branch=self.cast.branch_a1
+        )
+        partnership.agreement.save("结对协议.pdf", ContentFile(AGREEMENT))
+        return partnership
+
+    @cached_property
+    def honour(self):
+        honour = factories.HonourFactory(
+            committee=self.cast.committee_a, branch=self.cast.branch_a1
+        )
+        honour.evidence.save("证书.pdf", ContentFile(EVIDENCE))
+        return honour
+
+    @cached_property
+    def staged(self):
+        return staged_upload_create(
+            owner=self.cast.secretary_a1,
+            upload=jpeg_upload("待保存.jpg"),
+            kind=AttachmentKind.PHOTO,
+        )
+
+    @cached_property
+    def project_site(self):
+        return factories.ProjectSiteFactory(committee=self.cast.committee_a)
+
+    @cached_property
+    def framework(self):
+        return factories.FrameworkFactory(committee=self.cast.committee_a)
+
+    @cached_property
+    def goal(self):
+        return factories.GoalFactory(committee=self.cast.committee_a)
+
+    @cached_property
+    def audit_entry(self) -> AuditEntry:
+        member = self.cast.member_a1
+        return AuditEntry.objects.create(
+            committee=self.cast.committee_a,
+            user=self.cast.admin_a,
+            action=AuditAction.PHONE_REVEAL,
+            object_type="member",
+            object_id=str(member.pk),
+            object_repr=member.name,
+        )
+
+    @cached_property
+    def branch_role(self) -> BranchRole:
+        return BranchRole.objects.get(member__user=self.cast.secretary_a1)
+
+    @cached_property
+    def committee_role(self) -> CommitteeRole:
+        return CommitteeRole.objects.get(user=self.cast.staff_a)
+
+    @cached_property
+    def group(self) -> Group:
+        return Group.objects.get(name=groups.COMMITTEE_STAFF)
+
+    def user(self, name: str):
+        if name == "anonymous":
+            return None
+        return self.staff_b if name == "staff_b" else getattr(self.cast, name)
+
+    def client_as(self, name: str) -> Client:
+        """The module's test client with a fresh session for the user ``name``."""
+        self.client.cookies.clear()
+        user = self.user(name)
+        if user is not None:
+            self.client.force_login(user)
+        return self.client
+
+    def new_activity(self, *, status: str = ActivityStatus.DRAFT, photo: bool = False) -> Activity:
+        """A fresh activity of branch A1 that took place three days ago."""
+        cast = self.cast
+        activity = factories.ActivityFactory(
+            committee=cast.committee_a,
+            branch=cast.branch_a1,
+            measure=self.measure,
+            created_by=cast.secretary_a1,
+        )
+        activity.partners.add(self.partner)
+        if photo:
+            attachment_add(
+                activity,
+                by=cast.secretary_a1,
+                upload=jpeg_upload(),
+                kind=AttachmentKind.PHOTO,
+                caption="联建合影",
+            )
+        if status in (ActivityStatus.SUBMITTED, ActivityStatus.APPROVED):
+            activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+        if status == ActivityStatus.APPROVED:
+            activity_transition(activity, action=ActivityAction.APPROVED, by=cast.staff_a)
+        activity.refresh_from_db()
+        return activity
+
+
+# Targets: the arguments a row's URL is built from (``pk``, ``object_id``, ``path`` …). A target
+# that creates objects gives each user a fresh one, so an allowed write spoils nothing.
+Target = Callable[[World], dict[str, Any]]
+
+
+def nothing(w: World) -> dict[str, Any]:
+    return {}
+
+
+def committee_a_id(w: World) -> dict[str, Any]:
+    return {"committee": w.cast.committee_a.pk}
+
+
+def both_branches(w: World) -> dict[str, Any]:
+    return {"a1": w.cast.branch_a1.pk, "a2": w.cast.branch_a2.pk}
+
+
+def branch_a1_pk(w: World) -> dict[str, Any]:
+    return {"pk": w.cast.branch_a1.pk}
+
+
+def a1_activity(w: World) -> dict[str, Any]:
+    return {"pk": w.activity.pk}
+
+
+def fresh_draft(w: World) -> dict[str, Any]:
+    return {"pk": w.new_activity().pk}
+
+
+def fresh_draft_photo(w: World) -> dict[str, Any]:
+    return {"pk": w.new_activity(photo=True).attachments.get().pk}
+
+
+def transition(action: str, status: str) -> Target:
+    def target(w: World) -> dict[str, Any]:
+        return {"pk": w.new_activity(status=status).pk, "action": action}
+
+    return target
+
+
+def photo_file(w: World) -> dict[str, Any]:
+    return {"path": w.photo.file.name}
+
+
+def photo_thumbnail(w: World) -> dict[str, Any]:
+    return {"path": w.photo.thumbnail.name}
+
+
+def staged_file(w: World) -> dict[str, Any]:
+    return {"path": w.staged.file.name}
+
+
+def agreement_file(w: World) -> dict[str, Any]:
+    return {"path": w.partnership.agreement.name}
+
+
+def evidence_file(w: World) -> dict[str, Any]:
+    return {"path": w.honour.evidence.name}
+
+
+def member_a1(w: World) -> dict[str, Any]:
+    return {"pk": w.cast.member_a1.pk}
+
+
+def partner_contact(w: World) -> dict[str, Any]:
+    return {"pk": w.contact.pk}
+
+
+def admin_object(get: Callable[[World], Any]) -> Target:
+    """An admin object URL's arguments; ``history_id`` for simple_history's version page."""
+
+    def target(w: World) -> dict[str, Any]:
+        obj = get(w)
+        args = {"object_id": obj.pk, "id": obj.pk}
+        if hasattr(obj, "history"):
+            args["history_id"] = obj.history.latest().history_id
+        return args
+
+    return target
+
+
+def app(label: str) -> Target:
+    return lambda w: {"app_label": label}
+
+
+def view_on_site(w: World) -> dict[str, Any]:
+    return {
+        "content_type_id": ContentType.objects.get_for_model(Activity).pk,
+        "object_id": w.activity.pk,
+    }
+
+
+committee_a = admin_object(lambda w: w.cast.committee_a)
+project_site_a = admin_object(lambda w: w.project_site)
+branch_a1 = admin_object(lambda w: w.cast.branch_a1)
+member = admin_object(lambda w: w.cast.member_a1)
+branch_role = admin_object(lambda w: w.branch_role)
+committee_role = admin_object(lambda w: w.committee_role)
+audit_entry = admin_object(lambda w: w.audit_entry)
+partner = admin_object(lambda w: w.partner)
+partnership = admin_object(lambda w: w.partnership)
+framework = admin_object(lambda w: w.framework)
+goal = admin_object(lambda w: w.goal)
+measure = admin_object(lambda w: w.measure)
+activity = admin_object(lambda w: w.activity)
+honour = admin_object(lambda w: w.honour)
+group = admin_object(lambda w: w.group)
+login_of_a1 = admin_object(lambda w: w.cast.secretary_a1)
+
+
+# --- What an allowed write did, and what a refused one must not have done -----------------
+
+
+def activity_state(w: World, args: dict[str, Any]) -> tuple:
+    a = Activity.objects.get(pk=args["pk"])
+    return a.status, a.version, a.events.count(), a.attachments.count()
+
+
+def attachment_exists(w: World, args: dict[str, Any]) -> bool:
+    return Attachment.objects.filter(pk=args["pk"]).exists()
+
+
+def audit_count(w: World, args: dict[str, Any]) -> int:
+    return AuditEntry.objects.count()
+
+
+Done = Callable[[Any, World, dict[str, Any], Any], None]
+
+
+def moved_to(status: str, action: str) -> Done:
+    """A transition: back to the activity page, the new status, one timeline entry more."""
+
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == f"/activities/{args['pk']}/"
+        activity = Activity.objects.get(pk=args["pk"])
+        assert activity.status == status
+        event = activity.events.latest("at", "pk")
+        assert (event.action, event.to_status) == (action, status)
+        assert activity.events.count() == before[2] + 1
+
+    return check
+
+
+def uploaded(response, w, args, before) -> None:
+    assert response.status_code in (200, 302), response.status_code
+    assert "/login/" not in response.get("Location", "")
+    assert Activity.objects.get(pk=args["pk"]).attachments.count() == before[3] + 1
+
+
+def deleted(response, w, args, before) -> None:
+    assert response.status_code == 302, response.status_code
+    assert "/login/" not in response["Location"]
+    assert not Attachment.objects.filter(pk=args["pk"]).exists()
+
+
+def revealed(phone: Callable[[World], str]) -> Done:
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 200, response.status_code
+        assert phone(w) in response.content.decode()
+        assert AuditEntry.objects.count() == before + 1
+
+    return check
+
+
+# --- The table ----------------------------------------------------------------------------
+
+GET, POST = "GET", "POST"
+
+
+@dataclass(frozen=True)
+class Row:
+    routes: tuple[str, ...]
+    method: str
+    target: Target
+    outcomes: tuple[Outcome, ...]
+    label: str = ""
+    #: the URL names an object of branch A1: its outsider (secretary_a2) must get a 404
+    a1: bool = False
+    query: str = ""
+    data: Callable[[], dict[str, Any]] | None = None
+    snapshot: Callable[[World, dict[str, Any]], Any] | None = None
+    done: Done | None = None
+
+    @property
+    def id(self) -> str:
+        label = f" [{self.label}]" if self.label else ""
+        more = f" +{len(self.routes) - 1}" if len(self.routes) > 1 else ""
+        return f"{self.method} {self.routes[0]}{more}{label}"
+
+
+def row(routes, method, target, outcomes, **options) -> Row:
+    routes = (routes,) if isinstance(routes, str) else tuple(routes)
+    assert len(outcomes) == len(USERS), routes
+    return Row(routes, method, target, tuple(outcomes), **options)
+
+
+def admin(model: str, *suffixes: str) -> tuple[str, ...]:
+    """Admin routes of ``model`` ("app/model/"), each suffix written out as Django has it."""
+    return tuple(f"admin/{model}{suffix}" for suffix in suffixes)
+
+
+def comment() -> dict[str, Any]:
+    return {"comment": "请补充活动照片和签到表。"}
+
+
+def new_photo() -> dict[str, Any]:
+    """The upload form: a formset of file rows (kind, caption, files)."""
+    return {
+        "attachments-TOTAL_FORMS": "1",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-0-kind": AttachmentKind.PHOTO,
+        "attachments-0-caption": "补拍的合影",
+        "attachments-0-files": jpeg_upload(),
+    }
+
+
+OBJ = "<path:object_id>/"
+VERSION = "^([^/]+)/history/([^/]+)/$"
+APP = "admin/^(?P<app_label>auth|branches|partnerships|activities)/$"
+WORKFLOW = "activities/<int:pk>/workflow/<slug:action>/"
+COMMITTEE = "branches/committee/"
+AUDIT_LOG = "branches/auditentry/"
+
+
+def to_change(model: str) -> Outcome:
+    """Django admin's ``<pk>/`` URL: a redirect to the object's change page."""
+    return to(f"/admin/{model}{{object_id}}/change/")
+
+
+# Each row: route(s), method, target, then the outcomes in the order of USERS:
+#   anonymous, secretary_a1, secretary_a2, staff_a, admin_a, staff_b, admin_b
+# fmt: off
+MATRIX: list[Row] = [
+    # --- The portal's own pages ---------------------------------------------------------
+    row("", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+    row("accounts/login/", GET, nothing,
+        [OK, to("/"), to("/"), to("/"), to("/"), to("/"), to("/")]),
+    row("accounts/logout/", POST, nothing,
+        [to("/accounts/login/")] * 7),
+    row("accounts/logout/", GET, nothing,
+        [E405] * 7, label="logging out is a POST"),
+    row("i18n/setlang/", POST, nothing,
+        [to("/")] * 7, data=lambda: {"language": "en", "next": "/"}),
+    # Phone numbers: committee admins of the member's / partner's committee only, audited.
+    row("branches/members/<int:pk>/phone/", POST, member_a1,
+        [LOGIN, E404, E404, E404, DONE, E404, E404],
+        a1=True, snapshot=audit_count, done=revealed(lambda w: w.cast.member_a1.phone)),
+    row("branches/members/<int:pk>/phone/", GET, member_a1,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="a reveal is a POST"),
+    row("partnerships/contacts/<int:pk>/phone/", POST, partner_contact,
+        [LOGIN, E404, E404, E404, DONE, E404, E404],
+        snapshot=audit_count, done=revealed(lambda w: w.contact.phone)),
+    row("partnerships/contacts/<int:pk>/phone/", GET, partner_contact,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="a reveal is a POST"),
+
+    # --- Activities: lists, each user's own scope -----------------------------------------
+    row("activities/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+    row("activities/export.xlsx", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+    # The review queue is for reviewers: a secretary has no right to act there.
+    row("activities/review/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    # Branch editors log for their branches, committee staff and admins for the committee.
+    row("activities/new/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+
+    # --- Activities: one activity of branch A1 (a draft) ------------------------------------
+    row("activities/<int:pk>/", GET, a1_activity,
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True),
+    # Only the organising branch edits; committee staff read and review but do not edit.
+    row("activities/<int:pk>/edit/", GET, a1_activity,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True),
+    row("activities/<int:pk>/attachments/", POST, fresh_draft,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, data=new_photo, snapshot=activity_state, done=uploaded),
+    row("activities/<int:pk>/attachments/", GET, a1_activity,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="an upload is a POST"),
+    row("activities/attachments/<int:pk>/delete/", GET, fresh_draft_photo,
+        [LOGIN, OK, E404, E403, E403, E404, E404],
+        a1=True, label="confirm page", snapshot=attachment_exists),
+    row("activities/attachments/<int:pk>/delete/", POST, fresh_draft_photo,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, snapshot=attachment_exists, done=deleted),
+    # The organiser submits; reviewers (staff and admins of A) approve, return and reopen.
+    row(WORKFLOW, POST, transition("submit", ActivityStatus.DRAFT),
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="submit a draft", snapshot=activity_state,
+        done=moved_to(ActivityStatus.SUBMITTED, ActivityAction.SUBMITTED)),
+    row(WORKFLOW, POST, transition("approve", ActivityStatus.SUBMITTED),
+        [LOGIN, E403, E404, DONE, DONE, E404, E404],
+        a1=True, label="approve", snapshot=activity_state,
+        done=moved_to(ActivityStatus.APPROVED, ActivityAction.APPROVED)),
+    row(WORKFLOW, POST, transition("return", ActivityStatus.SUBMITTED),
+        [LOGIN, E403, E404, DONE, DONE, E404, E404],
+        a1=True, label="return with a comment", data=comment, snapshot=activity_state,
+        done=moved_to(ActivityStatus.RETURNED, ActivityAction.RETURNED)),
+    row(WORKFLOW, POST, transition("reopen", ActivityStatus.APPROVED),
+        [LOGIN, E403, E404, DONE, DONE, E404, E404],
+        a1=True, label="reopen with a reason", data=comment, snapshot=activity_state,
+        done=moved_to(ActivityStatus.RETURNED, ActivityAction.REOPENED)),
+    row(WORKFLOW, POST, transition("publish", ActivityStatus.DRAFT),
+        [LOGIN, E404, E404, E404, E404, E404, E404],
+        a1=True, label="unknown action", snapshot=activity_state),
+    row(WORKFLOW, GET, transition("submit", ActivityStatus.DRAFT),
+        [LOGIN, E405, E405, E405, E405, E405, E405],
+        label="a transition is a POST", snapshot=activity_state),
+
+    # --- Dashboards (issue 4): committee pages for its staff and admins; a branch's page for
+    # its editors and its committee's reviewers ----------------------------------------------
+    row("dashboard/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    row("dashboard/", GET, committee_a_id,
+        [LOGIN, E403, E403, OK, OK, E404, E404], label="committee A asked for",
+        query="committee={committee}"),
+    row("dashboard/coverage/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    row("dashboard/trends/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    row("dashboard/partners/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    # "My branch" leads a secretary to their branch's page, a reviewer to the committee's.
+    row("dashboard/my-branch/", GET, both_branches,
+        [LOGIN, to("/dashboard/branches/{a1}/"), to("/dashboard/branches/{a2}/"),
+         to("/dashboard/"), to("/dashboard/"), to("/dashboard/"), to("/dashboard/")]),
+    row("dashboard/branches/<int:pk>/", GET, branch_a1_pk,
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True),
+
+    # --- Stored files -----------------------------------------------------------------------
+    row("files/<path:path>", GET, photo_file,
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="photo"),
+    row("files/<path:path>", GET, photo_thumbnail,
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="thumbnail"),
+    row("files/<path:path>", GET, staged_file,
+        [LOGIN, OK, E404, E404, E404, E404, E404], a1=True, label="staged upload"),
+    # A partnership and an honour belong to the committee's roster, which every branch of the
+    # committee reads (branches.access): A2's secretary reads A1's agreement too.
+    row("files/<path:path>", GET, agreement_file,
+        [LOGIN, OK, OK, OK, OK, E404, E404], label="agreement"),
+    row("files/<path:path>", GET, evidence_file,
+        [LOGIN, OK, OK, OK, OK, E404, E404], label="honour evidence"),
+    row("files/<path:path>", GET, lambda w: {"path": "secrets/settings.py"},
+        [LOGIN, E404, E404, E404, E404, E404, E404], label="unknown folder"),
+
+    # --- Django admin: the site's own pages -------------------------------------------------
+    row("admin/", GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+    row("admin/login/", GET, nothing,
+        [OK, OK, OK, OK, to("/admin/"), OK, to("/admin/")]),
+    row("admin/logout/", POST, nothing,
+        [to("/admin/")] * 4 + [to("/accounts/login/"), to("/admin/"), to("/accounts/login/")]),
+    row(("admin/password_change/", "admin/password_change/done/", "admin/jsi18n/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+    row("admin/autocomplete/", GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK],
+        query="app_label=activities&model_name=activity&field_name=partners&term="),
+    # Activities have no get_absolute_url: "view on site" has nowhere to go.
+    row("admin/r/<path:content_type_id>/<path:object_id>/", GET, view_on_site,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404]),
+    row(APP, GET, app("branches"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK], label="branches"),
+    row(APP, GET, app("partnerships"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK], label="partnerships"),
+    row(APP, GET, app("activities"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK], label="activities"),
+    row(APP, GET, app("auth"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="auth: superuser only"),
+    row("admin/(?P<url>.*)$", GET, lambda w: {"url": "no-such-page/"},
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404]),
+
+    # --- Django admin: logins and groups are the superuser's --------------------------------
+    row(admin("auth/group/", "", "add/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin("auth/group/", OBJ + "change/", OBJ + "history/", OBJ + "delete/"), GET, group,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin("auth/group/", OBJ), GET, group,
+        [ALOGIN] * 4 + [to_change("auth/group/"), ALOGIN, to_change("auth/group/")]),
+    row(admin("auth/user/", "", "add/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin("auth/user/", "<id>/password/", OBJ + "change/", OBJ + "history/", OBJ + "delete/"),
+        GET, login_of_a1,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin("auth/user/", OBJ), GET, login_of_a1,
+        [ALOGIN] * 4 + [to_change("auth/user/"), ALOGIN, to_change("auth/user/")]),
+
+    # --- Django admin: the committee itself (viewed and changed, never added or deleted) ----
+    row(admin(COMMITTEE, ""), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+    row(admin(COMMITTEE, "add/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(COMMITTEE, OBJ + "change/", OBJ + "history/"), GET, committee_a,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, MISSING]),
+    row(admin(COMMITTEE, OBJ + "delete/"), GET, committee_a,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(COMMITTEE, OBJ), GET, committee_a,
+        [ALOGIN] * 4 + [to_change(COMMITTEE), ALOGIN, to_change(COMMITTEE)]),
+
+    # --- Django admin: the audit log (read-only) ---------------------------------------------
+    row(admin(AUDIT_LOG, ""), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+    row(admin(AUDIT_LOG, "add/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(AUDIT_LOG, OBJ + "change/", OBJ + "history/"), GET, audit_entry,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, MISSING]),
+    row(admin(AUDIT_LOG, OBJ + "delete/"), GET, audit_entry,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(AUDIT_LOG, OBJ), GET, audit_entry,
+        [ALOGIN] * 4 + [to_change(AUDIT_LOG), ALOGIN, to_change(AUDIT_LOG)]),
+]
+
+# Plain scoped admins (no history of their own): list and add for every committee admin, an
+# object of committee A for its admin only; committee B's admin is told it does not exist.
+for _model, _target in [
+    ("branches/projectsite/", project_site_a),
+    ("branches/branch/", branch_a1),
+    ("activities/framework/", framework),
+    ("activities/goal/", goal),
+    ("activities/measure/", measure),
+    ("activities/honour/", honour),
+]:
+    MATRIX += [
+        row(admin(_model, "", "add/"), GET, nothing,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+        row(admin(_model, OBJ + "change/", OBJ + "history/", OBJ + "delete/"), GET, _target,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, MISSING]),
+        row(admin(_model, OBJ), GET, _target,
+            [ALOGIN] * 4 + [to_change(_model), ALOGIN, to_change(_model)]),
+    ]
+
+# Admins with history (simple_history) and a page of deleted rows: another committee's object
+# is "missing" on its change and delete pages, and a 404 on its history and version pages.
+for _model, _target, _roster in [
+    ("branches/member/", member, True),
+    ("branches/branchrole/", branch_role, False),
+    ("branches/committeerole/", committee_role, False),
+    ("partnerships/partnerorganisation/", partner, True),
+    ("partnerships/partnership/", partnership, False),
+    ("activities/activity/", activity, False),
+]:
+    MATRIX += [
+        row(admin(_model, "", "add/", "deleted/"), GET, nothing,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+        row(admin(_model, OBJ + "change/", OBJ + "delete/"), GET, _target,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, MISSING]),
+        row(admin(_model, OBJ + "history/", VERSION), GET, _target,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, E404]),
+        row(admin(_model, OBJ), GET, _target,
+            [ALOGIN] * 4 + [to_change(_model), ALOGIN, to_change(_model)]),
+    ]
+    if _roster:  # the roster's CSV/XLSX import and export
+        MATRIX += [
+            row(admin(_model, "import/", "export/"), GET, nothing,
+                [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+            row(admin(_model, "process_import/"), GET, nothing,
+                [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
+        ]
+# fmt: on
+
+
+# --- Building and checking requests -------------------------------------------------------
+
+#: Regular-expression routes, written as the path they stand for.
+REGEX_ROUTES = {
+    VERSION: "{object_id}/history/{history_id}/",
+    "^(?P<app_label>auth|branches|partnerships|activities)/$": "{app_label}/",
+    "(?P<url>.*)$": "{url}",
+}
+CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def build_url(route: str, args: dict[str, Any]) -> str:
+    for regex, template in REGEX_ROUTES.items():
+        route = route.replace(regex, template)
+    return "/" + CONVERTER.sub(r"{\1}", route).format(**args)
+
+
+def all_routes() -> list[str]:
+    """Every URL pattern of the portal, as the concatenation of its route strings."""
+
+    def walk(patterns, prefix: str):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            else:
+                assert isinstance(pattern, URLPattern)
+                yield route
+
+    return list(walk(get_resolver().url_patterns, ""))
+
+
+def does_not_exist_message(url: str, object_id: Any) -> str:
+    """Django admin's own warning for an object outside the user's queryset."""
+    match = get_resolver().resolve(url)
+    model_admin = match.func.model_admin
+    with translation.override("zh-hans"):
+        return translation.gettext(
+            "%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"
+        ) % {"name": model_admin.model._meta.verbose_name, "key": object_id}
+
+
+class Mismatch(Exception):
+    """The answer differs from the table."""
+
+
+def check(row: Row, expected: Outcome, response, w: World, args, url: str, before) -> None:
+    """Raise ``Mismatch`` (or the ``done`` check's AssertionError) unless ``response`` is
+    ``expected``."""
+    if expected is DONE:
+        assert row.done is not None, "DONE needs the row's done check"
+        row.done(response, w, args, before)
+        return
+    location = response.get("Location")
+    got = f"{response.status_code}" + (f" to {location}" if location else "")
+    if response.status_code != expected.status:
+        raise Mismatch(f"got {got}")
+    if expected.location is None:
+        return
+    next_url = quote(response.wsgi_request.get_full_path(), safe="/")
+    if location != expected.location.format(next=next_url, **args):
+        raise Mismatch(f"got {got}")
+    if expected is MISSING:
+        warnings = [
+            str(m) for m in get_messages(response.wsgi_request) if m.level == message_levels.WARNING
+        ]
+        if warnings != [does_not_exist_message(url, args["object_id"])]:
+            raise Mismatch(f"got {got} with the warnings {warnings}")
+
+
+def ask(row: Row, route: str, w: World, user_name: str) -> str | None:
+    """Make the row's request as ``user_name``; a description of the mismatch, or None."""
+    expected = row.outcomes[USERS.index(user_name)]
+    args = row.target(w)
+    url = build_url(route, args)
+    before = row.snapshot(w, args) if row.snapshot else None
+    client = w.client_as(user_name)
+    data = row.data() if row.data else {}
+    if row.method == GET:
+        query = row.query.format(**args)
+        response = client.get(url + (f"?{query}" if query else ""))
+    else:
+        response = client.post(url, data)
+    try:
+        check(row, expected, response, w, args, url, before)
+        if expected is not DONE and row.snapshot and row.snapshot(w, args) != before:
+            raise Mismatch("refused, yet something changed")
+    except (Mismatch, AssertionError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else "assertion failed"
+        return f"{row.method} {url} as {user_name}: expected {expected!r}, {first_line}"
+    finally:
+        response.close()
+    return None
+
+
+@pytest.fixture(scope="module")
+def client() -> Client:
+    """One test client for the module: each new ``Client`` loads the middleware again, and
+    WhiteNoise then scans every collected static file, which would be most of the run time."""
+    return Client()
+
+
+@pytest.fixture
+def world(cast: Cast, client: Client, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    return World(cast, client)
+
+
+# --- The tests ----------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_row_and_every_row_a_pattern() -> None:
+    routes = all_routes()
+    covered = {route for r in MATRIX for route in r.routes}
+    missing = [route for route in routes if route not in covered]
+    assert not missing, "URL patterns without a row in MATRIX (decide who may open them):\n" + (
+        "\n".join(missing)
+    )
+    stale = covered - set(routes)
+    assert not stale, f"rows for URL patterns that no longer exist: {sorted(stale)}"
+
+
+def section(row: Row) -> str:
+    """Rows are run in sections: one per admin model, one for the admin site, one per route."""
+    route = row.routes[0]
+    if match := re.match(r"admin/(?:auth|branches|partnerships|activities)/\w+/", route):
+        return match.group()
+    return "admin (site)" if route.startswith("admin/") else f"/{route}"
+
+
+SECTIONS: dict[str, list[Row]] = {}
+for _row in MATRIX:
+    SECTIONS.setdefault(section(_row), []).append(_row)
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_permission_matrix(name: str, world: World) -> None:
+    failures = [
+        failure
+        for row in SECTIONS[name]
+        for route in row.routes
+        for user_name in USERS
+        if (failure := ask(row, route, world, user_name))
+    ]
+    assert not failures, "\n".join(failures)
+
+
+#: Rows naming an object of branch A1, asked with the method they accept.
+A1_OBJECT_ROWS = [r for r in MATRIX if r.a1 and r.outcomes[USERS.index("secretary_a1")] != E405]
+
+
+def test_secretary_of_another_branch_gets_404_on_every_object_url_of_branch_a1(
+    world: World,
+) -> None:
+    labels = {(r.routes[0], r.label) for r in A1_OBJECT_ROWS}
+    # Activities, their edit pages, files, thumbnails and workflow: none of them left out.
+    assert {
+        ("activities/<int:pk>/", ""),
+        ("activities/<int:pk>/edit/", ""),
+        ("activities/<int:pk>/attachments/", ""),
+        ("activities/attachments/<int:pk>/delete/", "confirm page"),
+        ("activities/attachments/<int:pk>/delete/", ""),
+        ("files/<path:path>", "photo"),
+        ("files/<path:path>", "thumbnail"),
+        (WORKFLOW, "submit a draft"),
+        (WORKFLOW, "approve"),
+        (WORKFLOW, "return with a comment"),
+        (WORKFLOW, "reopen with a reason"),
+        ("branches/members/<int:pk>/phone/", ""),
+    } <= labels
+    assert all(r.outcomes[USERS.index("secretary_a2")] == E404 for r in A1_OBJECT_ROWS)
+    failures = [
+        failure
+        for row in A1_OBJECT_ROWS
+        if (failure := ask(row, row.routes[0], world, "secretary_a2"))
+    ]
+    assert not failures, "\n".join(failures)
