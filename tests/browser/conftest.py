@@ -8,7 +8,8 @@ except in CI or when DATABASE_URL / REDIS_URL are set (``services_required()``):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from django.db import connections
 from tests.conftest import services_required
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 # Playwright's sync API keeps an asyncio event loop on this thread, so Django would refuse the
 # test's (synchronous) ORM calls with SynchronousOnlyOperation although no async code runs here.
@@ -113,3 +114,31 @@ def browser_page(
 def _test_name() -> str:
     current = os.environ.get("PYTEST_CURRENT_TEST", "browser-test")
     return current.split(" ")[0].replace("/", "_").replace("::", "-")
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Page | Locator, str], Path | None]:
+    """``screenshot(page, "review-queue")`` saves the whole page as a test artefact (a
+    locator instead of the page: just that element).
+
+    Files go to ``$SCREENSHOT_DIR/<test name>/NN-<step>.png`` (``make test`` sets
+    SCREENSHOT_DIR to var/screenshots); without SCREENSHOT_DIR nothing is written.
+    """
+    root = os.environ.get("SCREENSHOT_DIR")
+    folder = Path(root) / re.sub(r"[^\w.-]+", "_", request.node.name) if root else None
+    taken = 0
+
+    def take(target: Page | Locator, step: str) -> Path | None:
+        nonlocal taken
+        if folder is None:
+            return None
+        taken += 1
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{taken:02d}-{step}.png"
+        if hasattr(target, "goto"):  # a page: all of it, not just the screen
+            target.screenshot(path=str(path), full_page=True)
+        else:
+            target.screenshot(path=str(path))
+        return path
+
+    return take
