@@ -13,6 +13,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The browser tests save a screenshot of each page they visit here (test artefacts).
+SCREENSHOT_DIR ?= $(CURDIR)/var/screenshots
 export DEBUG ?= 1
 
 VENV := .venv
@@ -43,7 +45,8 @@ test: install system-packages ## Lint, check migrations and settings, run the te
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check --fail-level WARNING
-	$(BIN)/pytest $(PYTEST_ARGS)
+	SCREENSHOT_DIR="$(SCREENSHOT_DIR)" $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "make: the browser tests' screenshots are in $(SCREENSHOT_DIR)"
 
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .

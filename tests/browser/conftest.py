@@ -126,6 +126,9 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page | Locator, str]
     """
     root = os.environ.get("SCREENSHOT_DIR")
     folder = Path(root) / re.sub(r"[^\w.-]+", "_", request.node.name) if root else None
+    if folder is not None:  # an earlier run's steps would pass for this run's
+        for old in folder.glob("[0-9][0-9]-*.png"):
+            old.unlink()
     taken = 0
 
     def take(target: Page | Locator, step: str) -> Path | None:
@@ -135,9 +138,9 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page | Locator, str]
         taken += 1
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{taken:02d}-{step}.png"
-        if hasattr(target, "goto"):  # a page: all of it, not just the screen
-            target.screenshot(path=str(path), full_page=True)
-        else:
+        if hasattr(target, "goto"):  # a page: all of it, one image pixel per CSS pixel
+            target.screenshot(path=str(path), full_page=True, scale="css")
+        else:  # an element: as sharp as the phone shows it
             target.screenshot(path=str(path))
         return path
 
