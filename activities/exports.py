@@ -7,6 +7,7 @@ control characters that Excel refuses (pasted from Word) are dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -77,38 +79,48 @@ COLUMNS = [
 ]
 
 
-def _write(cell, value: object) -> None:
+def _cell(sheet, value: object, **style: object) -> WriteOnlyCell:
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
         cell.data_type = "s"  # never a formula, whatever the text starts with
     else:
-        cell.value = value
-        if hasattr(value, "hour"):
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, dt.datetime):
             cell.number_format = DATETIME_FORMAT
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 def activity_ledger_workbook(activities: Iterable[Activity]) -> Workbook:
-    """The ledger of ``activities`` (rows from ``selectors.activity_ledger``)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Ledger")[:31]
-    header_fill = PatternFill("solid", fgColor="FBEEEE")
+    """The ledger of ``activities`` (rows from ``selectors.activity_ledger``).
+
+    Written in openpyxl's write-only mode: rows go out as they come, so a large export does
+    not hold every cell in memory.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Ledger")[:31])
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        _write(cell, column.header())
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
+    header_style = {
+        "font": Font(bold=True),
+        "fill": PatternFill("solid", fgColor="FBEEEE"),
+        "alignment": Alignment(vertical="center", wrap_text=True),
+    }
+    sheet.append([_cell(sheet, column.header(), **header_style) for column in COLUMNS])
     wrapped = Alignment(vertical="top", wrap_text=True)
     top = Alignment(vertical="top")
-    for row, activity in enumerate(activities, start=2):
-        for index, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=row, column=index)
-            _write(cell, column.value(activity))
-            cell.alignment = wrapped if column.wrap else top
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, 1)}"
+    rows = 1
+    for activity in activities:
+        sheet.append(
+            [
+                _cell(sheet, column.value(activity), alignment=wrapped if column.wrap else top)
+                for column in COLUMNS
+            ]
+        )
+        rows += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows}"
     return workbook
 
 
