@@ -144,25 +144,38 @@ def activity_update(
 
 @transaction.atomic
 def activity_transition(
-    activity: Activity, *, action: str, by: AbstractBaseUser, comment: str = ""
+    activity: Activity,
+    *,
+    action: str,
+    by: AbstractBaseUser,
+    comment: str = "",
+    expected_version: int | None = None,
 ) -> ActivityEvent:
     """Take a workflow ``action`` (submit, approve, return, reopen) as ``by``.
 
     A user without the right gets ``PermissionDenied``; a move the status does not allow, or a
-    return without a reason, ``TransitionError`` — with nothing written.
+    return without a reason, ``TransitionError``; with ``expected_version`` (the version the
+    user's page showed), a change since then ``ActivityConflict`` — each with nothing written.
+    The version is compared on the locked row, so two clicks at once cannot both pass.
     """
     locked = _locked(activity)
     if not access.may_take(by, locked, action):
         raise PermissionDenied(_("You may not do this with this activity."))
+    if expected_version is not None and locked.version != expected_version:
+        raise ActivityConflict
     event = locked.transition(action, by=by, comment=comment)
     activity.refresh_from_db()
     return event
 
 
 def _locked(activity: Activity) -> Activity:
-    """The activity's row, locked until the transaction ends (serialises editors)."""
+    """The activity's row, locked until the transaction ends (serialises editors).
+
+    ``of=("self",)``: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join
+    that ``select_related("branch")`` makes (a committee-level activity has no branch).
+    """
     return (
-        Activity.objects.select_for_update()
+        Activity.objects.select_for_update(of=("self",))
         .select_related("committee", "branch")
         .get(pk=activity.pk)
     )
