@@ -127,8 +127,15 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         raise PermissionDenied
     detail = redirect("activities:detail", pk=activity.pk)
 
-    opened = _opened_version(request)
-    if opened is not None and opened != activity.version:
+    try:
+        services.activity_transition(
+            activity,
+            action=workflow_action,
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+            expected_version=_opened_version(request),
+        )
+    except services.ActivityConflict:
         messages.error(
             request,
             _(
@@ -137,13 +144,6 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
             ),
         )
         return detail
-    try:
-        services.activity_transition(
-            activity,
-            action=workflow_action,
-            by=request.user,
-            comment=request.POST.get("comment", ""),
-        )
     except TransitionError as exc:
         messages.error(request, " ".join(exc.messages))
         return detail

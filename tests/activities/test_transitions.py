@@ -258,6 +258,25 @@ def test_a_page_opened_before_the_activity_changed_is_refused(cast):
     assert written(activity) == before
 
 
+def test_the_service_compares_the_version_on_the_locked_row(cast):
+    """Two reviewers clicking at once: the second click carries a version that is gone."""
+    activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
+    seen = activity.version
+    services.activity_transition(
+        activity, action=ActivityAction.APPROVED, by=cast.staff_a, expected_version=seen
+    )
+    before = written(activity)
+    with pytest.raises(services.ActivityConflict):
+        services.activity_transition(
+            activity,
+            action=ActivityAction.REOPENED,
+            by=cast.admin_a,
+            comment="再看",
+            expected_version=seen,
+        )
+    assert written(activity) == before
+
+
 def test_a_garbled_version_is_refused_like_a_stale_one(cast):
     activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
     before = written(activity)
