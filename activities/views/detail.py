@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from activities import access, services
+from activities.forms import attachment_rows
 from activities.models import (
     Activity,
     ActivityAction,
@@ -86,6 +87,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_note": review_note,
         "actions": actions,
         "can_edit": access.can_edit(request.user, activity),
+        # Photos can be added from the activity page too, without opening the whole form.
+        "upload_rows": attachment_rows() if access.can_edit(request.user, activity) else None,
         # The model refuses to submit an activity that has not taken place: say so up front
         # instead of offering a button that can only fail.
         "not_started": activity.starts_at > timezone.now(),

@@ -92,6 +92,8 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Files added: %(count)s.") % {"count": added})
     elif not picked and not row_errors:
         messages.info(request, _("No file was chosen."))
+    if request.POST.get("back") == "detail":  # the activity page's "Add photos or files"
+        return redirect("activities:detail", pk=activity.pk)
     return redirect("activities:edit", pk=activity.pk)
 
 

@@ -418,3 +418,38 @@ def test_query_count_is_pinned_and_does_not_grow_with_rows(cast, username):
     assert ten.events.count() == 21
     assert _queries_of_page(cast, user, one) == DETAIL_QUERIES[username]
     assert _queries_of_page(cast, user, ten) == DETAIL_QUERIES[username]
+
+
+def test_the_organiser_adds_a_photo_from_the_activity_page(cast, settings, tmp_path):
+    """The page offers "Add photos or files" to the organiser only; it comes back to the page."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    activity = make_activity(cast)
+    page = english(cast.client_for(cast.secretary_a1)).get(detail_url(activity))
+    assert "Add photos or files" in page.content.decode()
+    for reader in (cast.staff_a, cast.admin_a):
+        other = english(cast.client_for(reader)).get(detail_url(activity))
+        assert "Add photos or files" not in other.content.decode()
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "blue").save(buffer, "JPEG")
+    photo = SimpleUploadedFile("site.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = english(cast.client_for(cast.secretary_a1)).post(
+        reverse("activities:attachment_upload", args=[activity.pk]),
+        {
+            "back": "detail",
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-INITIAL_FORMS": "0",
+            "attachments-0-kind": "photo",
+            "attachments-0-caption": "现场",
+            "attachments-0-files": photo,
+        },
+        follow=True,
+    )
+    assert response.redirect_chain == [(detail_url(activity), 302)]
+    assert [a.caption for a in activity.attachments.all()] == ["现场"]
+    assert "Files added: 1." in response.content.decode()
