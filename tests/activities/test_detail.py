@@ -18,6 +18,7 @@ from PIL import Image
 
 from activities import services
 from activities.models import ActivityAction, AttachmentKind, Measure
+from portal.templatetags.people import person_name
 from tests import factories
 
 
@@ -267,7 +268,7 @@ def test_timeline_lists_events_oldest_first_with_who_when_why(cast):
     returned = timeline.index("Returned for changes")
     assert created < submitted < returned
     assert "secretary_a1" in timeline[created:submitted]
-    staff_name = cast.staff_a.get_full_name()
+    staff_name = person_name(cast.staff_a)  # 王芳: family name first, no space
     assert staff_name
     assert staff_name in timeline[returned:]
     assert "请补充签到表" in timeline[returned:]

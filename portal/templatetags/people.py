@@ -1,0 +1,24 @@
+"""How a login's owner is named on the portal's pages."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+
+register = template.Library()
+
+#: Han characters: a name written in them reads family name first, with no space (王芳).
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@register.filter
+def person_name(user) -> str:
+    """``王芳`` for a Chinese name (Django's ``get_full_name`` would give "芳 王"),
+    "Fang Wang" for a name in Latin letters, the username when no name is recorded."""
+    if user is None:
+        return ""
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if _HAN.search(first + last):
+        return f"{last}{first}"
+    return " ".join(part for part in (first, last) if part) or user.get_username()
