@@ -24,6 +24,7 @@ committee admins are ``is_staff``: everybody else is sent to the admin's login p
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 
 from activities.models import (
@@ -222,14 +223,19 @@ class World:
             self.client.force_login(user)
         return self.client
 
-    def new_activity(self, *, status: str = ActivityStatus.DRAFT, photo: bool = False) -> Activity:
-        """A fresh activity of branch A1 that took place three days ago."""
+    def new_activity(
+        self, *, status: str = ActivityStatus.DRAFT, photo: bool = False, future: bool = False
+    ) -> Activity:
+        """A fresh activity of branch A1 that took place three days ago (or takes place in
+        three days)."""
         cast = self.cast
+        starts_at = timezone.now() + dt.timedelta(days=3 if future else -3)
         activity = factories.ActivityFactory(
             committee=cast.committee_a,
             branch=cast.branch_a1,
             measure=self.measure,
             created_by=cast.secretary_a1,
+            starts_at=starts_at,
         )
         activity.partners.add(self.partner)
         if photo:
@@ -281,9 +287,13 @@ def fresh_draft_photo(w: World) -> dict[str, Any]:
     return {"pk": w.new_activity(photo=True).attachments.get().pk}
 
 
-def transition(action: str, status: str) -> Target:
+def fresh_submitted(w: World) -> dict[str, Any]:
+    return {"pk": w.new_activity(status=ActivityStatus.SUBMITTED).pk}
+
+
+def transition(action: str, status: str, *, future: bool = False) -> Target:
     def target(w: World) -> dict[str, Any]:
-        return {"pk": w.new_activity(status=status).pk, "action": action}
+        return {"pk": w.new_activity(status=status, future=future).pk, "action": action}
 
     return target
 
@@ -469,6 +479,7 @@ OBJ = "<path:object_id>/"
 VERSION = "^([^/]+)/history/([^/]+)/$"
 APP = "admin/^(?P<app_label>auth|branches|partnerships|activities)/$"
 WORKFLOW = "activities/<int:pk>/workflow/<slug:action>/"
+DETAIL = to("/activities/{pk}/")
 COMMITTEE = "branches/committee/"
 AUDIT_LOG = "branches/auditentry/"
 
@@ -526,6 +537,13 @@ MATRIX: list[Row] = [
     row("activities/<int:pk>/attachments/", POST, fresh_draft,
         [LOGIN, DONE, E404, E403, E403, E404, E404],
         a1=True, data=new_photo, snapshot=activity_state, done=uploaded),
+    # A submitted activity is locked: its organiser is sent back to its page, nothing changes.
+    row("activities/<int:pk>/edit/", GET, fresh_submitted,
+        [LOGIN, DETAIL, E404, E403, E403, E404, E404],
+        a1=True, label="submitted: locked"),
+    row("activities/<int:pk>/attachments/", POST, fresh_submitted,
+        [LOGIN, DETAIL, E404, E403, E403, E404, E404],
+        a1=True, label="submitted: locked", data=new_photo, snapshot=activity_state),
     row("activities/<int:pk>/attachments/", GET, a1_activity,
         [LOGIN, E405, E405, E405, E405, E405, E405], label="an upload is a POST"),
     row("activities/attachments/<int:pk>/delete/", GET, fresh_draft_photo,
@@ -551,6 +569,16 @@ MATRIX: list[Row] = [
         [LOGIN, E403, E404, DONE, DONE, E404, E404],
         a1=True, label="reopen with a reason", data=comment, snapshot=activity_state,
         done=moved_to(ActivityStatus.RETURNED, ActivityAction.REOPENED)),
+    # A move the status does not allow, or without its reason: back to the page, nothing done.
+    row(WORKFLOW, POST, transition("approve", ActivityStatus.DRAFT),
+        [LOGIN, E403, E404, DETAIL, DETAIL, E404, E404],
+        a1=True, label="approve a draft: refused", snapshot=activity_state),
+    row(WORKFLOW, POST, transition("return", ActivityStatus.SUBMITTED),
+        [LOGIN, E403, E404, DETAIL, DETAIL, E404, E404],
+        a1=True, label="return without a comment: refused", snapshot=activity_state),
+    row(WORKFLOW, POST, transition("submit", ActivityStatus.DRAFT, future=True),
+        [LOGIN, DETAIL, E404, E403, E403, E404, E404],
+        a1=True, label="submit before it took place: refused", snapshot=activity_state),
     row(WORKFLOW, POST, transition("publish", ActivityStatus.DRAFT),
         [LOGIN, E404, E404, E404, E404, E404, E404],
         a1=True, label="unknown action", snapshot=activity_state),
@@ -800,7 +828,8 @@ def ask(row: Row, route: str, w: World, user_name: str) -> str | None:
         first_line = str(error).splitlines()[0] if str(error) else "assertion failed"
         return f"{row.method} {url} as {user_name}: expected {expected!r}, {first_line}"
     finally:
-        response.close()
+        if response.streaming:  # read to the end: the test client then closes the file
+            b"".join(response.streaming_content)
     return None
 
 
