@@ -173,6 +173,22 @@ def _approved(committee: Committee) -> QuerySet[Activity]:
     return Activity.objects.filter(committee=committee, status=APPROVED)
 
 
+def _attendees(committee: Committee, period: Period) -> QuerySet:
+    """Ids of the members who attended an approved activity of the committee in ``period``.
+
+    Uncorrelated on purpose: used as ``pk__in``, PostgreSQL builds it once as a hashed subplan
+    and probes it per member, instead of searching each member's attendance (an ``EXISTS`` per
+    member and period made the twelve-month trend take seconds at group scale).
+    """
+    start, end = period.bounds()
+    return Attendance.objects.filter(
+        activity__committee=committee,
+        activity__status=APPROVED,
+        activity__starts_at__gte=start,
+        activity__starts_at__lt=end,
+    ).values("member_id")
+
+
 def _attended_in(period: Period, member_ref: str = "pk") -> Exists:
     """The member (``OuterRef(member_ref)``) attended an approved activity in ``period``."""
     start, end = period.bounds()
@@ -217,19 +233,24 @@ class Headline:
     backlog: Backlog
 
 
-def headline(committee: Committee, period: Period, *, now: dt.datetime | None = None) -> Headline:
+def headline(
+    committee: Committee,
+    period: Period,
+    *,
+    measures: Sequence[ItemFigures] | None = None,
+    now: dt.datetime | None = None,
+) -> Headline:
     """The committee's headline figures for ``period`` and its two comparison periods.
 
-    One query: every figure is a scalar subquery of a single ``SELECT`` on the committee row.
+    Activities, volunteers, beneficiaries and external participants are the sums of the
+    ``by_measure`` rows (every activity has exactly one measure of its committee's framework):
+    pass them when the page shows them anyway. The rest is one query: scalar subqueries of a
+    single ``SELECT`` on the committee row.
     """
     now = now or timezone.now()
-    approved = _approved(committee)
+    measures = by_measure(committee, period) if measures is None else measures
     annotations: dict[str, object] = {}
     for name, window in _windows(period).items():
-        in_window = approved.filter(_starting_in(window))
-        annotations[f"approved_{name}"] = _scalar(in_window, Count("pk"))
-        for figure in ("volunteers", "beneficiaries", "external_participants"):
-            annotations[f"{figure}_{name}"] = _scalar(in_window, Sum(figure))
         annotations[f"partners_{name}"] = _scalar(
             ActivityPartner.objects.filter(
                 _starting_in(window, "activity__starts_at"),
@@ -264,11 +285,16 @@ def headline(committee: Committee, period: Period, *, now: dt.datetime | None = 
     def compared(prefix: str) -> Compared:
         return Compared(*(row[f"{prefix}_{name}"] for name in WINDOWS))
 
+    def total(figure: str) -> Compared:
+        return Compared(
+            *(sum(getattr(getattr(m, figure), window) for m in measures) for window in WINDOWS)
+        )
+
     return Headline(
-        approved=compared("approved"),
-        volunteers=compared("volunteers"),
-        beneficiaries=compared("beneficiaries"),
-        external_participants=compared("external_participants"),
+        approved=total("activities"),
+        volunteers=total("volunteers"),
+        beneficiaries=total("beneficiaries"),
+        external_participants=total("external_participants"),
         partners_engaged=compared("partners"),
         new_partnerships=compared("partnerships"),
         honours=compared("honours"),
@@ -286,27 +312,42 @@ def headline(committee: Committee, period: Period, *, now: dt.datetime | None = 
 
 @dataclass(frozen=True)
 class ItemFigures:
-    """A measure or goal and its approved activities in the three windows."""
+    """A measure or goal and its approved activities in the three windows, with the people
+    those activities counted."""
 
     item: Measure | Goal
     activities: Compared
+    volunteers: Compared
+    beneficiaries: Compared
+    external_participants: Compared
 
 
-def _compared_counts(relation: str, period: Period) -> dict[str, Count]:
-    return {
-        f"n_{name}": Count(
-            relation,
-            filter=Q(**{f"{relation}__status": APPROVED})
-            & _starting_in(window, f"{relation}__starts_at"),
-        )
-        for name, window in _windows(period).items()
-    }
+#: Head counts summed per measure or goal (and, through the measures, for the committee).
+PEOPLE_FIGURES = ("volunteers", "beneficiaries", "external_participants")
 
 
 def _item_figures(items: QuerySet, period: Period) -> list[ItemFigures]:
-    rows = items.annotate(**_compared_counts("activities", period)).order_by("position")
+    """``items`` (measures or goals) with conditional counts and sums over one join."""
+    aggregates: dict[str, object] = {}
+    for name, window in _windows(period).items():
+        in_window = Q(activities__status=APPROVED) & _starting_in(window, "activities__starts_at")
+        aggregates[f"activities_{name}"] = Count("activities", filter=in_window)
+        for figure in PEOPLE_FIGURES:
+            aggregates[f"{figure}_{name}"] = Coalesce(
+                Sum(f"activities__{figure}", filter=in_window), 0
+            )
+    rows = items.annotate(**aggregates).order_by("position")
+
+    def compared(row: Measure | Goal, prefix: str) -> Compared:
+        return Compared(*(getattr(row, f"{prefix}_{name}") for name in WINDOWS))
+
     return [
-        ItemFigures(row, Compared(*(getattr(row, f"n_{name}") for name in WINDOWS))) for row in rows
+        ItemFigures(
+            row,
+            activities=compared(row, "activities"),
+            **{figure: compared(row, figure) for figure in PEOPLE_FIGURES},
+        )
+        for row in rows
     ]
 
 
@@ -344,54 +385,86 @@ class BranchFigures:
         )
 
 
-def _involving_count(period: Period) -> Coalesce:
-    """Approved activities in ``period`` organised or co-organised by ``OuterRef('pk')`` (a
-    branch): two index-friendly counts added (an activity's organiser is never also one of
-    its co-organisers; the second count makes sure of it)."""
-    organised = _scalar(
-        Activity.objects.filter(_starting_in(period), branch=OuterRef("pk"), status=APPROVED),
-        Count("pk"),
-    )
-    co_organised = _scalar(
-        CoBranch.objects.filter(
-            _starting_in(period, "activity__starts_at"),
-            branch_id=OuterRef("pk"),
-            activity__status=APPROVED,
-        ).exclude(activity__branch_id=F("branch_id")),
-        Count("activity_id"),
-    )
-    return organised + co_organised
-
-
-def _member_counts(period: Period) -> tuple[Coalesce, Coalesce]:
-    active = Member.objects.filter(_active_in(period), branch=OuterRef("pk"))
-    return (
-        _scalar(active, Count("pk")),
-        _scalar(active.filter(_attended_in(period)), Count("pk")),
-    )
+def _branch_columns(**given: object) -> dict[str, object]:
+    """The columns of the three grouped queries that ``branch_figures`` unites, in one order:
+    what a query does not count is a constant 0."""
+    zero = Value(0, output_field=IntegerField())
+    names = [f"{k}_{w}" for k in ("activities", "active", "attended") for w in WINDOWS]
+    return {name: given.get(name, zero) for name in names}
 
 
 def branch_figures(committee: Committee, period: Period) -> list[BranchFigures]:
-    """Every branch of the committee (in display order) with its approved activities and its
-    members' participation, each for the three windows. One query."""
-    annotations: dict[str, object] = {}
-    for name, window in _windows(period).items():
-        annotations[f"activities_{name}"] = _involving_count(window)
-        annotations[f"active_{name}"], annotations[f"attended_{name}"] = _member_counts(window)
-    rows = Branch.objects.filter(committee=committee).annotate(**annotations)
-    rows = rows.order_by("sort_order", "name")
+    """Every branch of the committee (in display order) with its approved activities (organised
+    or co-organised) and its members' participation, each for the three windows.
 
-    def compared(row: Branch, prefix: str) -> Compared:
-        return Compared(*(getattr(row, f"{prefix}_{name}") for name in WINDOWS))
+    Two queries: the branches, and one ``UNION ALL`` of three grouped scans — activities by
+    organising branch, co-organisations by branch, members by branch (the attendees of each
+    window an uncorrelated subquery that PostgreSQL hashes once) — added up per branch.
+    """
+    windows = _windows(period)
+    organised = (
+        _approved(committee)
+        .filter(_any_of(windows.values()), branch__isnull=False)
+        .order_by()
+        .values(row=F("branch_id"))
+        .annotate(
+            **_branch_columns(
+                **{
+                    f"activities_{n}": Count("pk", filter=_starting_in(w))
+                    for n, w in windows.items()
+                }
+            )
+        )
+    )
+    co_organised = (
+        CoBranch.objects.filter(
+            _any_of(windows.values(), "activity__starts_at"),
+            activity__committee=committee,
+            activity__status=APPROVED,
+        )
+        .exclude(activity__branch_id=F("branch_id"))
+        .order_by()
+        .values(row=F("branch_id"))
+        .annotate(
+            **_branch_columns(
+                **{
+                    f"activities_{n}": Count(
+                        "activity_id", filter=_starting_in(w, "activity__starts_at")
+                    )
+                    for n, w in windows.items()
+                }
+            )
+        )
+    )
+    member_counts: dict[str, object] = {}
+    for name, window in windows.items():
+        member_counts[f"active_{name}"] = Count("pk", filter=_active_in(window))
+        member_counts[f"attended_{name}"] = Count(
+            "pk", filter=_active_in(window) & Q(pk__in=_attendees(committee, window))
+        )
+    members = (
+        Member.objects.filter(committee=committee)
+        .order_by()
+        .values(row=F("branch_id"))
+        .annotate(**_branch_columns(**member_counts))
+    )
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for counts in organised.union(co_organised, members, all=True):
+        branch_sums = sums[counts.pop("row")]
+        for column, value in counts.items():
+            branch_sums[column] += value
+
+    def compared(branch_id: int, prefix: str) -> Compared:
+        return Compared(*(sums[branch_id][f"{prefix}_{name}"] for name in WINDOWS))
 
     return [
         BranchFigures(
-            branch=row,
-            activities=compared(row, "activities"),
-            members_active=compared(row, "active"),
-            members_attended=compared(row, "attended"),
+            branch=branch,
+            activities=compared(branch.pk, "activities"),
+            members_active=compared(branch.pk, "active"),
+            members_attended=compared(branch.pk, "attended"),
         )
-        for row in rows
+        for branch in _branches(committee)
     ]
 
 
@@ -635,7 +708,9 @@ def participation_trend(committee: Committee, months: Sequence[Period]) -> list[
     aggregates: dict[str, Count] = {}
     for i, month in enumerate(months):
         aggregates[f"active{i}"] = Count("pk", filter=_active_in(month))
-        aggregates[f"attended{i}"] = Count("pk", filter=_active_in(month) & Q(_attended_in(month)))
+        aggregates[f"attended{i}"] = Count(
+            "pk", filter=_active_in(month) & Q(pk__in=_attendees(committee, month))
+        )
     row = members.aggregate(**aggregates)
     return [
         MonthParticipation(month, row[f"active{i}"], row[f"attended{i}"])
@@ -760,9 +835,9 @@ class BranchDashboard:
 def branch_dashboard(
     branch: Branch, period: Period, *, today: dt.date | None = None
 ) -> BranchDashboard:
-    """A secretary's view of their branch against the committee. Four queries: the
-    committee's branch figures, the branch's measure coverage (and the measures), and the
-    members who have attended nothing this year."""
+    """A secretary's view of their branch against the committee. Five queries: the committee's
+    branches and their figures, the measures and the branch's coverage of them, and the members
+    who have attended nothing this year."""
     today = today or local_today()
     committee = branch.committee
     rows = branch_figures(committee, period)

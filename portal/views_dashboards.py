@@ -100,7 +100,7 @@ def committee_dashboard(request: HttpRequest) -> HttpResponse:
     goals = dashboards.by_goal(committee, period)
     branches = dashboards.branch_figures(committee, period)
     context.update(
-        headline=dashboards.headline(committee, period),
+        headline=dashboards.headline(committee, period, measures=measures),
         measures=measures,
         goals=goals,
         branches=branches,

@@ -258,11 +258,13 @@ PAGES = [
 #: session, user, the user's committee and branch roles, the navigation's review count
 BASE_QUERIES = 5
 EXPECTED = {
-    "dashboards:committee": BASE_QUERIES + 5,  # committees, headline, measures, goals, branches
+    # committees, measures, headline, goals, branches, their figures
+    "dashboards:committee": BASE_QUERIES + 6,
     "dashboards:coverage": BASE_QUERIES + 6,  # committees, branches, measures+cells, goals+cells
     "dashboards:trends": BASE_QUERIES + 3,  # committees, measures per month, participation
     "dashboards:partners": BASE_QUERIES + 3,  # committees, partners, their partnerships
-    "dashboards:branch": BASE_QUERIES + 5,  # branch, branch figures, measures, cells, idle
+    # branch, branches and their figures, measures, cells, idle members
+    "dashboards:branch": BASE_QUERIES + 6,
 }
 
 
