@@ -57,7 +57,7 @@ fmt: install ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix .
 
 messages: install ## Update locale/zh_Hans/LC_MESSAGES/django.po from the code, then compile it
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var
 
 demo: install ## Migrate and (re)load the demo committee with its demo logins
