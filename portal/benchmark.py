@@ -742,6 +742,7 @@ def machine_description() -> dict[str, Any]:
     except OSError:
         pass
     return {
+        "load average": " ".join(f"{v:.2f}" for v in os.getloadavg()),
         "cpus": os.cpu_count(),
         "cpu": cpu,
         "memory": memory,
@@ -770,6 +771,7 @@ def run_benchmark(
     """Serve, log in, measure every page and fragment, stop; the report of the run."""
     started = time.monotonic()
     started_at = timezone.now().isoformat(timespec="seconds")
+    load_at_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
     subjects = benchmark_subjects()
     results: list[CaseResult] = []
     with gunicorn_server(
@@ -781,12 +783,14 @@ def run_benchmark(
         for subject in subjects:
             for case in [*peer_cases(subject), *page_cases(subject)]:
                 results.extend(_measure_with_fragments(subject, case, options, log))
+    machine = machine_description()
+    machine["load average at the start"] = load_at_start
     return BenchmarkReport(
         results=results,
         started_at=started_at,
         seconds=time.monotonic() - started,
         options={k: v for k, v in asdict(options).items() if k not in {"password", "database_url"}},
-        machine=machine_description(),
+        machine=machine,
         data=data_sizes(),
     )
 
