@@ -35,6 +35,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Min,
     OuterRef,
@@ -313,7 +314,7 @@ def headline(
 @dataclass(frozen=True)
 class ItemFigures:
     """A measure or goal and its approved activities in the three windows, with the people
-    those activities counted."""
+    those activities counted (measures only; unknown for goals: an activity serves several)."""
 
     item: Measure | Goal
     activities: Compared
@@ -326,17 +327,28 @@ class ItemFigures:
 PEOPLE_FIGURES = ("volunteers", "beneficiaries", "external_participants")
 
 
-def _item_figures(items: QuerySet, period: Period) -> list[ItemFigures]:
-    """``items`` (measures or goals) with conditional counts and sums over one join."""
+def _item_figures(items: QuerySet, period: Period, *, people: bool = False) -> list[ItemFigures]:
+    """``items`` (measures or goals) with conditional counts (and, with ``people``, sums) of
+    their approved activities. One query: the join keeps only the approved activities of the
+    three windows (``FilteredRelation``), so it does not grow with the years of history."""
+    windows = _windows(period)
+    items = items.annotate(
+        counted=FilteredRelation(
+            "activities",
+            condition=Q(activities__status=APPROVED)
+            & _any_of(windows.values(), "activities__starts_at"),
+        )
+    )
     aggregates: dict[str, object] = {}
-    for name, window in _windows(period).items():
-        in_window = Q(activities__status=APPROVED) & _starting_in(window, "activities__starts_at")
-        aggregates[f"activities_{name}"] = Count("activities", filter=in_window)
-        for figure in PEOPLE_FIGURES:
+    for name, window in windows.items():
+        in_window = _starting_in(window, "counted__starts_at")
+        aggregates[f"activities_{name}"] = Count("counted", filter=in_window)
+        for figure in PEOPLE_FIGURES if people else ():
             aggregates[f"{figure}_{name}"] = Coalesce(
-                Sum(f"activities__{figure}", filter=in_window), 0
+                Sum(f"counted__{figure}", filter=in_window), 0
             )
     rows = items.annotate(**aggregates).order_by("position")
+    unknown = Compared(None, None, None)
 
     def compared(row: Measure | Goal, prefix: str) -> Compared:
         return Compared(*(getattr(row, f"{prefix}_{name}") for name in WINDOWS))
@@ -345,7 +357,7 @@ def _item_figures(items: QuerySet, period: Period) -> list[ItemFigures]:
         ItemFigures(
             row,
             activities=compared(row, "activities"),
-            **{figure: compared(row, figure) for figure in PEOPLE_FIGURES},
+            **{f: compared(row, f) if people else unknown for f in PEOPLE_FIGURES},
         )
         for row in rows
     ]
@@ -353,7 +365,7 @@ def _item_figures(items: QuerySet, period: Period) -> list[ItemFigures]:
 
 def by_measure(committee: Committee, period: Period) -> list[ItemFigures]:
     """Each measure of the framework, in order, with its approved activities. One query."""
-    return _item_figures(Measure.objects.filter(committee=committee), period)
+    return _item_figures(Measure.objects.filter(committee=committee), period, people=True)
 
 
 def by_goal(committee: Committee, period: Period) -> list[ItemFigures]:
