@@ -176,6 +176,7 @@ def test_every_string_in_the_source_is_in_the_catalogue(tmp_path):
     found = problems(entries)
     assert not found, (
         "new strings need a translation: run `manage.py makemessages -l zh_Hans "
-        "--ignore=.venv --ignore=var --ignore=tests`, translate them, then `manage.py compilemessages`:\n"
+        "--ignore=.venv --ignore=var --ignore=tests`, translate them, then "
+        "`manage.py compilemessages`:\n"
         + "\n".join(found)
     )
