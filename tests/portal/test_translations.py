@@ -177,6 +177,5 @@ def test_every_string_in_the_source_is_in_the_catalogue(tmp_path):
     assert not found, (
         "new strings need a translation: run `manage.py makemessages -l zh_Hans "
         "--ignore=.venv --ignore=var --ignore=tests`, translate them, then "
-        "`manage.py compilemessages`:\n"
-        + "\n".join(found)
+        "`manage.py compilemessages`:\n" + "\n".join(found)
     )
