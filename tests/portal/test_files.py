@@ -127,3 +127,21 @@ def test_partnership_change_page_links_to_the_download_view(cast, agreement):
     html = cast.client_for(cast.admin_a).get(url).content.decode()
     assert f'href="{agreement.agreement.url}"' in html
     assert "/media-not-served/" not in html
+
+
+def test_a_branchs_agreement_and_honour_evidence_are_not_found_for_another_branch(cast, agreement):
+    """The partnership and the honour are on the committee's roster, but their signed files
+    belong to branch A1: A2's secretary gets 404, A1's secretary and committee staff get them."""
+    honour = factories.HonourFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    honour.evidence.save("锦旗.jpg", ContentFile(b"jpeg bytes"))
+    for url in (agreement.agreement.url, honour.evidence.url):
+        assert cast.client_for(cast.secretary_a2).get(url).status_code == 404
+        assert cast.client_for(cast.secretary_a1).get(url).status_code == 200
+        assert cast.client_for(cast.staff_a).get(url).status_code == 200
+
+
+def test_a_committee_wide_agreement_is_read_by_every_branch_officer(cast):
+    partnership = factories.PartnershipFactory(committee=cast.committee_a, branch=None)
+    partnership.agreement.save("联盟协议.pdf", ContentFile(AGREEMENT))
+    assert cast.client_for(cast.secretary_a2).get(partnership.agreement.url).status_code == 200
+    assert cast.client_for(cast.admin_b).get(partnership.agreement.url).status_code == 404

@@ -613,12 +613,12 @@ MATRIX: list[Row] = [
         [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="thumbnail"),
     row("files/<path:path>", GET, staged_file,
         [LOGIN, OK, E404, E404, E404, E404, E404], a1=True, label="staged upload"),
-    # A partnership and an honour belong to the committee's roster, which every branch of the
-    # committee reads (branches.access): A2's secretary reads A1's agreement too.
+    # A partnership and an honour are on the committee's roster, but the signed files of
+    # branch A1's rows are A1's: A2's secretary gets 404 like for any A1 object.
     row("files/<path:path>", GET, agreement_file,
-        [LOGIN, OK, OK, OK, OK, E404, E404], label="agreement"),
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="agreement"),
     row("files/<path:path>", GET, evidence_file,
-        [LOGIN, OK, OK, OK, OK, E404, E404], label="honour evidence"),
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="honour evidence"),
     row("files/<path:path>", GET, lambda w: {"path": "secrets/settings.py"},
         [LOGIN, E404, E404, E404, E404, E404, E404], label="unknown folder"),
 
