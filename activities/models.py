@@ -319,7 +319,13 @@ class Activity(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["committee", "starts_at"]),
+            # The list's order (newest first, the id breaking ties) across committees, within
+            # one committee, and within one status: the page is an index range, not a sort.
+            models.Index(fields=["-starts_at", "-id"]),
+            models.Index(fields=["committee", "-starts_at", "-id"]),
+            models.Index(fields=["status", "-starts_at", "-id"]),
+            # The dashboards' period aggregates: a committee's approved activities in a range.
+            models.Index(fields=["committee", "status", "starts_at"]),
             models.Index(fields=["branch", "starts_at"]),
             models.Index(fields=["measure", "starts_at"]),
             models.Index(fields=["status", "committee"]),
