@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from activities.models import AttachmentKind
 
@@ -29,8 +29,16 @@ IMAGE_FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
-#: Larger pictures are refused before decoding (a 20 MB file can claim gigapixels).
-MAX_IMAGE_PIXELS = 80_000_000
+#: Pillow's name for a JPEG with extra pictures in it (phones' HDR gain maps, depth maps): the
+#: first picture is the photo.
+MULTI_PICTURE_JPEG = "MPO"
+#: Larger pictures are refused before decoding (a 20 MB file can claim gigapixels); 50 MP
+#: covers the largest photos phones save by default.
+MAX_IMAGE_PIXELS = 50_000_000
+#: Where the end of a PDF file is looked for: writers may append a few kilobytes after it.
+PDF_TAIL = 64 * 1024
+#: Markup at the start of a file that calls itself a PDF: an HTML or SVG page in disguise.
+MARKUP_MARKERS = (b"<html", b"<script", b"<svg", b"<!doctype", b"<body", b"<iframe")
 PDF_MAGIC = b"%PDF-"
 
 #: Which contents each kind of attachment accepts.
@@ -84,7 +92,7 @@ def prepare_upload(upload: UploadedFile, kind: str) -> PreparedFile:
         if "pdf" not in accepted:
             raise _wrong_type(name, kind)
         data = upload.read()
-        if b"%%EOF" not in data[-2048:]:
+        if not _looks_like_a_pdf(data):
             raise ValidationError(
                 _("“%(name)s” is not a complete PDF file.") % {"name": name}, code="broken_file"
             )
@@ -93,6 +101,22 @@ def prepare_upload(upload: UploadedFile, kind: str) -> PreparedFile:
     if "image" not in accepted:
         raise _wrong_type(name, kind)
     return _prepare_image(upload, name, kind)
+
+
+def _looks_like_a_pdf(data: bytes) -> bool:
+    """A PDF's frame: the header, a cross-reference pointer and the end marker near the end,
+    and no web-page markup near the start (browsers would not render it, but be sure)."""
+    head, tail = data[:4096].lower(), data[-PDF_TAIL:]
+    if any(marker in head for marker in MARKUP_MARKERS):
+        return False
+    return b"%%EOF" in tail and b"startxref" in tail
+
+
+def _too_many_pixels(name: str) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s” has too many pixels to be a photo.") % {"name": name},
+        code="too_many_pixels",
+    )
 
 
 def _wrong_type(name: str, kind: str) -> ValidationError:
@@ -112,22 +136,24 @@ def _prepare_image(upload: UploadedFile, name: str, kind: str) -> PreparedFile:
         try:
             image = Image.open(upload)
             image_format = image.format
+            if image_format == MULTI_PICTURE_JPEG:
+                image_format = "JPEG"
             if image_format not in IMAGE_FORMATS:
                 raise _wrong_type(name, kind)
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ValidationError(
-                    _("“%(name)s” has too many pixels to be a photo.") % {"name": name},
-                    code="too_many_pixels",
-                )
+                raise _too_many_pixels(name)
+            if image_format == "JPEG":
+                # Decode a large JPEG at a reduced scale straight away (a fraction of the
+                # memory and time); it is downscaled to at least this size anyway.
+                side = settings.ATTACHMENT_IMAGE_MAX_SIDE
+                image.draft("RGB", (side, side))
             image.load()
             image = ImageOps.exif_transpose(image)
         except ValidationError:
             raise
-        except (
-            UnidentifiedImageError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ):
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(name) from None
+        except UnidentifiedImageError:
             raise _wrong_type(name, kind) from None
         except (OSError, ValueError, SyntaxError):
             raise ValidationError(
@@ -152,8 +178,24 @@ def _prepare_image(upload: UploadedFile, name: str, kind: str) -> PreparedFile:
     )
 
 
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """Colours as the picture's own profile meant them (phones shoot Display P3), in sRGB:
+    the profile itself is dropped with the rest of the metadata."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in {"RGB", "RGBA"}:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: keep the pixels as they are
+
+
 def _without_metadata(image: Image.Image, image_format: str) -> Image.Image:
     """A copy holding only pixels: no EXIF, GPS, XMP, ICC comments or text chunks."""
+    image = _in_srgb(image)
     if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
         image = image.convert("RGB")
     elif image.mode not in {"RGB", "RGBA", "L", "LA"}:

@@ -34,7 +34,9 @@ def jpeg(name: str = "photo.jpg", colour: str = "red") -> SimpleUploadedFile:
 
 
 def pdf(name: str = "方案.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\nagenda\n%%EOF\n", content_type="application/pdf")
+    return SimpleUploadedFile(
+        name, b"%PDF-1.4\nagenda\nstartxref\n9\n%%EOF\n", content_type="application/pdf"
+    )
 
 
 def english(client):

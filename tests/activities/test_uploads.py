@@ -16,7 +16,7 @@ from tests import factories
 
 ORIENTATION = 0x0112
 GPS_IFD = 0x8825
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\nstartxref\n9\n%%EOF\n"
 
 
 # --- Test files, built in memory ------------------------------------------------------------
