@@ -84,6 +84,19 @@ def file_visible_to(user, path: str) -> bool:
     )
 
 
+def _download_name(name: str) -> str:
+    """The name the file had on the uploader's device (stored files are named by a UUID),
+    with the stored file's extension, which matches its checked content."""
+    stored = posixpath.basename(name)
+    if not name.startswith("activities/"):
+        return stored
+    original = Attachment.objects.filter(file=name).values_list("original_name", flat=True).first()
+    if not original:
+        return stored
+    stem = posixpath.splitext(original.replace("\\", "/").rsplit("/", 1)[-1])[0]
+    return f"{stem}{posixpath.splitext(stored)[1]}" if stem else stored
+
+
 @login_required
 def download(request: HttpRequest, path: str) -> FileResponse:
     """Serve an uploaded file to a user who may see the row it belongs to; 404 otherwise."""
@@ -98,7 +111,7 @@ def download(request: HttpRequest, path: str) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=content_type not in INLINE_CONTENT_TYPES,
-        filename=posixpath.basename(name),
+        filename=_download_name(name),
         content_type=content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -145,3 +145,30 @@ def test_a_committee_wide_agreement_is_read_by_every_branch_officer(cast):
     partnership.agreement.save("联盟协议.pdf", ContentFile(AGREEMENT))
     assert cast.client_for(cast.secretary_a2).get(partnership.agreement.url).status_code == 200
     assert cast.client_for(cast.admin_b).get(partnership.agreement.url).status_code == 404
+
+
+def test_an_attachment_downloads_under_the_name_it_had_with_its_checked_extension(
+    cast, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from activities import services
+    from activities.models import AttachmentKind
+
+    settings.MEDIA_ROOT = tmp_path
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, measure=measure
+    )
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\nstartxref\n9\n%%EOF\n"
+    attachment = services.attachment_add(
+        activity,
+        by=cast.secretary_a1,
+        upload=SimpleUploadedFile("签到表 3月.PDF", pdf),
+        kind=AttachmentKind.DOCUMENT,
+    )
+    response = cast.client_for(cast.secretary_a1).get(attachment.file.url)
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "%E7%AD%BE%E5%88%B0%E8%A1%A8%203%E6%9C%88.pdf" in disposition  # 签到表 3月.pdf
