@@ -21,6 +21,8 @@ from partnerships.models import PartnerOrganisation, Partnership
 
 #: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
 MAX_PEOPLE_COUNT = 100_000
+#: An end this long after the start is a typing mistake (a campaign is logged per event).
+MAX_DURATION = dt.timedelta(days=31)
 #: A start date before this year is a typing mistake (the portal records current work).
 EARLIEST_ACTIVITY_YEAR = 2000
 
@@ -343,6 +345,11 @@ class Activity(models.Model):
         errors: dict[str, str] = {}
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             errors["ends_at"] = _("The activity cannot end before it starts.")
+        elif self.starts_at and self.ends_at and self.ends_at - self.starts_at > MAX_DURATION:
+            errors["ends_at"] = _(
+                "An activity lasts at most %(days)s days: log a longer campaign as several "
+                "activities."
+            ) % {"days": MAX_DURATION.days}
         if self.starts_at:
             earliest = dt.datetime(EARLIEST_ACTIVITY_YEAR, 1, 1, tzinfo=dt.UTC)
             latest = timezone.now() + dt.timedelta(days=settings.ACTIVITY_MAX_DAYS_AHEAD)

@@ -358,6 +358,18 @@ def test_end_before_start_is_refused(cast, framework):
     _assert_refused(response, "The activity cannot end before it starts.")
 
 
+def test_an_end_far_after_the_start_is_refused(cast, framework):
+    """A typo in the end year (2999) would make a one-evening event last for centuries."""
+    start = _local()
+    response = _post(
+        cast,
+        framework,
+        starts_at=start.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=start.replace(year=2999).strftime("%Y-%m-%dT%H:%M"),
+    )
+    _assert_refused(response, "An activity lasts at most 31 days")
+
+
 def test_malformed_date_is_refused(cast, framework):
     _assert_refused(_post(cast, framework, starts_at="2024-13-45T99:00"), "Enter a valid date")
 
