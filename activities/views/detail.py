@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -49,8 +49,6 @@ def _load_page_relations(activity: Activity) -> None:
     """
     prefetch_related_objects(
         [activity],
-        "measure",
-        "partnership",
         Prefetch("co_branches"),
         Prefetch("goals"),
         Prefetch("partners", queryset=PartnerOrganisation.objects.order_by("name", "pk")),
@@ -69,7 +67,13 @@ def _load_page_relations(activity: Activity) -> None:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One activity as its organiser and its reviewers see it, with the moves they may make."""
-    activity = access.get_activity_or_404(request.user, pk)
+    # The measure and the partnership come with the activity's row (no query of their own).
+    activity = get_object_or_404(
+        access.activities_for(request.user).select_related(
+            "committee", "branch", "measure", "partnership"
+        ),
+        pk=pk,
+    )
     _load_page_relations(activity)
 
     attachments = list(activity.attachments.all())
@@ -110,7 +114,8 @@ def _opened_version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version")
     if raw is None:
         return None
-    return int(raw) if raw.isdigit() else -1
+    # isdigit() would let "²" through to int(); only plain ASCII digits are a version.
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 10 else -1
 
 
 @login_required
@@ -135,7 +140,8 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
             activity,
             action=workflow_action,
             by=request.user,
-            comment=request.POST.get("comment", ""),
+            # PostgreSQL cannot store NUL characters in text; they are never meant.
+            comment=request.POST.get("comment", "").replace("\x00", ""),
             expected_version=_opened_version(request),
         )
     except services.ActivityConflict:

@@ -362,3 +362,20 @@ def test_superuser_reviews_any_committee(cast):
     response = post(cast, cast.superuser, activity, "approve")
     assert message_of(response) == ("success", "Approved.")
     assert written(activity)[0] == ActivityStatus.APPROVED
+
+
+def test_a_superscript_digit_as_version_is_refused_like_a_stale_one(cast):
+    activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
+    before = written(activity)
+    response = post(cast, cast.staff_a, activity, "approve", version="²")
+    assert message_of(response)[0] == "error"
+    assert written(activity) == before
+
+
+def test_a_nul_character_in_a_comment_is_dropped_not_a_server_error(cast):
+    activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
+    response = post(cast, cast.staff_a, activity, "return", comment="补充\x00照片")
+    assert_back_on_the_page(response, activity)
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.RETURNED
+    assert activity.review_comment == "补充照片"
