@@ -15,8 +15,11 @@ admin model) so that a failure names every user and URL that got an unexpected a
 Object URLs point at real objects of committee A, mostly of its branch A1: a draft activity
 with a photo (and the photo's thumbnail, made by ``attachment_add``), a partner contact, a
 member, a partnership with its signed agreement. Rows that change something (transitions,
-uploads, deletions, phone reveals) build their object afresh for each user, check that an
-allowed request did what it should (``DONE``) and that a refused one changed nothing.
+uploads, deletions, phone reveals, the activity form's saves) build their object afresh for
+each user, check that an allowed request did what it should (``DONE``) and that a refused one
+changed nothing. The activity form is posted with committee A's own choices (its measure, a
+goal, a partner of its roster, a member of A1): a user whose form does not offer them gets the
+form back with its errors (``SENT_BACK``), nothing saved.
 
 Django's admin is listed pattern by pattern, grouped per model where the answers agree. Only
 committee admins are ``is_staff``: everybody else is sent to the admin's login page.
@@ -48,6 +51,8 @@ from PIL import Image
 from activities.models import (
     Activity,
     ActivityAction,
+    ActivityEvent,
+    ActivityKind,
     ActivityStatus,
     Attachment,
     AttachmentKind,
@@ -91,6 +96,8 @@ ALOGIN = Outcome("302→admin login", 302, "/admin/login/?next={next}")
 E403 = Outcome("403", 403)
 E404 = Outcome("404", 404)
 E405 = Outcome("405", 405)
+#: A form POST refused by the form itself: the page again, with its errors.
+SENT_BACK = Outcome("200, form sent back with errors", 200)
 #: Django admin's answer for an object outside the user's queryset: back to the admin index
 #: with the warning "<model> with ID “<pk>” doesn’t exist. Perhaps it was deleted?".
 MISSING = Outcome("302→admin index, 'does not exist'", 302, "/admin/")
@@ -291,6 +298,16 @@ def fresh_submitted(w: World) -> dict[str, Any]:
     return {"pk": w.new_activity(status=ActivityStatus.SUBMITTED).pk}
 
 
+def for_branch_a1(w: World) -> dict[str, Any]:
+    """The organiser key of branch A1, as the create form's action carries it."""
+    return {"organiser": f"b{w.cast.branch_a1.pk}"}
+
+
+def for_committee_a(w: World) -> dict[str, Any]:
+    """The organiser key of committee A itself (a committee-level activity)."""
+    return {"organiser": f"c{w.cast.committee_a.pk}"}
+
+
 def transition(action: str, status: str, *, future: bool = False) -> Target:
     def target(w: World) -> dict[str, Any]:
         return {"pk": w.new_activity(status=status, future=future).pk, "action": action}
@@ -384,6 +401,27 @@ def audit_count(w: World, args: dict[str, Any]) -> int:
     return AuditEntry.objects.count()
 
 
+def activities_logged(w: World, args: dict[str, Any]) -> tuple:
+    return (
+        frozenset(Activity.objects.values_list("pk", flat=True)),
+        ActivityEvent.objects.count(),
+        Attachment.objects.count(),
+    )
+
+
+def activity_fields(w: World, args: dict[str, Any]) -> tuple:
+    a = Activity.objects.get(pk=args["pk"])
+    return (
+        a.title,
+        a.status,
+        a.version,
+        a.events.count(),
+        frozenset(a.partners.values_list("pk", flat=True)),
+        frozenset(a.attendees.values_list("pk", flat=True)),
+        frozenset(a.goals.values_list("pk", flat=True)),
+    )
+
+
 Done = Callable[[Any, World, dict[str, Any], Any], None]
 
 
@@ -414,6 +452,51 @@ def deleted(response, w, args, before) -> None:
     assert not Attachment.objects.filter(pk=args["pk"]).exists()
 
 
+def logged(organiser: dict[str, str | None]) -> Done:
+    """A new draft, on to its page: organised by the cast's branch ``organiser[user]`` (None:
+    committee A itself), with the form's fields and relations and its "created" entry."""
+
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 302, response.status_code
+        user = response.wsgi_request.user
+        new = Activity.objects.exclude(pk__in=before[0])
+        assert new.count() == 1, f"{new.count()} activities logged"
+        activity = new.get()
+        assert response["Location"] == f"/activities/{activity.pk}/"
+        branch = organiser[user.username]
+        assert activity.committee == w.cast.committee_a
+        assert activity.branch == (getattr(w.cast, branch) if branch else None)
+        assert activity.created_by == user
+        assert (activity.title, activity.status) == (LOGGED_TITLE, ActivityStatus.DRAFT)
+        assert activity.measure == w.measure
+        assert list(activity.partners.all()) == [w.partner]
+        assert list(activity.attendees.all()) == [w.cast.member_a1]
+        assert list(activity.goals.all()) == [w.goal]
+        assert list(activity.events.values_list("action", "actor")) == [
+            (ActivityAction.CREATED, user.pk)
+        ]
+        assert ActivityEvent.objects.count() == before[1] + 1
+
+    return check
+
+
+def edited(response, w, args, before) -> None:
+    """The organiser's save: back to the activity page, its new title and relations, one
+    version and one "edited" entry more."""
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"/activities/{args['pk']}/"
+    activity = Activity.objects.get(pk=args["pk"])
+    assert activity.title == EDITED_TITLE
+    assert activity.status == ActivityStatus.DRAFT
+    assert activity.version == before[2] + 1
+    assert list(activity.attendees.all()) == [w.cast.member_a1]
+    assert list(activity.goals.all()) == [w.goal]
+    assert list(activity.partners.all()) == [w.partner]
+    event = activity.events.latest("at", "pk")
+    assert (event.action, event.actor) == (ActivityAction.EDITED, w.cast.secretary_a1)
+    assert activity.events.count() == before[3] + 1
+
+
 def revealed(phone: Callable[[World], str]) -> Done:
     def check(response, w, args, before) -> None:
         assert response.status_code == 200, response.status_code
@@ -438,7 +521,8 @@ class Row:
     #: the URL names an object of branch A1: its outsider (secretary_a2) must get a 404
     a1: bool = False
     query: str = ""
-    data: Callable[[], dict[str, Any]] | None = None
+    #: the POST's data, from the world and the row's arguments
+    data: Callable[[World, dict[str, Any]], dict[str, Any]] | None = None
     snapshot: Callable[[World, dict[str, Any]], Any] | None = None
     done: Done | None = None
 
@@ -460,11 +544,11 @@ def admin(model: str, *suffixes: str) -> tuple[str, ...]:
     return tuple(f"admin/{model}{suffix}" for suffix in suffixes)
 
 
-def comment() -> dict[str, Any]:
+def comment(w: World, args: dict[str, Any]) -> dict[str, Any]:
     return {"comment": "请补充活动照片和签到表。"}
 
 
-def new_photo() -> dict[str, Any]:
+def new_photo(w: World, args: dict[str, Any]) -> dict[str, Any]:
     """The upload form: a formset of file rows (kind, caption, files)."""
     return {
         "attachments-TOTAL_FORMS": "1",
@@ -473,6 +557,43 @@ def new_photo() -> dict[str, Any]:
         "attachments-0-caption": "补拍的合影",
         "attachments-0-files": jpeg_upload(),
     }
+
+
+LOGGED_TITLE = "思想联学：新质生产力专题党课"
+EDITED_TITLE = "思想联学：新质生产力专题党课（补充）"
+
+
+def activity_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    """A valid POST of the activity form (saved as a draft) from committee A's choices: its
+    measure, a goal, a partner of its roster and member_a1 of branch A1, three days ago."""
+    starts = timezone.localtime(timezone.now() - dt.timedelta(days=3)).replace(
+        second=0, microsecond=0
+    )
+    return {
+        "title": LOGGED_TITLE,
+        "kind": ActivityKind.STUDY,
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "location": "春江社区党群服务中心",
+        "measure": w.measure.pk,
+        "goals": [w.goal.pk],
+        "partners": [w.partner.pk],
+        "attendees": [w.cast.member_a1.pk],
+        "external_participants": "12",
+        "volunteers": "3",
+        "beneficiaries": "40",
+        "summary": "两家共建单位与支部党员开展专题联学。",
+        "outcome": "",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        "save": "draft",
+    }
+
+
+def activity_edit_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    """The edit form of the row's activity, sent back changed, with the version it showed."""
+    version = Activity.objects.get(pk=args["pk"]).version
+    return activity_form(w, args) | {"title": EDITED_TITLE, "version": str(version)}
 
 
 OBJ = "<path:object_id>/"
@@ -503,7 +624,7 @@ MATRIX: list[Row] = [
     row("accounts/logout/", GET, nothing,
         [E405] * 7, label="logging out is a POST"),
     row("i18n/setlang/", POST, nothing,
-        [to("/")] * 7, data=lambda: {"language": "en", "next": "/"}),
+        [to("/")] * 7, data=lambda w, args: {"language": "en", "next": "/"}),
     # Phone numbers: committee admins of the member's / partner's committee only, audited.
     row("branches/members/<int:pk>/phone/", POST, member_a1,
         [LOGIN, E404, E404, E404, DONE, E404, E404],
@@ -527,6 +648,23 @@ MATRIX: list[Row] = [
     # Branch editors log for their branches, committee staff and admins for the committee.
     row("activities/new/", GET, nothing,
         [LOGIN, OK, OK, OK, OK, OK, OK]),
+    # Saving the form: each for the organisers they may log for (the key in the form's action);
+    # any other organiser is not found, and nothing is written.
+    row("activities/new/", POST, for_branch_a1,
+        [LOGIN, DONE, E404, E404, E404, E404, E404],
+        a1=True, label="for branch A1", query="organiser={organiser}", data=activity_form,
+        snapshot=activities_logged, done=logged({"secretary_a1": "branch_a1"})),
+    row("activities/new/", POST, for_committee_a,
+        [LOGIN, E404, E404, DONE, DONE, E404, E404],
+        label="for committee A itself", query="organiser={organiser}", data=activity_form,
+        snapshot=activities_logged,
+        done=logged({"staff_a": None, "admin_a": None})),
+    # Without a key: the user's only organiser. A2's form does not take A1's member without A1
+    # as co-organiser; committee B's forms do not offer committee A's measure, goal, partner.
+    row("activities/new/", POST, nothing,
+        [LOGIN, DONE, SENT_BACK, DONE, DONE, SENT_BACK, SENT_BACK],
+        label="the user's own organiser", data=activity_form, snapshot=activities_logged,
+        done=logged({"secretary_a1": "branch_a1", "staff_a": None, "admin_a": None})),
 
     # --- Activities: one activity of branch A1 (a draft) ------------------------------------
     row("activities/<int:pk>/", GET, a1_activity,
@@ -534,6 +672,9 @@ MATRIX: list[Row] = [
     # Only the organising branch edits; committee staff read and review but do not edit.
     row("activities/<int:pk>/edit/", GET, a1_activity,
         [LOGIN, OK, E404, E403, E403, E404, E404], a1=True),
+    row("activities/<int:pk>/edit/", POST, fresh_draft,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="save", data=activity_edit_form, snapshot=activity_fields, done=edited),
     row("activities/<int:pk>/attachments/", POST, fresh_draft,
         [LOGIN, DONE, E404, E403, E403, E404, E404],
         a1=True, data=new_photo, snapshot=activity_state, done=uploaded),
@@ -541,6 +682,10 @@ MATRIX: list[Row] = [
     row("activities/<int:pk>/edit/", GET, fresh_submitted,
         [LOGIN, DETAIL, E404, E403, E403, E404, E404],
         a1=True, label="submitted: locked"),
+    row("activities/<int:pk>/edit/", POST, fresh_submitted,
+        [LOGIN, DETAIL, E404, E403, E403, E404, E404],
+        a1=True, label="save submitted: locked", data=activity_edit_form,
+        snapshot=activity_fields),
     row("activities/<int:pk>/attachments/", POST, fresh_submitted,
         [LOGIN, DETAIL, E404, E403, E403, E404, E404],
         a1=True, label="submitted: locked", data=new_photo, snapshot=activity_state),
@@ -794,6 +939,10 @@ def check(row: Row, expected: Outcome, response, w: World, args, url: str, befor
     got = f"{response.status_code}" + (f" to {location}" if location else "")
     if response.status_code != expected.status:
         raise Mismatch(f"got {got}")
+    if expected is SENT_BACK:
+        form = (response.context or {}).get("form")
+        if form is None or not form.errors:
+            raise Mismatch(f"got {got} without a form's errors")
     if expected.location is None:
         return
     next_url = quote(response.wsgi_request.get_full_path(), safe="/")
@@ -814,12 +963,10 @@ def ask(row: Row, route: str, w: World, user_name: str) -> str | None:
     url = build_url(route, args)
     before = row.snapshot(w, args) if row.snapshot else None
     client = w.client_as(user_name)
-    data = row.data() if row.data else {}
-    if row.method == GET:
-        query = row.query.format(**args)
-        response = client.get(url + (f"?{query}" if query else ""))
-    else:
-        response = client.post(url, data)
+    data = row.data(w, args) if row.data else {}
+    query = row.query.format(**args)
+    path = url + (f"?{query}" if query else "")
+    response = client.get(path) if row.method == GET else client.post(path, data)
     try:
         check(row, expected, response, w, args, url, before)
         if expected is not DONE and row.snapshot and row.snapshot(w, args) != before:
@@ -897,6 +1044,8 @@ def test_secretary_of_another_branch_gets_404_on_every_object_url_of_branch_a1(
     assert {
         ("activities/<int:pk>/", ""),
         ("activities/<int:pk>/edit/", ""),
+        ("activities/<int:pk>/edit/", "save"),
+        ("activities/new/", "for branch A1"),
         ("activities/<int:pk>/attachments/", ""),
         ("activities/attachments/<int:pk>/delete/", "confirm page"),
         ("activities/attachments/<int:pk>/delete/", ""),
