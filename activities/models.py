@@ -210,6 +210,15 @@ class ActivityQuerySet(BranchWorkQuerySet):
         return self.filter(starts_at__gte=start, starts_at__lt=end)
 
 
+#: The change history of activities, with their four relations. The services write one
+#: record per save once the relations are set (``Activity.record_history``), instead of one
+#: per ``.set()`` that simple_history's ``m2m_changed`` handler would write.
+ACTIVITY_HISTORY = HistoricalRecords(
+    excluded_fields=["updated_at", "version"],
+    m2m_fields=["co_branches", "goals", "partners", "attendees"],
+)
+
+
 class Activity(models.Model):
     """A joint activity 联建活动, organised by a branch (or the committee itself)."""
 
@@ -289,10 +298,7 @@ class Activity(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["updated_at", "version"],
-        m2m_fields=[co_branches, goals, partners, attendees],
-    )
+    history = ACTIVITY_HISTORY
     committee_path = "committee"
     branch_path = "branch"
     co_branch_path = "co_branches"
@@ -335,6 +341,15 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def record_history(self, history_type: str = "~") -> None:
+        """Write one historical record of the activity as it is now, relations included.
+
+        For saves made with ``skip_history_when_saving`` set (``services``): ``"+"`` for a
+        creation, ``"~"`` for a change.
+        """
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            ACTIVITY_HISTORY.create_historical_record(self, history_type)
 
     @property
     def local_start_date(self) -> dt.date:

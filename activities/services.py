@@ -63,9 +63,30 @@ def _unsaved_relations(
     }
 
 
-def _set_relations(activity: Activity, relations: dict[str, list]) -> None:
-    for name, rows in relations.items():
-        getattr(activity, name).set(rows)
+def _save_with_relations(activity: Activity, relations: dict[str, list], *, created: bool) -> None:
+    """Save the activity and its relations, then write ONE historical record of the result.
+
+    simple_history would otherwise record the save and then every ``.set()`` again (each
+    record re-reading all four relations). A new activity's relation rows are inserted
+    directly (one INSERT per relation that has rows); a changed one's are ``set()``.
+    """
+    activity.skip_history_when_saving = True
+    try:
+        activity.save()
+        for name, rows in relations.items():
+            manager = getattr(activity, name)
+            if not created:
+                manager.set(rows)
+            elif rows:
+                through = manager.through
+                source = manager.source_field_name
+                target = manager.target_field_name
+                through.objects.bulk_create(
+                    [through(**{source: activity, target: row}) for row in {*rows}]
+                )
+    finally:
+        del activity.skip_history_when_saving
+    activity.record_history("+" if created else "~")
 
 
 @transaction.atomic
@@ -88,8 +109,7 @@ def activity_create(
     activity.full_clean(exclude=["version"])
     activity.validate_relations(**relations)
     _check_total_size(activity, adding=sum(s.size for s in staged))
-    activity.save()
-    _set_relations(activity, relations)
+    _save_with_relations(activity, relations, created=True)
     _adopt_staged(activity, staged, by=created_by)
     ActivityEvent.objects.create(
         activity=activity,
@@ -133,8 +153,7 @@ def activity_update(
     locked.validate_relations(**relations)
     _check_total_size(locked, adding=sum(s.size for s in staged))
     locked.version += 1
-    locked.save()
-    _set_relations(locked, relations)
+    _save_with_relations(locked, relations, created=False)
     _adopt_staged(locked, staged, by=by)
     ActivityEvent.objects.create(
         activity=locked, action=ActivityAction.EDITED, actor=by, to_status=locked.status
