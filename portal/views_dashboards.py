@@ -15,6 +15,7 @@ Every number comes from ``portal.dashboards``; views only resolve the committee,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,12 +24,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from branches.access import scope_for
 from branches.models import Branch, Committee
 from portal import dashboards
 from portal.periods import Period, PeriodKind, local_today, period_from_query
+from portal.templatetags.dashboard_tags import ActivityLinks
 
 
 def _reviewed_committees(request: HttpRequest) -> tuple[Committee | None, list[Committee]]:
@@ -96,15 +100,27 @@ def committee_dashboard(request: HttpRequest) -> HttpResponse:
     if committee is None:
         return render(request, "dashboards/committee.html", context)
     period = context["period"]
-    measures = dashboards.by_measure(committee, period)
-    goals = dashboards.by_goal(committee, period)
-    branches = dashboards.branch_figures(committee, period)
+    overview = dashboards.committee_overview(committee, period)
+    measures, branches = overview.measures, overview.branches
+    links = ActivityLinks(period)
     context.update(
-        headline=dashboards.headline(committee, period, measures=measures),
+        headline=overview.headline,
         measures=measures,
-        goals=goals,
+        goals=overview.goals,
         branches=branches,
-        participation=dashboards.participation_overall(branches),
+        participation=overview.participation,
+        # What the tables loop over, with their links built once here.
+        measure_rows=[(row, links(measure=row.item)) for row in measures],
+        goal_rows=[(row, links(goal=row.item)) for row in overview.goals],
+        branch_rows=[
+            (
+                row,
+                f"{reverse('dashboards:branch', args=[row.branch.pk])}?{context['query']}",
+                links(branch=row.branch),
+            )
+            for row in branches
+        ],
+        committee_link=links(),
         today=local_today(),
         charts={
             "measures": {
@@ -129,6 +145,54 @@ def committee_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/committee.html", context)
 
 
+@dataclass(frozen=True)
+class LinkedRow:
+    branch: Branch
+    #: the row's ``<td>`` cells, escaped
+    cells: SafeString
+    total: int
+    total_href: str
+
+
+def _linked_matrix(matrix: dashboards.Matrix, links: ActivityLinks, kind: str) -> list[LinkedRow]:
+    """The matrix's rows as the template shows them. The cells' markup — class, link, spoken
+    label — is made here with ``format_html``: through the template engine, a few hundred cells
+    of a big committee took longer than all the page's queries."""
+    gap, gap_label = _("Gap"), _("gap")
+    rows = []
+    for row in matrix.rows:
+        cells = []
+        for cell in row.cells:
+            column = cell.column
+            label = f"{row.branch.name} · {column.code} {column.title_display}: {cell.count}"
+            href = links(branch=row.branch.pk, **{kind: column.pk})
+            if cell.is_gap:
+                cells.append(
+                    format_html(
+                        '<td class="matrix__cell cell--{} cell--gap"><a href="{}" aria-label="{}">'
+                        '<span class="cell__gap">{}</span></a></td>',
+                        cell.level,
+                        href,
+                        f"{label} ({gap_label})",
+                        gap,
+                    )
+                )
+            else:
+                cells.append(
+                    format_html(
+                        '<td class="matrix__cell cell--{}">'
+                        '<a href="{}" aria-label="{}">{}</a></td>',
+                        cell.level,
+                        href,
+                        label,
+                        cell.count,
+                    )
+                )
+        cells_html = format_html_join("", "{}", ((html,) for html in cells))
+        rows.append(LinkedRow(row.branch, cells_html, row.total, links(branch=row.branch.pk)))
+    return rows
+
+
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Branches × measures and branches × goals: counts, intensity, gaps, links to the list."""
@@ -136,10 +200,13 @@ def coverage(request: HttpRequest) -> HttpResponse:
     context = _page_context(request, committee, committees, "coverage")
     if committee is not None:
         period = context["period"]
-        branches = list(Branch.objects.filter(committee=committee).order_by("sort_order", "name"))
+        matrices = dashboards.coverage(committee, period)
+        links = ActivityLinks(period)
         context.update(
-            matrix=dashboards.coverage_matrix(committee, period, branches=branches),
-            goal_matrix=dashboards.goal_matrix(committee, period, branches=branches),
+            matrix=matrices.measures,
+            goal_matrix=matrices.goals,
+            measure_table=_linked_matrix(matrices.measures, links, "measure"),
+            goal_table=_linked_matrix(matrices.goals, links, "goal"),
         )
     return render(request, "dashboards/coverage.html", context)
 
