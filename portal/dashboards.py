@@ -25,7 +25,6 @@ Functions take a committee (or branch) the caller is allowed to see: views resol
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +32,6 @@ from functools import cached_property
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -699,48 +697,31 @@ def _arrange(
     return Matrix(columns=columns, rows=rows, maximum=maximum, covered_by=covered_by)
 
 
-def _cell_counts(committee: Committee, period: Period, kind: str) -> list[QuerySet]:
-    """The grouped querysets (matrix, row, column, n) of one matrix: ``kind`` is ``MEASURE`` or
-    ``GOAL``; the organised activities and the co-organised ones (the organiser left out)."""
-    related = {"activity__committee": committee, "activity__status": APPROVED}
-    in_period = _starting_in(period, "activity__starts_at")
-    if kind == MEASURE:
-        organised = _approved(committee).filter(_starting_in(period), branch__isnull=False)
-        organised_cells = {"row": F("branch_id"), "column": F("measure_id"), "n": Count("pk")}
-        co_column = "activity__measure_id"
-    else:
-        organised = ActivityGoal.objects.filter(
-            in_period, activity__branch__isnull=False, **related
-        )
-        organised_cells = {
-            "row": F("activity__branch_id"),
-            "column": F("goal_id"),
-            "n": Count("activity_id"),
-        }
-        co_column = "activity__goals__id"
-        related["activity__goals__isnull"] = False
-    co_organised = CoBranch.objects.filter(in_period, **related).exclude(
-        activity__branch_id=F("branch_id")
+def _cell_counts(committee: Committee, period: Period) -> dict[str, dict[tuple[int, int], int]]:
+    """Approved activities of ``period`` per branch and measure (``MEASURE``) and per branch and
+    goal (``GOAL``): ``{matrix: {(branch id, column id): n}}``. One query, in SQL for the reason
+    given at ``_window_figures``: the period's activities are read once, then each counts for
+    its organising branch and each co-organising one (the organiser once), and under each goal
+    it serves."""
+    sql = (
+        "WITH counted AS ("  # noqa: S608 (only table names are interpolated)
+        f" SELECT a.id, a.branch_id, a.measure_id FROM {_table(Activity)} a"
+        " WHERE a.committee_id = %s AND a.status = %s AND a.starts_at >= %s AND a.starts_at < %s"
+        "), involved AS ("
+        " SELECT c.id, c.branch_id, c.measure_id FROM counted c WHERE c.branch_id IS NOT NULL"
+        " UNION ALL"
+        f" SELECT c.id, cb.branch_id, c.measure_id FROM counted c JOIN {_table(CoBranch)} cb"
+        " ON cb.activity_id = c.id WHERE c.branch_id IS NULL OR cb.branch_id <> c.branch_id"
+        f") SELECT '{MEASURE}', i.branch_id, i.measure_id, COUNT(*) FROM involved i"
+        " GROUP BY i.branch_id, i.measure_id"
+        f" UNION ALL SELECT '{GOAL}', i.branch_id, g.goal_id, COUNT(*) FROM involved i"
+        f" JOIN {_table(ActivityGoal)} g ON g.activity_id = i.id GROUP BY i.branch_id, g.goal_id"
     )
-    matrix = Value(kind, output_field=CharField())
-    return [
-        organised.order_by()
-        .values(matrix=matrix, row=organised_cells["row"], column=organised_cells["column"])
-        .annotate(n=organised_cells["n"]),
-        co_organised.order_by()
-        .values(matrix=matrix, row=F("branch_id"), column=F(co_column))
-        .annotate(n=Count("activity_id")),
-    ]
-
-
-def _summed(querysets: Sequence[QuerySet]) -> dict[str, dict[tuple[int, int], int]]:
-    """Run the grouped querysets as one ``UNION ALL`` and add up rows of the same cell, per
-    matrix."""
-    union = querysets[0].union(*querysets[1:], all=True)
-    counts: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    for matrix, row_id, column_id, n in union.values_list("matrix", "row", "column", "n"):
-        if row_id is not None and column_id is not None:
-            counts[matrix][(row_id, column_id)] += n
+    counts: dict[str, dict[tuple[int, int], int]] = {MEASURE: {}, GOAL: {}}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [committee.pk, APPROVED, *_moments(period)])
+        for matrix, row_id, column_id, n in cursor.fetchall():
+            counts[matrix][(row_id, column_id)] = n
     return counts
 
 
@@ -761,8 +742,7 @@ def coverage_matrix(
     shown."""
     branches = _branches(committee) if branches is None else branches
     measures = _measures(committee) if measures is None else measures
-    counts = _summed(_cell_counts(committee, period, MEASURE))
-    return _arrange(counts[MEASURE], branches, measures)
+    return _arrange(_cell_counts(committee, period)[MEASURE], branches, measures)
 
 
 def goal_matrix(
@@ -776,8 +756,7 @@ def goal_matrix(
     columns). One query, plus one each for branches and goals when not given."""
     branches = _branches(committee) if branches is None else branches
     goals = _goals(committee) if goals is None else goals
-    counts = _summed(_cell_counts(committee, period, GOAL))
-    return _arrange(counts[GOAL], branches, goals)
+    return _arrange(_cell_counts(committee, period)[GOAL], branches, goals)
 
 
 @dataclass(frozen=True)
@@ -788,14 +767,9 @@ class Coverage:
 
 def coverage(committee: Committee, period: Period) -> Coverage:
     """Both matrices of the coverage page. Four queries: branches, measures, goals, and the
-    cells of both matrices (one ``UNION ALL``)."""
+    cells of both matrices."""
     branches = _branches(committee)
-    counts = _summed(
-        [
-            *_cell_counts(committee, period, MEASURE),
-            *_cell_counts(committee, period, GOAL),
-        ]
-    )
+    counts = _cell_counts(committee, period)
     return Coverage(
         measures=_arrange(counts[MEASURE], branches, _measures(committee)),
         goals=_arrange(counts[GOAL], branches, _goals(committee)),
