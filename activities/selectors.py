@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from activities.access import activities_for
@@ -159,6 +161,88 @@ def activity_list(user: User) -> ActivityQuerySet:
     ``involving_branch``, ``matching_text``); the joins and prefetches survive filtering.
     """
     return with_row_details(activities_for(user)).order_by("-starts_at", "-pk")
+
+
+def activity_ids(user: User) -> ActivityQuerySet:
+    """The activities ``user`` may read, newest first, and nothing joined: what the list's
+    filters narrow, its count counts and its page is cut from (see ``ActivityPaginator``)."""
+    return activities_for(user).order_by("-starts_at", "-pk")
+
+
+#: The list counts at most this many activities; beyond it the page says "10,000+".
+LIST_COUNT_CAP = 10_000
+
+
+class ActivityPaginator(Paginator):
+    """Pages of a narrow activity queryset (``activity_ids`` plus filters).
+
+    * The page's rows are one query: the ids of the page are cut from the narrow queryset
+      (an index range on ``-starts_at, -id``) in a subquery, and only those rows are joined
+      with their organiser and measure and get their attendee count ("deferred join"):
+      nothing is computed for the rows skipped by the offset.
+    * ``count`` stops at ``count_cap`` + 1 rows (``count_is_capped`` then says "more than
+      ``count_cap``"): counting every approved activity of a group is what made the list
+      slow. Pages up to the cap are numbered as usual, with a "next" after the last of them;
+      only asking for a page beyond the cap counts exactly.
+    """
+
+    def __init__(
+        self,
+        object_list: ActivityQuerySet,
+        per_page: int,
+        *,
+        count_cap: int | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_cap = LIST_COUNT_CAP if count_cap is None else count_cap
+        self.count_is_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
+        if counted > self.count_cap:
+            self.count_is_capped = True
+            return self.count_cap
+        return counted
+
+    @cached_property
+    def num_pages(self) -> int:
+        pages = super().num_pages
+        # More rows exist than counted: one more page, whose own "next" is decided when the
+        # page beyond the cap is asked for (then counted exactly).
+        return pages + 1 if self.count_is_capped else pages
+
+    def _count_exactly_beyond_the_cap(self, number) -> None:
+        """Asked for a page past the counted ones: count every row (only then)."""
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            return
+        if self.count and self.count_is_capped and wanted > self.count_cap // self.per_page:
+            self._count_exactly()
+
+    def get_page(self, number) -> Page:
+        self._count_exactly_beyond_the_cap(number)
+        return super().get_page(number)
+
+    def _count_exactly(self) -> None:
+        self.count = self.object_list.order_by().values("pk").count()
+        self.count_is_capped = False
+        self.__dict__.pop("num_pages", None)
+        self.__dict__.pop("page_range", None)
+
+    def page(self, number) -> Page:
+        self._count_exactly_beyond_the_cap(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.count_is_capped and top + self.orphans >= self.count:
+            top = self.count
+        ordering = self.object_list.query.order_by or Activity._meta.ordering
+        page_ids = self.object_list[bottom:top].values("pk")
+        rows = with_row_details(Activity.objects.filter(pk__in=page_ids)).order_by(*ordering)
+        return self._get_page(rows, number, self)
 
 
 def activity_ledger(user: User) -> ActivityQuerySet:

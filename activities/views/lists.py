@@ -44,9 +44,10 @@ def _filter_errors(filterset: ActivityFilter) -> list[str]:
 def activity_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = ActivityFilter(
-        request.GET or None, queryset=selectors.activity_list(user), user=user
+        request.GET or None, queryset=selectors.activity_ids(user), user=user
     )
-    page = Paginator(filterset.qs, settings.ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = selectors.ActivityPaginator(filterset.qs, settings.ACTIVITY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     scope = scope_for(user)
     context = {
         "title": _("All activities") if scope.is_committee_staff else _("My branch's activities"),
