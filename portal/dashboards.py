@@ -16,7 +16,9 @@ Rules that hold for every figure here:
   same members, by the member's branch; a member attending several activities counts once.
 * Everything is aggregated in SQL (conditional aggregation, ``GROUP BY``, scalar subqueries);
   Python only arranges the aggregated rows. Each function states its number of queries, which
-  does not depend on how many activities, members or partners there are.
+  does not depend on how many activities, members or partners there are. The period figures of
+  the committee dashboard and the coverage matrices (``_window_figures``, ``_cell_counts``) are
+  written as portable SQL: built with the ORM they cost more to compile than to run.
 
 Functions take a committee (or branch) the caller is allowed to see: views resolve it through
 ``Committee.objects.for_user`` / ``Branch.objects.for_user`` (``portal.views_dashboards``).
@@ -135,22 +137,11 @@ def _starting_in(period: Period, path: str = "starts_at") -> Q:
     return Q(**{f"{path}__gte": start, f"{path}__lt": end})
 
 
-def _dated_in(period: Period, path: str) -> Q:
-    return Q(**{f"{path}__gte": period.start, f"{path}__lt": period.end})
-
-
 def _active_in(period: Period, prefix: str = "") -> Q:
     """Members in the committee on at least one day of ``period``."""
     return Q(**{f"{prefix}active_from__lt": period.end}) & (
         Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gte": period.start})
     )
-
-
-def _any_of(periods: Iterable[Period], path: str = "starts_at") -> Q:
-    condition = Q()
-    for period in periods:
-        condition |= _starting_in(period, path)
-    return condition
 
 
 def _scalar(queryset: QuerySet, aggregate: object, output_field: object = None) -> Coalesce:
