@@ -403,6 +403,25 @@ class Activity(models.Model):
     def local_start_date(self) -> dt.date:
         return timezone.localtime(self.starts_at).date()
 
+    def validate_constraints(self, exclude: Iterable[str] | None = None) -> None:
+        """The table's check constraints, tested here in Python.
+
+        Django would test each by a query in a savepoint, on every form save and again in the
+        service: a dozen statements per save for rules ``clean()`` and the fields state
+        anyway. The database still enforces them (Meta.constraints).
+        """
+        exclude = set(exclude or ())
+        errors: dict[str, str] = {}
+        for name in ("external_participants", "volunteers", "beneficiaries"):
+            value = getattr(self, name)
+            if name not in exclude and value is not None and value > MAX_PEOPLE_COUNT:
+                errors[name] = _("A head count is implausibly large.")
+        if "status" not in exclude and self.status not in ActivityStatus.values:
+            errors["status"] = _("Unknown status.")
+        # ends_at >= starts_at: clean() says so, with its own message.
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}

@@ -766,7 +766,7 @@ CREATE_PAGE_QUERIES = 12
 #: the create page's, plus the activity, its four relations' initial values and its files
 EDIT_PAGE_QUERIES = 17
 #: a failed POST also reads the staged files and checks each submitted choice
-FAILED_POST_QUERIES = 21
+FAILED_POST_QUERIES = 15
 
 
 def test_create_page_queries_do_not_grow_with_partners_or_members(
@@ -812,12 +812,12 @@ def test_failed_post_with_staged_files_queries_do_not_grow(
 
 
 #: A successful create POST with every relation filled in, savepoints included: session,
-#: user, scope, organisers, the form's choices and their checks, the model's checks (a query
-#: and a savepoint pair per check constraint), the activity, one INSERT per relation, ONE
+#: user, scope, organisers, the form's choices and their checks (the model's check
+#: constraints are tested in Python: no query), the activity, one INSERT per relation, ONE
 #: history record (its row, and each relation's rows read and written once), the timeline
 #: event, the staged files. It was ~80 and grew with the relations set: every ``.set()``
 #: wrote a history record that re-read all four relations.
-CREATE_POST_QUERIES = 47
+CREATE_POST_QUERIES = 32
 
 
 def _full_post(cast, framework, n: int) -> dict:
