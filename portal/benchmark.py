@@ -90,7 +90,9 @@ class Session:
         *,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
+        keep_cookies: bool = True,
     ) -> Response:
+        """``keep_cookies=False``: the response's cookies are not kept (a measured request)."""
         all_headers = {"Accept-Language": "zh-hans", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -104,6 +106,8 @@ class Session:
             connection.close()
         seconds = time.perf_counter() - started
         response_headers = {k.lower(): v for k, v in raw.getheaders()}
+        if not keep_cookies:
+            return Response(raw.status, response_headers, data, seconds)
         for header in raw.headers.get_all("Set-Cookie") or []:
             cookie = SimpleCookie()
             cookie.load(header)
@@ -114,7 +118,9 @@ class Session:
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
 
-    def post_form(self, path: str, fields: list[tuple[str, str]], *, referer: str) -> Response:
+    def post_form(
+        self, path: str, fields: list[tuple[str, str]], *, referer: str, **kwargs: Any
+    ) -> Response:
         """A browser's multipart form POST (the activity form carries file inputs)."""
         boundary = f"----bench{uuid.uuid4().hex}"
         chunks = []
@@ -131,6 +137,7 @@ class Session:
                 "Content-Type": f"multipart/form-data; boundary={boundary}",
                 "Referer": self.base_url + referer,
             },
+            **kwargs,
         )
 
 
@@ -326,16 +333,23 @@ def measure(
     session: Session, case: Case, *, requests: int, clients: int, warmup: int, alone: int
 ) -> CaseResult:
     """``requests`` requests from ``clients`` threads at once, after ``warmup`` untimed ones;
-    then ``alone`` requests from a single client (the time a request takes with no queue)."""
+    then ``alone`` requests from a single client (the time a request takes with no queue).
+
+    Every request is sent with the cookies of the login, and the cookies it gets back are not
+    kept: a create POST sets a ``messages`` cookie that a browser drops on the page it is
+    redirected to; kept, it grew with every POST until the messages overflowed into the
+    session (a session write per request), and several threads wrote one cookie jar."""
     counter = iter(range(10**9))
     lock = threading.Lock()
 
     def one(n: int) -> Response:
         if case.method == "POST":
             assert case.post_fields is not None
-            return session.post_form(case.path, case.post_fields(n), referer=case.referer)
+            return session.post_form(
+                case.path, case.post_fields(n), referer=case.referer, keep_cookies=False
+            )
         headers = {"HX-Request": "true"} if case.fragment_of else None
-        return session.get(case.path, headers=headers)
+        return session.get(case.path, headers=headers, keep_cookies=False)
 
     for _ in range(warmup):
         one(next(counter))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,7 +15,17 @@ from django.core.management import call_command
 from django.db import connection
 
 from activities.models import Activity
-from portal.benchmark import FLOOR, PEER, loaded_fragments, parse_form, percentile
+from portal.benchmark import (
+    FLOOR,
+    PEER,
+    QUERY_HEADER,
+    Case,
+    Session,
+    loaded_fragments,
+    measure,
+    parse_form,
+    percentile,
+)
 from portal.synthetic import SCALES, generate_group
 
 
@@ -128,3 +140,42 @@ def test_percentiles_are_nearest_rank():
     assert percentile(values, 0.5) == 50
     assert percentile(values, 0.95) == 95
     assert percentile([7.0], 0.95) == 7
+
+
+def test_measured_requests_send_the_login_cookies_and_keep_none_they_get_back():
+    """A create POST answers with a ``messages`` cookie a browser drops on the next page; kept,
+    it grew with every POST (and overflowed into the session), written by several threads."""
+    sent: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            sent.append(self.headers.get("Cookie", ""))
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(302 if self.command == "POST" else 200)
+            self.send_header("Set-Cookie", f"messages=m{len(sent)}; Path=/")
+            self.send_header(QUERY_HEADER, "3")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        session = Session(f"http://127.0.0.1:{server.server_address[1]}")
+        session.cookies = {"sessionid": "s", "csrftoken": "c"}
+        post = Case("Create", "committee staff", "/new/", method="POST", expect=302)
+        post.post_fields = lambda n: [("title", f"t{n}")]
+        for case in (post, Case("List", "committee staff", "/list/")):
+            result = measure(session, case, requests=6, clients=3, warmup=1, alone=2)
+            assert result.errors == 0
+            assert result.queries_max == 3
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(sent) == 2 * 9
+    assert set(sent) == {"sessionid=s; csrftoken=c"}
+    assert session.cookies == {"sessionid": "s", "csrftoken": "c"}
