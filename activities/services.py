@@ -233,8 +233,26 @@ def _store(row: Attachment | StagedUpload, prepared: PreparedFile) -> None:
 def staged_upload_create(
     *, owner: AbstractBaseUser, upload: UploadedFile, kind: str, caption: str = ""
 ) -> StagedUpload:
-    """Check and keep a file for an activity not yet saved. Raises ``ValidationError``."""
+    """Check and keep a file for an activity not yet saved. Raises ``ValidationError``.
+
+    What one user keeps waiting is bounded like one activity's files
+    (``ATTACHMENT_MAX_TOTAL_MB``): abandoned forms cannot fill the disk.
+    """
     prepared = prepare_upload(upload, kind)
+    waiting = StagedUpload.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"] or 0
+    if waiting + prepared.size > max_total_bytes():
+        raise ValidationError(
+            _(
+                "“%(name)s” was not kept: the files waiting for your activity form already "
+                "take %(total)s of %(limit)s. Save the activity, or remove some of them."
+            )
+            % {
+                "name": prepared.original_name,
+                "total": filesizeformat(waiting),
+                "limit": filesizeformat(max_total_bytes()),
+            },
+            code="staged_full",
+        )
     staged = StagedUpload(owner=owner, kind=kind, caption=caption.strip()[:200])
     _store(staged, prepared)
     staged.save()
@@ -269,6 +287,20 @@ def _adopt_staged(
     for item in staged:
         if by is None or item.owner_id != by.pk:
             raise PermissionDenied
+        # Claim the file first: a form sent twice (a double tap) must not give two
+        # activities the same stored file. The second request waits for the first's row
+        # lock, then finds the row gone, and its whole save is undone.
+        claimed, _rows = StagedUpload.objects.filter(pk=item.pk, owner_id=by.pk).delete()
+        if not claimed:
+            raise ValidationError(
+                {
+                    "attachments": _(
+                        "“%(name)s” was already saved with an activity (was the form sent "
+                        "twice?). Nothing was saved this time."
+                    )
+                    % {"name": item.original_name or item.caption}
+                }
+            )
         Attachment.objects.create(
             activity=activity,
             file=item.file.name,
@@ -279,7 +311,6 @@ def _adopt_staged(
             size=item.size,
             uploaded_by=by,
         )
-        item.delete()  # the row only; the stored file now belongs to the attachment
 
 
 @transaction.atomic

@@ -487,14 +487,15 @@ def test_file_over_the_size_limit_is_refused(cast, framework, settings):
 
 
 def test_files_over_the_activity_total_are_refused_and_kept_for_removal(cast, framework, settings):
+    """A file beyond the total is not even kept; those already kept stay, to be removed."""
     settings.ATTACHMENT_MAX_TOTAL_MB = 1
     first = staged_upload_create(owner=cast.secretary_a1, upload=photo("1.jpg"), kind="photo")
     StagedUpload.objects.filter(pk=first.pk).update(size=1024 * 1024)
     data = _data(framework, staged=[str(first.pk)])
     data.update(rows(("photo", "", photo("2.jpg"))))
     response = cast.client_for(cast.secretary_a1).post(CREATE, data)
-    _assert_refused(response, "The files of one activity may take at most 1.0\xa0MB")
-    assert StagedUpload.objects.count() == 2
+    _assert_refused(response, "“2.jpg” was not kept: the files waiting for your activity form")
+    assert StagedUpload.objects.count() == 1
     page = response.content.decode()
     for staged in StagedUpload.objects.all():
         assert f'name="staged" value="{staged.pk}"' in page
