@@ -144,9 +144,15 @@ class ActivityForm(forms.ModelForm):
             keep |= Q(pk__in=self.instance.partners.values("pk"))
         self.fields["partners"].queryset = partners.filter(keep)
 
-        self.fields["partnership"].queryset = Partnership.objects.for_user(user).filter(
-            committee=committee
-        )
+        # A branch's activity serves the committee's own agreements or the branch's; another
+        # branch's agreement would count this activity in that branch's partnership figures.
+        partnerships = Partnership.objects.for_user(user).filter(committee=committee)
+        if organiser.branch is not None:
+            keep = Q(branch__isnull=True) | Q(branch=organiser.branch)
+            if editing and self.instance.partnership_id:
+                keep |= Q(pk=self.instance.partnership_id)
+            partnerships = partnerships.filter(keep)
+        self.fields["partnership"].queryset = partnerships
         self.fields["partnership"].empty_label = _("— none —")
 
         branches = Branch.objects.for_user(user).filter(committee=committee)

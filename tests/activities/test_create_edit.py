@@ -418,6 +418,9 @@ def _forged(cast, framework, name):
         "measure": str(framework["foreign_measure"].pk),
         "former": str(former.pk),
         "own_branch_as_co": str(cast.branch_a1.pk),
+        "other_branchs_partnership": str(
+            factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a2).pk
+        ),
     }[name]
 
 
@@ -432,6 +435,7 @@ def _forged(cast, framework, name):
         ("measure", "measure"),
         ("attendees", "former"),
         ("co_branches", "own_branch_as_co"),
+        ("partnership", "other_branchs_partnership"),
     ],
 )
 def test_choice_from_another_committee_or_branch_forged_in_the_post_is_refused(
