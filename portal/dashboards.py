@@ -368,14 +368,20 @@ def _window_figures(
         )
         params += _moments(window)
     ranges = " OR ".join("(a.starts_at >= %s AND a.starts_at < %s)" for _ in windows)
-    params += [committee.pk, APPROVED]
+    # One contiguous range around the three windows as well: with it the read is one range of
+    # the ``(committee, status, starts_at)`` index, the OR of the windows only a filter on it
+    # (the OR alone made PostgreSQL read every activity of the committee and discard most).
+    earliest = min(window.start for window in windows.values())
+    latest = max(window.end for window in windows.values())
+    params += [committee.pk, APPROVED, *_moments(Period(earliest, latest))]
     for window in windows.values():
         params += _moments(window)
     # Only code constants and table names are interpolated below; values are parameters.
     windowed = (
         "SELECT a.id, a.branch_id, a.measure_id, a.volunteers, a.beneficiaries,"  # noqa: S608
         f" a.external_participants, {', '.join(flags)} FROM {_table(Activity)} a"
-        f" WHERE a.committee_id = %s AND a.status = %s AND ({ranges})"
+        " WHERE a.committee_id = %s AND a.status = %s AND a.starts_at >= %s AND a.starts_at < %s"
+        f" AND ({ranges})"
     )
 
     def counts(expression: str = "SUM(w.in_{})") -> dict[str, str]:
@@ -399,11 +405,16 @@ def _window_figures(
     if BRANCH in dimensions:
         source = ("FROM windowed w WHERE w.branch_id IS NOT NULL GROUP BY w.branch_id", [])
         parts.append(_Select(BRANCH, "w.branch_id", source, **counts()))
+        # Only the committee's branches (the only rows the dashboards show): PostgreSQL then
+        # reads their co-organiser rows through the ``branch_id`` index instead of hashing
+        # the whole co-organiser table.
         co_organised = joined(
             CoBranch,
             "cb",
-            "WHERE w.branch_id IS NULL OR cb.branch_id <> w.branch_id GROUP BY cb.branch_id",
+            f"JOIN {_table(Branch)} b ON b.id = cb.branch_id AND b.committee_id = %s"
+            " WHERE w.branch_id IS NULL OR cb.branch_id <> w.branch_id GROUP BY cb.branch_id",
         )
+        co_organised = (co_organised[0], [committee.pk])
         parts.append(_Select(BRANCH, "cb.branch_id", co_organised, **counts()))
     if PARTNERS in dimensions:
         distinct = counts("COUNT(DISTINCT CASE WHEN w.in_{} = 1 THEN p.partnerorganisation_id END)")
@@ -425,16 +436,19 @@ def _window_figures(
             is_active = "m.active_from < %s AND (m.active_to IS NULL OR m.active_to >= %s)"
             end_start = _days(window)[::-1]
             columns[f"count_{name}"] = (f"COUNT(CASE WHEN {is_active} THEN 1 END)", end_start)
-            # Uncorrelated: PostgreSQL hashes each window's attendees once and probes it per
-            # member (an EXISTS per member made the participation trend take seconds).
             columns[f"attended_{name}"] = (
-                f"COUNT(CASE WHEN {is_active} AND m.id IN (SELECT t.member_id"  # noqa: S608
-                f" FROM {_table(Attendance)} t JOIN windowed w ON w.id = t.activity_id"
-                f" WHERE w.in_{name} = 1) THEN 1 END)",
+                f"COUNT(CASE WHEN {is_active} AND t.in_{name} = 1 THEN 1 END)",
                 end_start,
             )
+        # The attendance of the windows' activities is read once and reduced to one row per
+        # member with a flag per window (a member attending several activities counts once),
+        # then joined to the committee's members (three hashed subqueries read it three times).
+        flags = ", ".join(f"MAX(w.in_{name}) in_{name}" for name in WINDOWS)
         source = (
-            f"FROM {_table(Member)} m WHERE m.committee_id = %s GROUP BY m.branch_id",
+            f"FROM {_table(Member)} m LEFT JOIN (SELECT t.member_id, {flags}"  # noqa: S608
+            f" FROM windowed w JOIN {_table(Attendance)} t ON t.activity_id = w.id"
+            " GROUP BY t.member_id) t ON t.member_id = m.id"
+            " WHERE m.committee_id = %s GROUP BY m.branch_id",
             [committee.pk],
         )
         parts.append(_Select(MEMBERS, "m.branch_id", source, **columns))
