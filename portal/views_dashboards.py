@@ -23,9 +23,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -68,6 +69,18 @@ def _page_context(
     return {
         "committee": committee,
         "committees": committees,
+        # The chooser's options, made once here (a superuser's hundred committees through the
+        # template's loop cost more than some of the page's queries).
+        "committee_options": format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option.pk, mark_safe(" selected") if option == committee else "", option.name)
+                for option in committees
+            ),
+        )
+        if len(committees) > 1
+        else "",
         "period": period,
         "period_errors": parsed.errors,
         "period_kinds": PeriodKind.choices,
@@ -91,6 +104,42 @@ def _compared_series(figures: list[Any], context: dict[str, Any]) -> list[dict[s
 
 def _percent(rate: float | None) -> float | None:
     return None if rate is None else round(rate * 100, 1)
+
+
+def _number(value: float | None) -> str:
+    """As the templates' ``floatformat:"-1"``, without its cost for whole numbers."""
+    return str(value) if isinstance(value, int) else floatformat(value, -1)
+
+
+def _stat_card(label: str, figure: dashboards.Compared, *, rate: bool = False) -> SafeString:
+    """A headline card (the markup of ``dashboards/includes/stat_card.html``), made here."""
+    show = percent if rate else _number
+    pp = f" {pgettext('percentage points', 'pp')}"
+    deltas = format_html_join(
+        "",
+        '    <div class="delta delta--{}">\n      <dt>{}</dt>\n      <dd>{}{}\n'
+        '        <span class="muted">({})</span></dd>\n    </div>\n',
+        (
+            (
+                change.direction if change else "none",
+                text,
+                signed(change),
+                pp if rate and change else "",
+                show(earlier),
+            )
+            for text, change, earlier in (
+                (_("vs previous period"), figure.vs_previous, figure.previous),
+                (_("vs a year earlier"), figure.vs_year_ago, figure.year_ago),
+            )
+        ),
+    )
+    return format_html(
+        '<article class="stat card">\n  <h3 class="stat__label">{}</h3>\n'
+        '  <p class="stat__value">{}</p>\n  <dl class="stat__deltas">\n{}  </dl>\n</article>\n',
+        label,
+        show(figure.current),
+        deltas,
+    )
 
 
 def _branch_table(
@@ -143,14 +192,23 @@ def committee_dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboards/committee.html", context)
     period = context["period"]
     overview = dashboards.committee_overview(committee, period)
-    measures, branches = overview.measures, overview.branches
+    measures, branches, headline = overview.measures, overview.branches, overview.headline
     links = ActivityLinks(period)
     context.update(
-        headline=overview.headline,
+        headline=headline,
         measures=measures,
         goals=overview.goals,
         branches=branches,
         participation=overview.participation,
+        cards=[
+            _stat_card(_("Approved activities"), headline.approved),
+            _stat_card(_("Member participation"), overview.participation, rate=True),
+            _stat_card(_("Partners engaged"), headline.partners_engaged),
+            _stat_card(_("New partnerships"), headline.new_partnerships),
+            _stat_card(_("Volunteers"), headline.volunteers),
+            _stat_card(_("Beneficiaries"), headline.beneficiaries),
+            _stat_card(_("Honours"), headline.honours),
+        ],
         # What the tables loop over, with their links built once here.
         measure_rows=[(row, links(measure=row.item)) for row in measures],
         goal_rows=[(row, links(goal=row.item)) for row in overview.goals],
