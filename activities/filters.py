@@ -3,6 +3,11 @@ validates the query string and narrows the queryset.
 
 Every choice offered comes from the user's own committees, so a forged id of another
 committee's branch, measure, goal or partner is an invalid choice, shown as a message.
+
+Somebody whose reach spans several committees (a superuser, staff of several committees)
+first chooses a committee; branches, measures, goals and partners are offered for the chosen
+committee only (a group has thousands of them). A link that names a branch, measure, goal or
+partner but no committee (the dashboards' cells) stands for that row's committee.
 """
 
 from __future__ import annotations
@@ -17,8 +22,7 @@ import django_filters
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import F, Q, Value
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import translation
@@ -28,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from activities import selectors
 from activities.models import ActivityQuerySet, ActivityStatus, Goal, Measure
 from branches.access import scope_for
-from branches.models import Branch
+from branches.models import Branch, Committee
 from partnerships.models import PartnerOrganisation
 
 CUSTOM_PERIOD = "custom"
@@ -45,14 +49,18 @@ EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 # --- Choices loaded once, as plain values ------------------------------------------------------
-# The four selects (branch, measure, goal, partner) offer the rows of the user's committees:
-# a few dozen for committee staff, thousands for a superuser. They are read in ONE query of
-# plain values (a UNION ALL of the four scoped lists), rendered straight to HTML, and a value
+# The selects (committee, branch, measure, goal, partner) offer the rows of the user's
+# committees — of the chosen one when the user has several. They are read in ONE query of
+# plain values (a UNION ALL of the scoped lists), rendered straight to HTML, and a value
 # sent back is checked against the same list — no query per select, none per value chosen,
 # and no model instance or widget template per option.
 
+#: the selects whose rows belong to one committee (offered once a committee is chosen)
+COMMITTEE_ROWS = ("branch", "measure", "goal", "partner")
+
 #: select name -> the model its values are ids of
 CHOICE_MODELS: dict[str, type[models.Model]] = {
+    "committee": Committee,
     "branch": Branch,
     "measure": Measure,
     "goal": Goal,
@@ -71,22 +79,22 @@ class Choice:
 
     def instance(self, model: type[models.Model]) -> models.Model:
         """The row as a model instance with the columns loaded (no query)."""
+        if model is Committee:
+            return model(pk=self.pk, **self.values)
         return model(pk=self.pk, committee_id=self.committee_id, **self.values)
 
 
 def _choice_rows(name: str, queryset: models.QuerySet) -> models.QuerySet:
-    """The same columns for every list, so that the four can be read in one UNION ALL."""
+    """The same columns for every list, so that they can be read in one UNION ALL."""
     coded = name in ("measure", "goal")
+    committee = "" if name == "committee" else "committee__"
     return (
         queryset.order_by()
         .annotate(
             c_kind=Value(name),
             c_id=F("pk"),
-            c_committee=F("committee_id"),
-            c_committee_name=F("committee__name"),
-            c_committee_label=Coalesce(
-                NullIf("committee__short_name", Value("")), "committee__name"
-            ),
+            c_committee=F("pk" if name == "committee" else "committee_id"),
+            c_committee_name=F(f"{committee}name"),
             c_code=F("code") if coded else Value(""),
             c_title=F("title") if coded else F("name"),
             c_title_en=F("title_en") if coded else Value(""),
@@ -97,7 +105,6 @@ def _choice_rows(name: str, queryset: models.QuerySet) -> models.QuerySet:
             "c_id",
             "c_committee",
             "c_committee_name",
-            "c_committee_label",
             "c_code",
             "c_title",
             "c_title_en",
@@ -106,27 +113,27 @@ def _choice_rows(name: str, queryset: models.QuerySet) -> models.QuerySet:
     )
 
 
-def load_choices(
-    querysets: Mapping[str, models.QuerySet], *, several_committees: bool
-) -> dict[str, list[Choice]]:
-    """The options of each select, in the order shown, from one query."""
-    parts = [_choice_rows(name, qs) for name, qs in querysets.items()]
-    union = (
-        parts[0]
-        .union(*parts[1:], all=True)
-        .order_by("c_kind", "c_committee_name", "c_committee", "c_sort", "c_title", "c_id")
-    )
-    english = translation.get_language() == "en"
+def load_choices(querysets: Mapping[str, models.QuerySet]) -> dict[str, list[Choice]]:
+    """The options of each select, in the order shown, from one query.
+
+    A queryset that is ``none()`` is left out of the query (its select has no options).
+    """
     loaded: dict[str, list[Choice]] = {name: [] for name in querysets}
-    for kind, pk, committee_id, _name, committee_label, code, title, title_en, _sort in union:
+    parts = [_choice_rows(name, qs) for name, qs in querysets.items() if not qs.query.is_empty()]
+    if not parts:
+        return loaded
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    union = union.order_by("c_kind", "c_committee_name", "c_committee", "c_sort", "c_title", "c_id")
+    english = translation.get_language() == "en"
+    for kind, pk, committee_id, _name, code, title, title_en, _sort in union:
         if kind in ("measure", "goal"):
             text = f"{code} {title_en if english and title_en else title}"
             values = {"code": code, "title": title, "title_en": title_en}
         else:
             text = title
             values = {"name": title}
-        label = f"{committee_label} · {text}" if several_committees else text
-        loaded[kind].append(Choice(pk, committee_id, label, values))
+        # One committee's rows at a time: no select needs to say whose a row is.
+        loaded[kind].append(Choice(pk, committee_id, text, values))
     return loaded
 
 
@@ -176,6 +183,26 @@ class PreloadedChoiceField(forms.ModelChoiceField):
         )
 
 
+class CommitteeChoiceField(PreloadedChoiceField):
+    """The committee of a user who reaches several. Left empty by a link that names a branch,
+    measure, goal or partner, it stands for their committee (``inferred``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inferred: Any = lambda: None
+
+    def to_python(self, value: Any) -> models.Model | None:
+        if value in self.empty_values:
+            choice = self.inferred()
+            return choice.instance(self.queryset.model) if choice else None
+        return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        if data in self.empty_values and (choice := self.inferred()):
+            return choice.pk  # shown as chosen
+        return super().bound_data(data, initial)
+
+
 class FastSelect(forms.Select):
     """Django's select markup, written in Python: thousands of options in milliseconds."""
 
@@ -199,6 +226,16 @@ class PreloadedChoiceFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", FastSelect)
         super().__init__(*args, **kwargs)
+
+
+class CommitteeChoiceFilter(PreloadedChoiceFilter):
+    field_class = CommitteeChoiceField
+
+
+def _id(value: Any) -> int | None:
+    """A query string value as a row id, or None (text, or too large for an id column)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 class ActivityFilterForm(forms.Form):
@@ -228,6 +265,12 @@ class ActivityFilter(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(label=_("From"), method="filter_noop", widget=DATE_INPUT)
     date_to = django_filters.DateFilter(label=_("To"), method="filter_noop", widget=DATE_INPUT)
+    committee = CommitteeChoiceFilter(
+        label=_("Committee"),
+        field_name="committee",
+        queryset=Committee.objects.none(),
+        empty_label=_("All committees"),
+    )
     branch = PreloadedChoiceFilter(
         label=_("Branch"),
         queryset=Branch.objects.none(),
@@ -273,8 +316,11 @@ class ActivityFilter(django_filters.FilterSet):
     ) -> None:
         super().__init__(data, queryset)
         self.today = today
+        # Somebody who sees several committees (a superuser) chooses one first.
+        scope = scope_for(user)
+        self.several_committees = scope.everything or len(scope.committee_ids) > 1
         # The rows of the user's committees; read together, once, when a select first needs them.
-        choices = {
+        choices: dict[str, models.QuerySet] = {
             "branch": Branch.objects.for_user(user).order_by(
                 "committee__name", "sort_order", "name"
             ),
@@ -284,21 +330,67 @@ class ActivityFilter(django_filters.FilterSet):
                 "committee__name", "name"
             ),
         }
+        if self.several_committees:
+            choices = {
+                "committee": Committee.objects.for_user(user).order_by("name"),
+                **self._of_one_committee(choices),
+            }
+        else:
+            del self.filters["committee"]  # nothing to choose: the list is one committee's
         for name, queryset in choices.items():
             self.filters[name].queryset = queryset
-        # Somebody who sees several committees (a superuser) needs to know whose branch it is.
-        scope = scope_for(user)
-        self.several_committees = scope.everything or len(scope.committee_ids) > 1
         self._choice_querysets = choices
         self._loaded: dict[str, list[Choice]] | None = None
+        self._inferred: Choice | None = None
         for name in choices:
             self.form.fields[name].loader = lambda name=name: self._choices()[name]
+        if self.several_committees:
+            self.form.fields["committee"].inferred = self._inferred_committee
+
+    def _raw(self, name: str) -> Any:
+        return self.data.get(name) if self.is_bound else None
+
+    def _of_one_committee(self, choices: dict[str, models.QuerySet]) -> dict[str, models.QuerySet]:
+        """The branches, measures, goals and partners of the chosen committee only.
+
+        The chosen committee is still the raw value here (it is checked against the loaded
+        committees like every choice): rows of a committee outside the user's reach are not
+        in the scoped querysets, so a forged committee offers nothing. No committee chosen
+        but rows named (a dashboard's link): those rows' committee, inferred in the same query
+        (see ``_choices``). Neither: the selects are not offered and nothing is read.
+        """
+        raw = self._raw("committee")
+        committee_id = _id(raw)
+        if committee_id is not None:
+            return {name: qs.filter(committee_id=committee_id) for name, qs in choices.items()}
+        named = {name: _id(self._raw(name)) for name in COMMITTEE_ROWS}
+        named = {name: pk for name, pk in named.items() if pk is not None}
+        if raw not in (None, "") or not named:
+            return {name: qs.none() for name, qs in choices.items()}
+        theirs = Q()
+        for name, pk in named.items():
+            model = CHOICE_MODELS[name]
+            theirs |= Q(committee_id__in=model.objects.filter(pk=pk).values("committee_id"))
+        return {name: qs.filter(theirs) for name, qs in choices.items()}
+
+    def _inferred_committee(self) -> Choice | None:
+        self._choices()
+        return self._inferred
 
     def _choices(self) -> dict[str, list[Choice]]:
         if self._loaded is None:
-            self._loaded = load_choices(
-                self._choice_querysets, several_committees=self.several_committees
-            )
+            loaded = load_choices(self._choice_querysets)
+            if self.several_committees and self._raw("committee") in (None, ""):
+                # Rows named without a committee stand for it if they are all of one.
+                theirs = {c.committee_id for name in COMMITTEE_ROWS for c in loaded[name]}
+                if len(theirs) == 1:
+                    [committee_id] = theirs
+                    self._inferred = next(
+                        (c for c in loaded["committee"] if c.pk == committee_id), None
+                    )
+                if self._inferred is None:
+                    loaded.update({name: [] for name in COMMITTEE_ROWS})
+            self._loaded = loaded
         return self._loaded
 
     # --- Filtering -----------------------------------------------------------------------
@@ -343,8 +435,24 @@ class ActivityFilter(django_filters.FilterSet):
             return 0
         cleaned = self.form.cleaned_data
         dated = any(cleaned.get(name) for name in ("period", "date_from", "date_to"))
-        others = ("branch", "measure", "goal", "partner", "status")
+        others = ("committee", *COMMITTEE_ROWS, "status")
         return int(dated) + sum(1 for name in others if cleaned.get(name) not in (None, ""))
+
+    @property
+    def offers_committee(self) -> bool:
+        """Whether the user chooses a committee (their reach spans several)."""
+        return self.several_committees
+
+    @property
+    def offers_committee_rows(self) -> bool:
+        """Whether branches, measures, goals and partners are offered: always for a user of
+        one committee, once a committee is chosen for a user of several."""
+        if not self.several_committees:
+            return True
+        if not self.is_bound:
+            return False
+        self.form.is_valid()  # cleans the form (once)
+        return bool(self.form.cleaned_data.get("committee"))
 
     @property
     def is_narrowed(self) -> bool:

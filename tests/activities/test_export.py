@@ -113,6 +113,43 @@ def test_invalid_filters_export_nothing_and_go_back_to_the_list(cast, world):
     assert not AuditEntry.objects.exists()
 
 
+def test_a_superuser_exports_the_chosen_committee(cast, world):
+    client = cast.client_for(cast.superuser)
+
+    committee_a = exported_titles(export(client, committee=cast.committee_a.pk))
+    a1_approved = exported_titles(
+        export(client, committee=cast.committee_a.pk, branch=cast.branch_a1.pk, status="approved")
+    )
+    inferred = exported_titles(export(client, measure=world.m2.pk))  # a dashboard's link
+
+    assert len(committee_a) == 5
+    assert "外单位联建活动" not in committee_a
+    assert a1_approved == {"安全生产联学"}
+    assert inferred == {"金融知识进工地", "宿迁项目组织生活会"}
+    details = dict(AuditEntry.objects.values_list("committee__name", "detail"))
+    assert set(details) == {cast.committee_a.name}
+
+
+def test_a_committee_outside_the_reach_exports_nothing(cast, world):
+    from branches.access import forget_scope
+    from branches.models import CommitteeRole, CommitteeRoleKind
+
+    CommitteeRole.objects.create(
+        user=cast.staff_a,
+        committee=cast.committee_b,
+        role=CommitteeRoleKind.STAFF,
+        starts_on=dt.date(2020, 1, 1),
+    )
+    forget_scope(cast.staff_a)
+    other = factories.CommitteeFactory(name="第三公司党委")
+
+    response = export(cast.client_for(cast.staff_a), committee=other.pk)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('activities:list')}?committee={other.pk}"
+    assert not AuditEntry.objects.exists()
+
+
 def test_one_row_holds_every_column_of_the_ledger(cast, world):
     joint = world.co_organised
     partnership = factories.PartnershipFactory(

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import selectors
+from activities import filters, selectors
 from activities.models import Activity, ActivityStatus
+from branches.models import Branch
 from tests import factories
 
 SHANGHAI = timezone.get_default_timezone()
@@ -435,6 +436,175 @@ def test_a_forged_branch_id_of_another_committee_reveals_nothing(cast, world):
     assert cast.branch_b1.name not in response.content.decode()
 
 
+# --- Committee first, for a user of several committees -----------------------------------
+
+HINT = "Choose a committee to filter by branch, measure, goal or partner"
+OPTION = re.compile(r'<option value="(\d+)"[^>]*>')
+
+
+def select_options(response, name: str) -> list[int] | None:
+    """The ids offered by the select ``name``, or None when the select is not on the page."""
+    content = response.content.decode()
+    found = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', content, re.S)
+    return None if found is None else [int(pk) for pk in OPTION.findall(found.group(1))]
+
+
+@pytest.fixture
+def committee_c(cast):
+    """A third committee with a branch, a measure, a goal, a partner and an activity."""
+    c = factories.CommitteeFactory(name="第三公司党委", short_name="第三公司")
+    branch = factories.BranchFactory(committee=c, name="第三公司第一党支部")
+    measure = factories.MeasureFactory(committee=c, position=1, code="C1", title="第三措施")
+    factories.GoalFactory(committee=c, position=1, code="CG1", title="第三目标")
+    factories.PartnerFactory(committee=c, name="第三伙伴单位")
+    factories.ActivityFactory(
+        committee=c, branch=branch, measure=measure, title="第三公司活动", status="approved"
+    )
+    return c
+
+
+@pytest.fixture
+def staff_of_a_and_b(cast):
+    """Committee A's staff who is committee B's staff too (reach: two committees, not C)."""
+    from branches.access import forget_scope
+    from branches.models import CommitteeRole, CommitteeRoleKind
+
+    CommitteeRole.objects.create(
+        user=cast.staff_a,
+        committee=cast.committee_b,
+        role=CommitteeRoleKind.STAFF,
+        starts_on=dt.date(2020, 1, 1),
+    )
+    forget_scope(cast.staff_a)
+    return cast.staff_a
+
+
+def test_superuser_of_three_committees_chooses_a_committee_before_its_branches(
+    cast, world, committee_c
+):
+    client = cast.client_for(cast.superuser)
+    c_branch = Branch.objects.get(committee=committee_c)
+
+    unchosen = get_list(client, status="approved")
+    content = unchosen.content.decode()
+    assert sorted(select_options(unchosen, "committee")) == sorted(
+        [cast.committee_a.pk, cast.committee_b.pk, committee_c.pk]
+    )
+    for name in ("branch", "measure", "goal", "partner"):
+        assert select_options(unchosen, name) is None
+    assert HINT in content
+    assert content.count("<option") == (
+        1 + 3 + len(ActivityStatus.choices) + 1 + len(filters.PERIOD_CHOICES) + 1 + 2
+    )  # committee, status, period and sort: no branch, measure, goal or partner at all
+    assert set(titles(unchosen)) >= {"安全生产联学", "外单位联建活动", "第三公司活动"}
+
+    chosen = get_list(client, committee=cast.committee_a.pk)
+    assert select_options(chosen, "branch") == [cast.branch_a1.pk, cast.branch_a2.pk]
+    assert set(select_options(chosen, "measure")) == {world.m1.pk, world.m2.pk}
+    assert set(select_options(chosen, "partner")) == {world.xihu.pk, world.bank.pk}
+    chosen_content = chosen.content.decode()
+    assert f'<option value="{cast.committee_a.pk}" selected>' in chosen_content
+    for name in (cast.branch_b1.name, c_branch.name, world.foreign_partner.name, "第三伙伴单位"):
+        assert name not in chosen_content
+    assert HINT not in chosen_content
+    assert set(titles(chosen)) == ALL_OF_A  # the committee narrows the rows too
+
+    third = get_list(client, committee=committee_c.pk)
+    assert select_options(third, "branch") == [c_branch.pk]
+    assert titles(third) == ["第三公司活动"]
+
+
+def test_a_branch_of_the_chosen_committee_narrows_and_another_committees_is_refused(
+    cast, world, committee_c
+):
+    client = cast.client_for(cast.superuser)
+
+    ok = get_list(client, committee=cast.committee_a.pk, branch=cast.branch_a2.pk)
+    wrong = get_list(client, committee=cast.committee_a.pk, branch=cast.branch_b1.pk)
+
+    assert ok.context["filter_errors"] == []
+    assert set(titles(ok)) == {"宿迁项目组织生活会", "两支部联合主题党日"}
+    assert wrong.status_code == 200
+    assert "Select a valid choice" in html.unescape(wrong.content.decode())
+    assert set(titles(wrong)) == ALL_OF_A  # the committee still applies
+
+
+def test_staff_of_two_committees_choose_between_them_only(
+    cast, world, committee_c, staff_of_a_and_b
+):
+    client = cast.client_for(staff_of_a_and_b)
+
+    response = get_list(client)
+
+    assert sorted(select_options(response, "committee")) == sorted(
+        [cast.committee_a.pk, cast.committee_b.pk]
+    )
+    assert select_options(response, "branch") is None
+    assert HINT in response.content.decode()
+    chosen = get_list(client, committee=cast.committee_b.pk)
+    assert select_options(chosen, "branch") == [cast.branch_b1.pk]
+    assert titles(chosen) == ["外单位联建活动"]
+
+
+@pytest.mark.parametrize("value", ["committee_c", "abc", "99999999999999999999999", "-1"])
+def test_a_committee_outside_the_reach_is_an_invalid_choice_and_reveals_nothing(
+    cast, world, committee_c, staff_of_a_and_b, value
+):
+    committee = committee_c.pk if value == "committee_c" else value
+    response = get_list(
+        cast.client_for(staff_of_a_and_b),
+        committee=committee,
+        branch=Branch.objects.get(committee=committee_c).pk,
+        status="approved",
+    )
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "Some filters could not be used and were left out" in content
+    assert "Committee: Select a valid choice" in content
+    for name in (committee_c.name, "第三公司第一党支部", "第三伙伴单位", "第三公司活动"):
+        assert name not in content
+    # The filters that were understood still apply, over the user's own committees.
+    assert set(titles(response)) == {"安全生产联学", "党委专题党课", "外单位联建活动"}
+
+
+def test_a_dashboard_link_without_a_committee_stands_for_its_rows_committee(
+    cast, world, committee_c
+):
+    client = cast.client_for(cast.superuser)
+
+    response = get_list(client, status="approved", branch=cast.branch_a1.pk, measure=world.m1.pk)
+
+    assert response.context["filter_errors"] == []
+    assert titles(response) == ["安全生产联学"]
+    content = response.content.decode()
+    assert f'<option value="{cast.committee_a.pk}" selected>' in content
+    assert f'<option value="{cast.branch_a1.pk}" selected>' in content
+    assert select_options(response, "branch") == [cast.branch_a1.pk, cast.branch_a2.pk]
+    # Rows of two committees named together stand for no committee: refused, not mixed.
+    mixed = get_list(client, branch=cast.branch_a1.pk, partner=world.foreign_partner.pk)
+    assert "Select a valid choice" in html.unescape(mixed.content.decode())
+    assert select_options(mixed, "branch") is None
+
+
+def test_users_of_one_committee_choose_no_committee(cast, world, committee_c):
+    for user in (cast.staff_a, cast.secretary_a1):
+        response = get_list(cast.client_for(user), committee=committee_c.pk)
+
+        assert select_options(response, "committee") is None
+        assert select_options(response, "branch") is not None
+        assert HINT not in response.content.decode()
+        assert response.context["filter_errors"] == []  # an unknown parameter is ignored
+    assert set(select_options(response, "measure")) == {world.m1.pk, world.m2.pk}
+
+
+def test_export_link_carries_the_committee(cast, world):
+    response = get_list(cast.client_for(cast.superuser), committee=cast.committee_a.pk)
+
+    export = reverse("activities:export")
+    assert f'href="{export}?committee={cast.committee_a.pk}"' in response.content.decode()
+
+
 # --- Rows -------------------------------------------------------------------------------
 
 
@@ -568,7 +738,8 @@ def test_query_count_does_not_grow_with_the_rows_shown(cast, world, who):
 
 
 #: session, user, committee roles, branch roles, page count, the navigation's counts, the
-#: four filters' choices (one query), the page's rows (ids cut in a subquery), their partners
+#: filters' choices (one query; a user of several committees: the committees and the chosen
+#: committee's rows), the page's rows (ids cut in a subquery), their partners
 #: — 12 before (a query per choice list), 13 with a filter chosen (its value looked up).
 LIST_QUERIES = {"secretary_a1": 9, "staff_a": 9, "both": 9, "superuser": 7}
 
@@ -610,6 +781,14 @@ def test_list_query_count_is_pinned_with_and_without_every_filter(
         response = get_list(client, **every_filter)
     assert response.context["filter_errors"] == []
     assert titles(response) == ["安全生产联学"]
+    if who == "superuser":
+        # The committee chosen first (and its choices read in the same one query).
+        with django_assert_num_queries(LIST_QUERIES[who]):
+            response = get_list(client, committee=cast.committee_a.pk, **every_filter)
+        assert response.context["filter_errors"] == []
+        assert titles(response) == ["安全生产联学"]
+        with django_assert_num_queries(LIST_QUERIES[who]):
+            get_list(client, committee=cast.committee_a.pk)
 
 
 # --- Counting at most so many -----------------------------------------------------------
