@@ -449,11 +449,11 @@ assert sum(b.size for b in BRANCHES) == TOTAL_MEMBERS
 
 # --- Members (synthetic) --------------------------------------------------------------------
 
-_SURNAMES = (
+SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝"
 )
-_MALE_GIVEN = (
+MALE_GIVEN = (
     "伟",
     "强",
     "磊",
@@ -485,7 +485,7 @@ _MALE_GIVEN = (
     "德明",
     "一鸣",
 )
-_FEMALE_GIVEN = (
+FEMALE_GIVEN = (
     "静",
     "敏",
     "丽",
@@ -584,8 +584,8 @@ def members(today: dt.date) -> list[MemberSpec]:
             else:
                 while True:
                     gender = Gender.MALE if rng.random() < 0.7 else Gender.FEMALE
-                    given = rng.choice(_MALE_GIVEN if gender == Gender.MALE else _FEMALE_GIVEN)
-                    name = rng.choice(_SURNAMES) + given
+                    given = rng.choice(MALE_GIVEN if gender == Gender.MALE else FEMALE_GIVEN)
+                    name = rng.choice(SURNAMES) + given
                     if (branch.key, name) not in used_names and name not in {
                         n for n, _g in SHARED_NAMES.values()
                     }:

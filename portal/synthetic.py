@@ -307,48 +307,9 @@ _PARTNER_FORMS: tuple[tuple[str, str], ...] = (
     (PartnerKind.SOCIAL_WORK, "{place}社工站"),
     (PartnerKind.CONTRACTOR, "{place}项目施工总承包部"),
 )
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶"
-_GIVEN = {
-    Gender.MALE: [
-        "伟",
-        "强",
-        "磊",
-        "军",
-        "勇",
-        "杰",
-        "涛",
-        "斌",
-        "浩",
-        "鹏",
-        "建国",
-        "志强",
-        "海涛",
-        "俊杰",
-        "文博",
-        "晓东",
-        "国栋",
-        "宏伟",
-    ],
-    Gender.FEMALE: [
-        "静",
-        "敏",
-        "丽",
-        "婷",
-        "芳",
-        "燕",
-        "娟",
-        "雪",
-        "慧",
-        "琳",
-        "晓燕",
-        "丽娟",
-        "佳怡",
-        "雨婷",
-        "思琪",
-        "秀英",
-        "美玲",
-    ],
-}
+# The demo's name pools: plausible Chinese names, shared so there is one list to keep.
+_SURNAMES = demo_data.SURNAMES
+_GIVEN = {Gender.MALE: demo_data.MALE_GIVEN, Gender.FEMALE: demo_data.FEMALE_GIVEN}
 _POSTS = [
     "项目经理",
     "技术负责人",
