@@ -318,7 +318,7 @@ class ActivityFilter(django_filters.FilterSet):
         self.today = today
         # Somebody who sees several committees (a superuser) chooses one first.
         scope = scope_for(user)
-        self.several_committees = scope.everything or len(scope.committee_ids) > 1
+        self.several_committees = scope.spans_several_committees
         # The rows of the user's committees; read together, once, when a select first needs them.
         choices: dict[str, models.QuerySet] = {
             "branch": Branch.objects.for_user(user).order_by(

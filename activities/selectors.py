@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.access import activities_for
 from activities.models import Activity, ActivityQuerySet, ActivityStatus, Goal
-from branches.access import scope_for
+from branches.access import reviewed, scope_for
 from branches.models import Branch
 from partnerships.models import PartnerOrganisation
 
@@ -271,8 +271,7 @@ def review_queue(user: User) -> ActivityQuerySet:
     A branch editor's own branches' submissions are not in it (they cannot approve them),
     unless they also review that committee. The navigation's count is this queryset's count.
     """
-    scope = scope_for(user)
-    queue = activities_for(user).filter(status=ActivityStatus.SUBMITTED)
-    if not scope.everything:
-        queue = queue.filter(committee_id__in=scope.staff_committee_ids | scope.admin_committee_ids)
+    queue = reviewed(activities_for(user), user, "committee").filter(
+        status=ActivityStatus.SUBMITTED
+    )
     return with_row_details(queue).order_by(F("submitted_at").asc(nulls_first=True), "pk")

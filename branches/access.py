@@ -51,6 +51,21 @@ class Scope:
     def is_branch_editor(self) -> bool:
         return bool(self.editable_branch_ids)
 
+    @property
+    def reviewed_committee_ids(self) -> frozenset[int]:
+        """Committees whose activities the user reviews (a superuser: see ``everything``)."""
+        return self.staff_committee_ids | self.admin_committee_ids
+
+    @property
+    def spans_several_committees(self) -> bool:
+        """A superuser, or somebody with roles in more than one committee."""
+        return self.everything or len(self.committee_ids) > 1
+
+    def follows_branch(self, committee_id: int | None, branch_id: int) -> bool:
+        """A branch's own officers and its committee's reviewers follow its work closely
+        (its dashboard, its signed files); other branches' officers do not."""
+        return self.reviews_committee(committee_id) or branch_id in self.editable_branch_ids
+
     def reviews_committee(self, committee_id: int | None) -> bool:
         """Committee staff and admins review and read everything of their committee."""
         return self.everything or committee_id in (
@@ -128,6 +143,35 @@ def administered(
     if scope.everything:
         return queryset
     return queryset.filter(**{f"{committee_path}__in": scope.admin_committee_ids})
+
+
+def reviewed(
+    queryset: models.QuerySet, user: AbstractBaseUser | AnonymousUser | None, committee_path: str
+) -> models.QuerySet:
+    """``queryset`` narrowed to the committees ``user`` reviews (staff or admin; a superuser:
+    all) — the review queue and its count in the navigation, the committee dashboards."""
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset
+    return queryset.filter(**{f"{committee_path}__in": scope.reviewed_committee_ids})
+
+
+def branch_rows_followed(
+    queryset: models.QuerySet, user: AbstractBaseUser | AnonymousUser | None
+) -> models.QuerySet:
+    """Rows of a committee's roster that may belong to one branch (``committee`` and a
+    nullable ``branch``), narrowed to those ``user`` follows: every row of a committee they
+    review, the committee's own rows (no branch), and their own branches' rows.
+
+    For what a roster row carries that is the branch's alone, such as a signed agreement."""
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset
+    return queryset.filter(
+        Q(committee_id__in=scope.reviewed_committee_ids)
+        | Q(branch__isnull=True)
+        | Q(branch_id__in=scope.editable_branch_ids)
+    )
 
 
 class ScopedQuerySet(models.QuerySet):

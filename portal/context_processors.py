@@ -33,8 +33,8 @@ def _navigation(request: HttpRequest) -> Navigation | None:
     counts: dict[str, Q] = {}
     if reviews:
         waiting = Q(status=ActivityStatus.SUBMITTED)
-        if not scope.everything:
-            waiting &= Q(committee_id__in=scope.staff_committee_ids | scope.admin_committee_ids)
+        if not scope.everything:  # the review queue's rule (branches.access.reviewed)
+            waiting &= Q(committee_id__in=scope.reviewed_committee_ids)
         counts["review_count"] = waiting
     if editable:
         counts["returned_count"] = Q(status=ActivityStatus.RETURNED, branch_id__in=editable)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 
 from activities.models import Attachment, Honour, StagedUpload
-from branches.access import scope_for
+from branches.access import branch_rows_followed
 from partnerships.models import Partnership
 
 #: The first segment of a stored path (see the models' ``upload_to``) -> (model, fields).
@@ -32,20 +32,6 @@ PROTECTED_FILE_FIELDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
 #: Rows that are a committee's roster (every branch officer reads them) but whose files belong
 #: to one branch when the row names a branch: a signed agreement, an honour's certificate.
 BRANCH_FILE_MODELS = (Partnership, Honour)
-
-
-def _branch_file_rule(user) -> Q:
-    """Committee staff and admins read every file of their committee; a branch officer the
-    files of their own branches' rows and of the committee's own (no branch)."""
-    scope = scope_for(user)
-    if scope.everything:
-        return Q()
-    reviewed = scope.staff_committee_ids | scope.admin_committee_ids
-    return (
-        Q(committee_id__in=reviewed)
-        | Q(branch__isnull=True)
-        | Q(branch_id__in=scope.editable_branch_ids)
-    )
 
 
 #: Served inline; every other type (SVG included: it can carry script) is a download.
@@ -73,7 +59,7 @@ def file_visible_to(user, path: str) -> bool:
         matches |= Q(**{field: path})
     rows = model.objects.for_user(user).filter(matches)
     if model in BRANCH_FILE_MODELS:
-        rows = rows.filter(_branch_file_rule(user))
+        rows = branch_rows_followed(rows, user)
     if rows.exists():
         return True
     # A file uploaded with an activity form that has not been saved yet: its uploader's only.

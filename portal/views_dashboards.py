@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from branches.access import scope_for
+from branches.access import reviewed, scope_for
 from branches.models import Branch, Committee
 from portal import dashboards
 from portal.periods import Period, PeriodKind, local_today, period_from_query
@@ -45,10 +45,9 @@ def _reviewed_committees(request: HttpRequest) -> tuple[Committee | None, list[C
     scope = scope_for(request.user)
     if not scope.is_committee_staff:
         raise PermissionDenied
-    committees = Committee.objects.for_user(request.user)
-    if not scope.everything:
-        committees = committees.filter(pk__in=scope.staff_committee_ids | scope.admin_committee_ids)
-    committees = list(committees.order_by("name"))
+    committees = list(
+        reviewed(Committee.objects.for_user(request.user), request.user, "pk").order_by("name")
+    )
     raw = request.GET.get("committee", "").strip()
     if not raw:
         return (committees[0] if committees else None), committees
@@ -368,8 +367,7 @@ def _dashboard_branch_or_404(request: HttpRequest, pk: int) -> Branch:
     branch = get_object_or_404(
         Branch.objects.for_user(request.user).select_related("committee"), pk=pk
     )
-    scope = scope_for(request.user)
-    if not (scope.reviews_committee(branch.committee_id) or pk in scope.editable_branch_ids):
+    if not scope_for(request.user).follows_branch(branch.committee_id, pk):
         raise Http404
     return branch
 

@@ -55,7 +55,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "filter_errors": _filter_errors(filterset),
         "page": page,
         "activities": page.object_list,
-        "show_organiser_committee": scope.everything or len(scope.committee_ids) > 1,
+        "show_organiser_committee": scope.spans_several_committees,
     }
     return render(request, "activities/list.html", context)
 
@@ -103,6 +103,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "activities": page.object_list,
         "now": timezone.now(),
-        "show_organiser_committee": scope.everything or len(scope.committee_ids) > 1,
+        "show_organiser_committee": scope.spans_several_committees,
     }
     return render(request, "activities/review_queue.html", context)

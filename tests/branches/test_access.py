@@ -1,7 +1,7 @@
 import pytest
 
 from activities.models import Activity
-from branches.access import scope_for
+from branches.access import branch_rows_followed, reviewed, scope_for
 from branches.models import Member
 from tests import factories
 
@@ -69,3 +69,34 @@ def test_attachments_follow_their_activity_including_co_organisers(cast):
     assert set(Attachment.objects.for_user(cast.secretary_a2)) == {photo, sheet}
     assert set(Attachment.objects.for_user(cast.staff_a)) == {photo, sheet}
     assert not Attachment.objects.for_user(cast.admin_b).exists()
+
+
+def test_reviewed_keeps_the_committees_a_user_reviews_only(cast):
+    from branches.models import Committee
+
+    def names(user):
+        return set(reviewed(Committee.objects.all(), user, "pk").values_list("pk", flat=True))
+
+    assert names(cast.staff_a) == {cast.committee_a.pk}
+    assert names(cast.admin_b) == {cast.committee_b.pk}
+    assert names(cast.secretary_a1) == set()  # a branch officer reviews nothing
+    assert names(cast.superuser) == {cast.committee_a.pk, cast.committee_b.pk}
+
+
+def test_a_branchs_roster_rows_are_followed_by_the_branch_and_the_reviewers(cast):
+    from partnerships.models import Partnership
+
+    own = factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    other = factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a2)
+    shared = factories.PartnershipFactory(committee=cast.committee_a, branch=None)
+
+    def seen(user):
+        return set(branch_rows_followed(Partnership.objects.for_user(user), user))
+
+    assert seen(cast.secretary_a1) == {own, shared}
+    assert seen(cast.secretary_a2) == {other, shared}
+    assert seen(cast.staff_a) == {own, other, shared}
+    assert seen(cast.admin_b) == set()
+    scope = scope_for(cast.secretary_a1)
+    assert scope.follows_branch(cast.committee_a.pk, cast.branch_a1.pk)
+    assert not scope.follows_branch(cast.committee_a.pk, cast.branch_a2.pk)
