@@ -9,7 +9,6 @@ of queries does not grow with the rows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
@@ -24,6 +23,7 @@ from activities.models import Activity, ActivityQuerySet, ActivityStatus, Goal
 from branches.access import reviewed, scope_for
 from branches.models import Branch
 from partnerships.models import PartnerOrganisation
+from portal.periods import Period
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -34,57 +34,20 @@ User = AbstractBaseUser | AnonymousUser
 # that month although it started on the last day of the previous month in UTC.
 
 
-@dataclass(frozen=True)
-class Period:
-    """A range of local calendar days, both ends included."""
-
-    first_day: dt.date
-    last_day: dt.date
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """Aware datetimes: local midnight of the first day, local midnight after the last."""
-        return local_midnight(self.first_day), local_midnight(self.last_day + dt.timedelta(days=1))
-
-
 def local_midnight(day: dt.date) -> dt.datetime:
     """The aware datetime at which ``day`` begins in the portal's time zone."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return Period.custom(day, day).bounds()[0]
 
 
-def _month(year: int, month: int) -> Period:
-    first = dt.date(year, month, 1)
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return Period(first, following - dt.timedelta(days=1))
-
-
-def _quarter(year: int, quarter: int) -> Period:
-    first_month = 3 * (quarter - 1) + 1
-    return Period(_month(year, first_month).first_day, _month(year, first_month + 2).last_day)
-
-
-def month_of(day: dt.date) -> Period:
-    return _month(day.year, day.month)
-
-
-def quarter_of(day: dt.date) -> Period:
-    return _quarter(day.year, (day.month - 1) // 3 + 1)
-
-
-def year_of(day: dt.date) -> Period:
-    return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
-
-
-#: preset key -> (label, the period for a given local "today")
+#: preset key -> (label, the period for a given local "today"); the periods are the
+#: dashboards' (``portal.periods``), so a list and a dashboard agree on what "last quarter" is.
 PERIOD_PRESETS = {
-    "this_month": (_("This month"), month_of),
-    "last_month": (_("Last month"), lambda today: month_of(today.replace(day=1) - dt.timedelta(1))),
-    "this_quarter": (_("This quarter"), quarter_of),
-    "last_quarter": (
-        _("Last quarter"),
-        lambda today: quarter_of(quarter_of(today).first_day - dt.timedelta(days=1)),
-    ),
-    "this_year": (_("This year"), year_of),
-    "last_year": (_("Last year"), lambda today: year_of(dt.date(today.year - 1, 1, 1))),
+    "this_month": (_("This month"), Period.month),
+    "last_month": (_("Last month"), lambda today: Period.month(today).previous()),
+    "this_quarter": (_("This quarter"), Period.quarter),
+    "last_quarter": (_("Last quarter"), lambda today: Period.quarter(today).previous()),
+    "this_year": (_("This year"), Period.year),
+    "last_year": (_("Last year"), lambda today: Period.year(today).previous()),
 }
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from activities import filters, selectors
 from activities.models import Activity, ActivityStatus
 from branches.models import Branch
+from portal.periods import Period
 from tests import factories
 
 SHANGHAI = timezone.get_default_timezone()
@@ -46,8 +47,8 @@ class World:
 
 def build_world(cast) -> World:
     today = timezone.localdate()
-    this_month = selectors.month_of(today)
-    last_month = selectors.month_of(this_month.first_day - dt.timedelta(days=1))
+    this_month = Period.month(today)
+    last_month = this_month.previous()
     a = cast.committee_a
     m1 = factories.MeasureFactory(
         committee=a, position=1, code="M1", title="理论联学", title_en="Joint study"
@@ -82,7 +83,7 @@ def build_world(cast) -> World:
         "安全生产联学",
         cast.branch_a1,
         m1,
-        local(this_month.first_day, 7),
+        local(this_month.start, 7),
         ActivityStatus.APPROVED,
         summary="学习安全生产法",
     )
@@ -104,26 +105,26 @@ def build_world(cast) -> World:
         "宿迁项目组织生活会",
         cast.branch_a2,
         m2,
-        local(last_month.first_day + dt.timedelta(days=9), 14),
+        local(last_month.start + dt.timedelta(days=9), 14),
         ActivityStatus.SUBMITTED,
     )
     joint = activity(
         "两支部联合主题党日",
         cast.branch_a2,
         m1,
-        local(last_month.first_day + dt.timedelta(days=4), 9),
+        local(last_month.start + dt.timedelta(days=4), 9),
         ActivityStatus.RETURNED,
     )
     joint.co_branches.set([cast.branch_a1])
     joint.partners.set([xihu, bank])
     committee_level = activity(
-        "党委专题党课", None, m1, local(this_month.first_day, 15), ActivityStatus.APPROVED
+        "党委专题党课", None, m1, local(this_month.start, 15), ActivityStatus.APPROVED
     )
     foreign = activity(
         "外单位联建活动",
         cast.branch_b1,
         foreign_measure,
-        local(this_month.first_day, 10),
+        local(this_month.start, 10),
         ActivityStatus.APPROVED,
     )
     foreign.partners.set([foreign_partner])
