@@ -199,6 +199,14 @@ class ScopedQuerySet(models.QuerySet):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
+class CommitteeOfficeQuerySet(ScopedQuerySet):
+    """Rows that are the committee office's own (its periodic reports): committee staff and
+    admins of the committee see them, branch officers do not (a superuser: all)."""
+
+    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
+        return reviewed(self, user, self.model.committee_path)
+
+
 class BranchWorkQuerySet(ScopedQuerySet):
     """Rows that are a branch's own work (activities and what hangs off them).
 
@@ -225,3 +233,19 @@ class BranchWorkQuerySet(ScopedQuerySet):
             ).values("pk")
             condition |= Q(pk__in=co_organised)
         return self.filter(condition)
+
+
+def reviewers_of(committee_id: int, *, today=None) -> models.QuerySet:
+    """Active logins that currently review ``committee_id`` (its committee staff and admins):
+    who is told that a report is ready."""
+    from django.contrib.auth import get_user_model
+
+    from branches.models import CommitteeRole
+
+    today = today or timezone.localdate()
+    roles = CommitteeRole.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        committee_id=committee_id,
+        starts_on__lte=today,
+    )
+    return get_user_model().objects.filter(is_active=True, pk__in=roles.values("user_id"))

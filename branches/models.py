@@ -432,6 +432,7 @@ class AuditAction(models.TextChoices):
     PHONE_REVEAL = "phone_reveal", _("Phone number revealed")
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
+    REPORT_DOWNLOAD = "report_download", _("Report downloaded")
 
 
 class AuditEntryQuerySet(ScopedQuerySet):

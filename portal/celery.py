@@ -2,14 +2,18 @@
 
 Without a broker (``CELERY_BROKER_URL`` / ``REDIS_URL`` unset) settings turn on
 ``task_always_eager`` so that tasks run in-process and ``make run`` needs no Redis.
+The periodic schedule is ``portal.schedule.BEAT_SCHEDULE``.
 """
 
 import os
 
 from celery import Celery
 
+from portal.schedule import BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()

@@ -127,10 +127,11 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "django_celery_beat",
     "branches",
     "partnerships",
     "activities",
-    "portal",  # management commands: generate_group, benchmark
+    "portal",  # reports, reminders, dashboards' commands (generate_group, benchmark)
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,24 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker process killed mid-task gives its message back to the queue (with acks_late).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Periodic reports ------------------------------------------------------------------------
+# A report generation is stopped after this long (and marked failed with the reason).
+REPORT_TIME_LIMIT_SECONDS = _int("REPORT_TIME_LIMIT_SECONDS", default=600, minimum=30)
+# A generation still "running" this long after it started is taken as dead (its worker was
+# killed): marked failed and queued again. Must exceed the time limit.
+REPORT_RUNNING_TIMEOUT_MINUTES = _int("REPORT_RUNNING_TIMEOUT_MINUTES", default=15, minimum=2)
+if REPORT_RUNNING_TIMEOUT_MINUTES * 60 <= REPORT_TIME_LIMIT_SECONDS + 60:
+    raise ImproperlyConfigured(
+        "REPORT_RUNNING_TIMEOUT_MINUTES must be longer than REPORT_TIME_LIMIT_SECONDS plus a "
+        "minute, or a report still being generated would be taken for a dead one."
+    )
+# How many times a dead generation is queued again before it stays failed.
+REPORT_MAX_ATTEMPTS = _int("REPORT_MAX_ATTEMPTS", default=3, minimum=1)
 
 if REDIS_URL:
     CACHES = {

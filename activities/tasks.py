@@ -1,0 +1,13 @@
+"""Background work of the activities app (scheduled in ``portal.schedule``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from activities.services import staged_uploads_purge
+
+
+@shared_task
+def purge_staged_uploads() -> int:
+    """Files uploaded with activity forms that were never saved, once they are a day old."""
+    return staged_uploads_purge()

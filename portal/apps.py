@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_schedule(sender, **kwargs) -> None:
+    from portal.schedule import sync_periodic_tasks
+
+    sync_periodic_tasks()
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Reports and reminders")
+
+    def ready(self) -> None:
+        # After migrate, the periodic tasks are in the admin even before beat first runs.
+        post_migrate.connect(_sync_schedule, sender=self, dispatch_uid="portal-sync-schedule")

@@ -1,0 +1,2 @@
+def render_pdf(content: dict) -> bytes:
+    raise NotImplementedError

@@ -1,0 +1,359 @@
+"""Asking for, generating and delivering the committees' progress reports.
+
+One ``Report`` row per committee and period (a unique constraint). Generating it is safe to run
+twice, in two workers at once, or after a worker died:
+
+* **Claim.** A run takes the row with one conditional ``UPDATE`` (queued or failed, or running
+  but stale, or running under this very task after a redelivery) and stamps its own ``run_id``.
+  Whoever loses the race does nothing: one report, generated once.
+* **Write aside, swap in one update.** The run writes its files under its own directory
+  (``reports/<committee>/<kind>-<start>/<run_id>/``), which no row refers to yet, then locks
+  the row and, if it still holds the claim, points the row at them and marks it ready in one
+  transaction. A reader sees the previous complete version or the new one, never a mix or a
+  half-written file. The previous version's files are deleted after the commit.
+* **Never stuck.** A run that has not finished ``REPORT_RUNNING_TIMEOUT_MINUTES`` after it
+  started (the worker was killed, the machine restarted) is marked failed by
+  ``reports_recover_stuck`` (every few minutes, from beat) and queued again, up to
+  ``REPORT_MAX_ATTEMPTS`` times; a late finisher that lost its claim discards its files.
+* **Enqueued after commit**, so a worker never looks for a row that is not there yet. When the
+  broker cannot be reached the row stays queued and the recovery sweep sends it later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, override
+
+from branches.access import reviewers_of
+from branches.models import Committee
+from portal.models import Report, ReportFormat, ReportKind, ReportStatus
+from portal.periods import EARLIEST_YEAR, Period, local_today
+from portal.reports.content import report_content
+
+logger = logging.getLogger(__name__)
+
+#: The language of the files (they go up to the committee's superiors).
+REPORT_LANGUAGE = "zh-hans"
+
+
+def _renderers() -> dict[str, Callable[[dict], bytes]]:
+    # Imported when used: WeasyPrint takes a second to load, and only workers need it.
+    from portal.reports.excel import render_xlsx
+    from portal.reports.pdf import render_pdf
+    from portal.reports.word import render_docx
+
+    return {
+        ReportFormat.PDF: render_pdf,
+        ReportFormat.DOCX: render_docx,
+        ReportFormat.XLSX: render_xlsx,
+    }
+
+
+def _running_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.REPORT_RUNNING_TIMEOUT_MINUTES)
+
+
+# --- Asking for a report ----------------------------------------------------------------------
+
+
+def report_period(kind: str, day: dt.date, *, today: dt.date | None = None) -> Period:
+    """The calendar period of ``kind`` containing ``day``; refused if it has not begun yet."""
+    if kind not in ReportKind.values:
+        raise ValidationError(gettext("Choose a monthly, quarterly or yearly report."))
+    period = Period.containing(kind, day)
+    today = today or local_today()
+    if period.start > today:
+        raise ValidationError(gettext("That period has not begun yet."))
+    if period.start.year < EARLIEST_YEAR:
+        raise ValidationError(
+            gettext("Reports cover periods from %(year)d on.") % {"year": EARLIEST_YEAR}
+        )
+    return period
+
+
+def _enqueue_generation(report_id: int) -> None:
+    from portal.tasks import report_generate
+
+    try:
+        report_generate.delay(report_id)
+    except Exception:  # the broker is down: the row stays queued, the recovery sweep resends it
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("Report %s could not be sent to the broker; it stays queued", report_id)
+
+
+def report_request(
+    *,
+    committee: Committee,
+    kind: str,
+    day: dt.date,
+    requested_by=None,
+    regenerate: bool = False,
+    now: dt.datetime | None = None,
+) -> Report:
+    """The report of ``committee`` for the ``kind`` period containing ``day``, queued for
+    generation unless a version is ready (and ``regenerate`` is false) or a run is already on
+    it. Safe to call any number of times, concurrently: there is one row per period."""
+    period = report_period(kind, day)
+    now = now or timezone.now()
+    with transaction.atomic():
+        report, created = Report.objects.get_or_create(
+            committee=committee,
+            kind=kind,
+            period_start=period.start,
+            defaults={
+                "period_end": period.end,
+                "requested_by": requested_by,
+                "requested_at": now,
+            },
+        )
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if not created:
+            fresh = now - _running_timeout()
+            if report.status == ReportStatus.RUNNING and report.started_at > fresh:
+                return report
+            if report.status == ReportStatus.QUEUED and report.requested_at > fresh:
+                return report
+            if report.status == ReportStatus.READY and not regenerate:
+                return report
+            report.status = ReportStatus.QUEUED
+            report.requested_by = requested_by
+            report.requested_at = now
+            report.step = ""
+            report.save(update_fields=["status", "requested_by", "requested_at", "step"])
+        transaction.on_commit(lambda: _enqueue_generation(report.pk))
+    return report
+
+
+def reports_for_ended_period(*, kind: str, today: dt.date | None = None) -> list[Report]:
+    """Beat, on the first day of a month (quarter, year): every committee's report for the
+    period that has just ended. Reports already ready are left as they are."""
+    today = today or local_today()
+    period = Period.containing(kind, today).previous()
+    return [
+        report_request(committee=committee, kind=kind, day=period.start)
+        for committee in Committee.objects.order_by("pk")
+    ]
+
+
+# --- Generating it ------------------------------------------------------------------------------
+
+
+def _run_directory(report: Report, run_id: uuid.UUID) -> str:
+    return f"reports/{report.committee_id}/{report.kind}-{report.period_start:%Y-%m-%d}/{run_id}"
+
+
+def _claim(report_id: int, run_id: uuid.UUID, task_id: str, now: dt.datetime) -> bool:
+    claimable = Q(status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]) | Q(
+        status=ReportStatus.RUNNING, started_at__lt=now - _running_timeout()
+    )
+    if task_id:  # the same task delivered again (its worker died): it takes its run back
+        claimable |= Q(status=ReportStatus.RUNNING, run_task_id=task_id)
+    updated = Report.objects.filter(claimable, pk=report_id).update(
+        status=ReportStatus.RUNNING,
+        run_id=run_id,
+        run_task_id=task_id,
+        started_at=now,
+        finished_at=None,
+        step="",
+        error="",
+        attempts=F("attempts") + 1,
+    )
+    return updated == 1
+
+
+def _still_mine(report_id: int, run_id: uuid.UUID) -> Q:
+    return Q(pk=report_id, run_id=run_id, status=ReportStatus.RUNNING)
+
+
+def _set_step(report_id: int, run_id: uuid.UUID, step: str) -> None:
+    Report.objects.filter(_still_mine(report_id, run_id)).update(step=step)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if name:
+            try:
+                default_storage.delete(name)
+            except OSError:  # already gone; nothing refers to it any more
+                logger.warning("Could not delete report file %s", name)
+
+
+def report_generate(
+    *, report_id: int, task_id: str = "", now: dt.datetime | None = None
+) -> Report | None:
+    """Generate the report if this run can claim it; ``None`` when another run has it or a
+    version is ready and nobody asked for a new one. Any error marks the run failed with its
+    reason (and is raised again, for the task's retry policy to judge)."""
+    run_id = uuid.uuid4()
+    if not _claim(report_id, run_id, task_id, now or timezone.now()):
+        return None
+    report = Report.objects.select_related("committee").get(pk=report_id)
+    written: list[str] = []
+    try:
+        _set_step(report_id, run_id, "figures")
+        with override(REPORT_LANGUAGE):
+            content = report_content(report.committee, report.period, now=now)
+            files = {}
+            for fmt, render in _renderers().items():
+                _set_step(report_id, run_id, fmt)
+                name = f"{_run_directory(report, run_id)}/report.{fmt}"
+                saved = default_storage.save(name, ContentFile(render(content)))
+                written.append(saved)
+                files[fmt] = saved
+        return _publish(report_id, run_id, task_id, content, files, written)
+    except BaseException as exc:
+        _delete_files(written)
+        reason = f"{type(exc).__name__}: {exc}"[:1000]
+        Report.objects.filter(_still_mine(report_id, run_id)).update(
+            status=ReportStatus.FAILED, error=reason, run_id=None, finished_at=timezone.now()
+        )
+        raise
+
+
+def _publish(
+    report_id: int,
+    run_id: uuid.UUID,
+    task_id: str,
+    content: dict,
+    files: dict[str, str],
+    written: list[str],
+) -> Report | None:
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.run_id != run_id or report.status != ReportStatus.RUNNING:
+            # Declared stuck and taken over while this run was still working: its files go.
+            transaction.on_commit(lambda: _delete_files(written))
+            return None
+        previous = [report.file_for(fmt).name for fmt in ReportFormat.values]
+        now = timezone.now()
+        for fmt, name in files.items():
+            report.file_for(fmt).name = name
+        report.content = content
+        report.status = ReportStatus.READY
+        report.step = ""
+        report.error = ""
+        report.run_id = None
+        report.finished_at = now
+        report.generated_at = now
+        report.generated_by_task = task_id
+        report.delivered_at = None
+        report.save()
+        transaction.on_commit(lambda: _delete_files([n for n in previous if n not in written]))
+        transaction.on_commit(lambda: _enqueue_delivery(report_id))
+    return report
+
+
+def reports_recover_stuck(*, now: dt.datetime | None = None) -> int:
+    """Mark runs that outlived the timeout as failed and queue them again (up to
+    ``REPORT_MAX_ATTEMPTS`` attempts); resend queued reports whose message was lost. Returns
+    how many reports were sent again."""
+    now = now or timezone.now()
+    stale = now - _running_timeout()
+    resent = 0
+    stuck = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=stale)
+    for report in stuck.select_related("committee"):
+        marked = Report.objects.filter(_still_mine(report.pk, report.run_id)).update(
+            status=ReportStatus.FAILED,
+            error=gettext("The generation stopped without finishing (the worker was stopped)."),
+            run_id=None,
+            finished_at=now,
+        )
+        if not marked:
+            continue
+        logger.warning("Report %s was stuck in running since %s", report.pk, report.started_at)
+        _delete_run_directory(report)
+        if report.attempts < settings.REPORT_MAX_ATTEMPTS:
+            Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
+                status=ReportStatus.QUEUED, requested_at=now
+            )
+            transaction.on_commit(lambda pk=report.pk: _enqueue_generation(pk))
+            resent += 1
+    lost = Report.objects.filter(status=ReportStatus.QUEUED, requested_at__lt=stale)
+    for report_id in lost.values_list("pk", flat=True):
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(requested_at=now)
+        transaction.on_commit(lambda pk=report_id: _enqueue_generation(pk))
+        resent += 1
+    return resent
+
+
+def _delete_run_directory(report: Report) -> None:
+    """Whatever a dead run left behind (no row refers to it)."""
+    if report.run_id is None:
+        return
+    directory = _run_directory(report, report.run_id)
+    try:
+        _dirs, names = default_storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    _delete_files([f"{directory}/{name}" for name in names])
+
+
+# --- Telling the committee's staff ------------------------------------------------------------
+
+
+def _enqueue_delivery(report_id: int) -> None:
+    from portal.tasks import report_deliver
+
+    try:
+        report_deliver.delay(report_id)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("The e-mail about report %s could not be queued", report_id)
+
+
+def report_url(report: Report) -> str:
+    return settings.PORTAL_BASE_URL + reverse("reports:detail", kwargs={"pk": report.pk})
+
+
+def report_deliver(*, report_id: int, now: dt.datetime | None = None) -> int:
+    """E-mail the committee's staff and admins that the report is ready, once per version.
+    Returns the number of messages sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("committee").get(pk=report_id)
+        if not report.is_available or (
+            report.delivered_at is not None and report.delivered_at >= report.generated_at
+        ):
+            return 0
+        recipients = [
+            user.email
+            for user in reviewers_of(report.committee_id).exclude(email="").order_by("pk")
+        ]
+        with override(REPORT_LANGUAGE):
+            subject = gettext("Progress report ready: %(committee)s, %(period)s") % {
+                "committee": report.committee.name,
+                "period": report.period.label,
+            }
+            body = gettext(
+                "The joint-building progress report of %(committee)s for %(period)s is ready.\n\n"
+                "Open it in the portal (web page, PDF, Word and Excel):\n%(url)s\n\n"
+                "This message was sent automatically by the Joint Party-Building Portal."
+            ) % {
+                "committee": report.committee.name,
+                "period": report.period.label,
+                "url": report_url(report),
+            }
+        messages = [
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+            for address in recipients
+        ]
+        if messages:
+            get_connection().send_messages(messages)
+        report.delivered_at = now
+        report.save(update_fields=["delivered_at"])
+    return len(messages)

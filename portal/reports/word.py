@@ -1,0 +1,2 @@
+def render_docx(content: dict) -> bytes:
+    raise NotImplementedError

@@ -1,0 +1,57 @@
+"""The portal's Celery tasks: thin wrappers around services (``portal.reports.services``,
+``portal.reminders``). Their schedule is in ``portal.schedule``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from portal import reminders
+from portal.reports import services as reports
+
+#: Errors worth another try (a database restart, a full disk, a broker blip), with backoff.
+TRANSIENT_ERRORS = (DatabaseError, InterfaceError, BrokerError, RedisConnectionError, OSError)
+RETRY_POLICY = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 4,
+}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=settings.REPORT_TIME_LIMIT_SECONDS,
+    time_limit=settings.REPORT_TIME_LIMIT_SECONDS + 60,
+    **RETRY_POLICY,
+)
+def report_generate(self, report_id: int) -> str:
+    report = reports.report_generate(report_id=report_id, task_id=self.request.id or "")
+    return "generated" if report is not None else "skipped"
+
+
+@shared_task(**RETRY_POLICY)
+def report_deliver(report_id: int) -> int:
+    return reports.report_deliver(report_id=report_id)
+
+
+@shared_task(**RETRY_POLICY)
+def reports_for_ended_period(kind: str) -> int:
+    """Beat: every committee's report for the month, quarter or year that has just ended."""
+    return len(reports.reports_for_ended_period(kind=kind))
+
+
+@shared_task(**RETRY_POLICY)
+def reports_recover_stuck() -> int:
+    return reports.reports_recover_stuck()
+
+
+@shared_task(**RETRY_POLICY)
+def reminders_weekly() -> int:
+    """Beat, Monday morning: this week's reminders, recorded and e-mailed."""
+    return reminders.reminders_send_weekly()
