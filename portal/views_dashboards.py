@@ -37,7 +37,7 @@ from portal.periods import Period, PeriodKind, local_today, period_from_query
 from portal.templatetags.dashboard_tags import ActivityLinks, percent, signed
 
 
-def _reviewed_committees(request: HttpRequest) -> tuple[Committee | None, list[Committee]]:
+def reviewed_committees(request: HttpRequest) -> tuple[Committee | None, list[Committee]]:
     """The committee asked for (default: the first by name) among those the user reviews.
 
     A user who reviews no committee gets 403; a committee outside the user's reach, 404.
@@ -185,7 +185,7 @@ def _branch_table(
 @login_required
 def committee_dashboard(request: HttpRequest) -> HttpResponse:
     """Headline figures with 环比/同比, by measure, goal and branch, participation, backlog."""
-    committee, committees = _reviewed_committees(request)
+    committee, committees = reviewed_committees(request)
     context = _page_context(request, committee, committees, "overview")
     if committee is None:
         return render(request, "dashboards/committee.html", context)
@@ -288,7 +288,7 @@ def _linked_matrix(matrix: dashboards.Matrix, links: ActivityLinks, kind: str) -
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Branches × measures and branches × goals: counts, intensity, gaps, links to the list."""
-    committee, committees = _reviewed_committees(request)
+    committee, committees = reviewed_committees(request)
     context = _page_context(request, committee, committees, "coverage")
     if committee is not None:
         period = context["period"]
@@ -307,7 +307,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def trends(request: HttpRequest) -> HttpResponse:
     """The twelve months up to the end of the chosen period: activities per measure per month,
     and the participation rate per month."""
-    committee, committees = _reviewed_committees(request)
+    committee, committees = reviewed_committees(request)
     context = _page_context(request, committee, committees, "trends")
     if committee is not None:
         period: Period = context["period"]
@@ -345,7 +345,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 def partners(request: HttpRequest) -> HttpResponse:
     """Every partner: last joint activity, activities in the period, partnerships; quiet
     partners and agreements about to end highlighted."""
-    committee, committees = _reviewed_committees(request)
+    committee, committees = reviewed_committees(request)
     context = _page_context(request, committee, committees, "partners")
     if committee is not None:
         today = local_today()
