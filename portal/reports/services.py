@@ -102,11 +102,15 @@ def report_request(
     day: dt.date,
     requested_by=None,
     regenerate: bool = False,
+    enqueue: bool = True,
     now: dt.datetime | None = None,
 ) -> Report:
     """The report of ``committee`` for the ``kind`` period containing ``day``, queued for
     generation unless a version is ready (and ``regenerate`` is false) or a run is already on
-    it. Safe to call any number of times, concurrently: there is one row per period."""
+    it. Safe to call any number of times, concurrently: there is one row per period.
+
+    ``enqueue=False`` leaves the queued row for the caller to generate in its own process
+    (``manage.py generate_report``)."""
     period = report_period(kind, day)
     now = now or timezone.now()
     with transaction.atomic():
@@ -134,7 +138,8 @@ def report_request(
             report.requested_at = now
             report.step = ""
             report.save(update_fields=["status", "requested_by", "requested_at", "step"])
-        transaction.on_commit(lambda: _enqueue_generation(report.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue_generation(report.pk))
     return report
 
 
