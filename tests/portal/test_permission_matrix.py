@@ -46,6 +46,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 from PIL import Image
 
 from activities.models import (
@@ -67,6 +74,7 @@ from branches.models import (
     CommitteeRoleKind,
 )
 from branches.services import committee_role_grant
+from portal.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
 from tests.conftest import Cast
 
@@ -217,6 +225,28 @@ class World:
     def group(self) -> Group:
         return Group.objects.get(name=groups.COMMITTEE_STAFF)
 
+    def report(self) -> Report:
+        """A ready quarterly report of committee A with its three files."""
+        report = Report.objects.create(
+            committee=self.cast.committee_a,
+            kind=ReportKind.QUARTER,
+            period_start=dt.date(2024, 4, 1),
+            period_end=dt.date(2024, 7, 1),
+            status=ReportStatus.READY,
+            generated_at=timezone.now(),
+        )
+        for fmt in ReportFormat.values:
+            report.file_for(fmt).save(f"report.{fmt}", ContentFile(b"report"), save=False)
+        report.save()
+        return report
+
+    @cached_property
+    def periodic_task(self):
+        schedule = CrontabSchedule.objects.create(minute="5", hour="4")
+        return PeriodicTask.objects.create(
+            name="matrix", task="portal.tasks.reports_recover_stuck", crontab=schedule
+        )
+
     def user(self, name: str):
         if name == "anonymous":
             return None
@@ -268,6 +298,47 @@ Target = Callable[[World], dict[str, Any]]
 
 def nothing(w: World) -> dict[str, Any]:
     return {}
+
+
+def fresh_report(w: World) -> dict[str, Any]:
+    Report.objects.filter(committee=w.cast.committee_a).delete()
+    return {"pk": w.report().pk, "fmt": "pdf"}
+
+
+def report_status(w: World, args: dict[str, Any]) -> tuple:
+    return tuple(Report.objects.values_list("pk", "status").order_by("pk"))
+
+
+def report_queued(response, w, args, before) -> None:
+    assert response.status_code == 302, response.status_code
+    report = Report.objects.get(committee=w.cast.committee_a)
+    assert response["Location"] == f"/reports/{report.pk}/"
+    assert report.status == ReportStatus.QUEUED
+    assert report.requested_by == response.wsgi_request.user
+
+
+def committee_a_without_reports(w: World) -> dict[str, Any]:
+    Report.objects.filter(committee=w.cast.committee_a).delete()  # each user asks afresh
+    return committee_a_id(w)
+
+
+def last_month(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    first = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    return {"period": f"month:{first.replace(day=1).isoformat()}"}
+
+
+def beat_object(model: type) -> Target:
+    """One row of a django-celery-beat table."""
+    makers = {
+        PeriodicTask: lambda w: w.periodic_task,
+        CrontabSchedule: lambda w: w.periodic_task.crontab,
+        IntervalSchedule: lambda w: IntervalSchedule.objects.create(every=5, period="minutes"),
+        SolarSchedule: lambda w: SolarSchedule.objects.get_or_create(
+            event="sunrise", latitude=30.27, longitude=120.15
+        )[0],
+        ClockedSchedule: lambda w: ClockedSchedule.objects.create(clocked_time=timezone.now()),
+    }
+    return lambda w: {"object_id": makers[model](w).pk}
 
 
 def committee_a_id(w: World) -> dict[str, Any]:
@@ -598,7 +669,7 @@ def activity_edit_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
 
 OBJ = "<path:object_id>/"
 VERSION = "^([^/]+)/history/([^/]+)/$"
-APP = "admin/^(?P<app_label>auth|branches|partnerships|activities)/$"
+APP = "admin/^(?P<app_label>auth|django_celery_beat|branches|partnerships|activities)/$"
 WORKFLOW = "activities/<int:pk>/workflow/<slug:action>/"
 DETAIL = to("/activities/{pk}/")
 COMMITTEE = "branches/committee/"
@@ -751,6 +822,24 @@ MATRIX: list[Row] = [
     row("dashboard/branches/<int:pk>/", GET, branch_a1_pk,
         [LOGIN, OK, E404, OK, OK, E404, E404], a1=True),
 
+    # --- Progress reports (issue 5): the committee office's documents -----------------------
+    row("reports/", GET, nothing,
+        [LOGIN, E403, E403, OK, OK, OK, OK]),
+    row("reports/", GET, committee_a_id,
+        [LOGIN, E403, E403, OK, OK, E404, E404], label="committee A asked for",
+        query="committee={committee}"),
+    row("reports/", POST, committee_a_without_reports,
+        [LOGIN, E403, E403, DONE, DONE, E404, E404], label="generate one",
+        query="committee={committee}", data=last_month, snapshot=report_status,
+        done=report_queued),
+    row(("reports/<int:pk>/", "reports/<int:pk>/download/<slug:fmt>/"), GET, fresh_report,
+        [LOGIN, E404, E404, OK, OK, E404, E404]),
+    row("reports/<int:pk>/regenerate/", POST, fresh_report,
+        [LOGIN, E404, E404, DONE, DONE, E404, E404], snapshot=report_status,
+        done=report_queued),
+    row("reports/<int:pk>/regenerate/", GET, fresh_report,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="a POST only"),
+
     # --- Stored files -----------------------------------------------------------------------
     row("files/<path:path>", GET, photo_file,
         [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="photo"),
@@ -790,6 +879,8 @@ MATRIX: list[Row] = [
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK], label="activities"),
     row(APP, GET, app("auth"),
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="auth: superuser only"),
+    row(APP, GET, app("django_celery_beat"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="schedules: superuser only"),
     row("admin/(?P<url>.*)$", GET, lambda w: {"url": "no-such-page/"},
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404]),
 
@@ -879,6 +970,19 @@ for _model, _target, _roster in [
             row(admin(_model, "process_import/"), GET, nothing,
                 [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
         ]
+
+# The periodic tasks (django-celery-beat) are the superuser's: committee admins are refused.
+for _model in (PeriodicTask, CrontabSchedule, IntervalSchedule, SolarSchedule, ClockedSchedule):
+    _path = f"django_celery_beat/{_model._meta.model_name}/"
+    MATRIX += [
+        row(admin(_path, "", "add/"), GET, nothing,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+        row(admin(_path, OBJ + "change/", OBJ + "history/", OBJ + "delete/"), GET,
+            beat_object(_model),
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+        row(admin(_path, OBJ), GET, beat_object(_model),
+            [ALOGIN] * 4 + [to_change(_path), ALOGIN, to_change(_path)]),
+    ]
 # fmt: on
 
 
@@ -887,7 +991,7 @@ for _model, _target, _roster in [
 #: Regular-expression routes, written as the path they stand for.
 REGEX_ROUTES = {
     VERSION: "{object_id}/history/{history_id}/",
-    "^(?P<app_label>auth|branches|partnerships|activities)/$": "{app_label}/",
+    "^(?P<app_label>auth|django_celery_beat|branches|partnerships|activities)/$": "{app_label}/",
     "(?P<url>.*)$": "{url}",
 }
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
