@@ -71,7 +71,7 @@ worker: install ## Celery worker (needs REDIS_URL or CELERY_BROKER_URL)
 beat: install ## Celery beat, the periodic reports and reminders (needs a broker)
 	@$(MANAGE) shell -c "from django.conf import settings; raise SystemExit(0 if settings.CELERY_BROKER_URL else 'make beat needs a broker: set REDIS_URL=redis://127.0.0.1:6379/0 (or CELERY_BROKER_URL).')"
 	@mkdir -p var
-	$(BIN)/celery -A portal beat --loglevel INFO --schedule var/celerybeat-schedule
+	$(BIN)/celery -A portal beat --loglevel INFO
 
 install: $(INSTALLED) ## Create .venv and install the project with its dev tools
 
@@ -104,7 +104,8 @@ $(BIN)/python:
 			exit 1; }; }
 	@echo "make: created $(VENV) with $$($(BIN)/python --version)"
 
-# Chromium and the CJK fonts for the browser tests; gettext for the translation test, which runs
+# Chromium and the CJK fonts for the browser tests, Pango and the CJK fonts for the reports' PDFs
+# (WeasyPrint); gettext for the translation test, which runs
 # makemessages (the compiled .mo is committed: `make messages` rebuilds it). As root with apt
 # they are installed; otherwise the command is printed and the tests that need them skip (or
 # fail, in CI or when DATABASE_URL / REDIS_URL are set).
@@ -113,6 +114,7 @@ system-packages:
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	[ -e $(CJK_FONT) ] || missing="$$missing fonts-noto-cjk"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpangoft2-1.0-0"; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "make: installing system packages:$$missing (log: var/apt-get.log)"; \
