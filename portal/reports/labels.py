@@ -1,0 +1,94 @@
+"""Words around the figures of the Word document and the Excel workbook.
+
+Both files are rendered from the same content dict (``portal.reports.content``) and say the same
+things in the same words; the labels are translated when the file is rendered (Chinese: the
+reports go up to the committee's superiors), the names inside the content are stored as they
+were.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from portal.dashboards import Compared
+from portal.reports.content import HEADLINE_LABELS
+from portal.templatetags.dashboard_tags import percent, signed
+
+
+def title(content: dict) -> str:
+    return _("Progress report: %(period)s") % {"period": content["period"]["label"]}
+
+
+def headline_label(key: str) -> str:
+    return str(HEADLINE_LABELS[key])
+
+
+def this_period(content: dict) -> str:
+    """A column header: "This period", the period's name on the next line."""
+    return f"{_('This period')}\n{content['period']['label']}"
+
+
+def previous(content: dict) -> str:
+    """ "Previous period" (环比 compares with it), the period's name on the next line."""
+    return f"{_('Previous period')}\n{content['period']['previous_label']}"
+
+
+def year_ago(content: dict) -> str:
+    """ "A year earlier" (同比 compares with it), the period's name on the next line."""
+    return f"{_('A year earlier')}\n{content['period']['year_ago_label']}"
+
+
+def comparison_headers(content: dict) -> list[str]:
+    return [this_period(content), previous(content), year_ago(content)]
+
+
+def percentage_points() -> str:
+    return pgettext("percentage points", "pp")
+
+
+def backlog_note(content: dict) -> str:
+    """The review backlog when the report was generated, in the page's words."""
+    return (
+        _(
+            "Only approved activities are counted, by their local start date. When the report was "
+            "generated, %(waiting)s submitted activities were waiting for review, %(over_week)s of "
+            "them for over 7 days."
+        )
+        % content["backlog"]
+    )
+
+
+def gaps_note(content: dict) -> str:
+    gaps = content["coverage"]["gap_count"]
+    return ngettext(
+        "%(gaps)s gap: a branch that held no approved activity under a measure this period "
+        "(marked below).",
+        "%(gaps)s gaps: a branch that held no approved activity under a measure this period "
+        "(marked below).",
+        gaps,
+    ) % {"gaps": gaps}
+
+
+def compared(figures: dict, *, is_rate: bool = False) -> Compared:
+    """A ``{current, previous, year_ago}`` of the content as the dashboards' ``Compared``, whose
+    changes (环比, 同比) are the ones the dashboards and the page show."""
+    return Compared(figures["current"], figures["previous"], figures["year_ago"], is_rate=is_rate)
+
+
+def change(figures: Compared, *, against: str) -> str:
+    """ "+3 (+300%)" for a count; "+50 pp" for a rate (percentage points); "—" without one."""
+    difference = figures.vs_previous if against == "previous" else figures.vs_year_ago
+    text = signed(difference)
+    if figures.is_rate and difference is not None:
+        text = f"{text} {percentage_points()}"
+    return text
+
+
+def rate(value: float | None) -> str:
+    """0.6667 -> "66.7%"; nobody active -> "—"."""
+    return percent(value)
+
+
+def gap_mark() -> str:
+    return _("Gap")
