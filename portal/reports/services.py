@@ -104,6 +104,7 @@ def report_request(
     regenerate: bool = False,
     enqueue: bool = True,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> Report:
     """The report of ``committee`` for the ``kind`` period containing ``day``, queued for
     generation unless a version is ready (and ``regenerate`` is false) or a run is already on
@@ -111,7 +112,7 @@ def report_request(
 
     ``enqueue=False`` leaves the queued row for the caller to generate in its own process
     (``manage.py generate_report``)."""
-    period = report_period(kind, day)
+    period = report_period(kind, day, today=today)
     now = now or timezone.now()
     with transaction.atomic():
         report, created = Report.objects.get_or_create(
@@ -133,11 +134,27 @@ def report_request(
                 return report
             if report.status == ReportStatus.READY and not regenerate:
                 return report
+            if report.status == ReportStatus.RUNNING and report.run_id:
+                # A dead run (past the timeout): nothing refers to what it wrote.
+                dead = _run_directory(report, report.run_id)
+                transaction.on_commit(lambda: _delete_directory(dead))
             report.status = ReportStatus.QUEUED
             report.requested_by = requested_by
             report.requested_at = now
             report.step = ""
-            report.save(update_fields=["status", "requested_by", "requested_at", "step"])
+            report.run_id = None
+            # A new request gets its own REPORT_MAX_ATTEMPTS (a regenerated report too).
+            report.attempts = 0
+            report.save(
+                update_fields=[
+                    "status",
+                    "requested_by",
+                    "requested_at",
+                    "step",
+                    "run_id",
+                    "attempts",
+                ]
+            )
         if enqueue:
             transaction.on_commit(lambda: _enqueue_generation(report.pk))
     return report
@@ -149,7 +166,7 @@ def reports_for_ended_period(*, kind: str, today: dt.date | None = None) -> list
     today = today or local_today()
     period = Period.containing(kind, today).previous()
     return [
-        report_request(committee=committee, kind=kind, day=period.start)
+        report_request(committee=committee, kind=kind, day=period.start, today=today)
         for committee in Committee.objects.order_by("pk")
     ]
 
@@ -257,8 +274,13 @@ def _publish(
         report.generated_by_task = task_id
         report.delivered_at = None
         report.save()
-        transaction.on_commit(lambda: _delete_files([n for n in previous if n not in written]))
-        transaction.on_commit(lambda: _enqueue_delivery(report_id))
+        # Robust: the new version is published now. An error after the commit (the e-mail task
+        # failing in eager mode, a time limit striking here) must not reach report_generate's
+        # handler, which would delete the files this row now points at.
+        transaction.on_commit(
+            lambda: _delete_files([n for n in previous if n not in written]), robust=True
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(report_id), robust=True)
     return report
 
 
@@ -297,9 +319,11 @@ def reports_recover_stuck(*, now: dt.datetime | None = None) -> int:
 
 def _delete_run_directory(report: Report) -> None:
     """Whatever a dead run left behind (no row refers to it)."""
-    if report.run_id is None:
-        return
-    directory = _run_directory(report, report.run_id)
+    if report.run_id is not None:
+        _delete_directory(_run_directory(report, report.run_id))
+
+
+def _delete_directory(directory: str) -> None:
     try:
         _dirs, names = default_storage.listdir(directory)
     except FileNotFoundError:
