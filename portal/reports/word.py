@@ -46,6 +46,7 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 #: Fonts set on the styles. 宋体 and 黑体 are what a Chinese Word installation has and what
 #: official documents use; LibreOffice on Linux substitutes Noto Serif / Sans CJK SC for them.
 LATIN_FONT = "Times New Roman"
+LATIN_HEADING_FONT = "Arial"
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 #: A paragraph style for the text inside tables (smaller, no spacing), editable like the rest.
@@ -54,6 +55,13 @@ TABLE_TEXT = "Report Table Text"
 GAP_FILL = "FBEEEE"
 HEADER_FILL = "F2F2F2"
 PHOTO_WIDTH = Cm(12)
+#: Width of the text on a portrait A4 page between the margins, and of a table's name column.
+PORTRAIT_TEXT_CM = 16.6
+FIRST_COLUMN_CM = 4.6
+#: The list of all activities on a landscape page (25.3 cm between the margins).
+ACTIVITY_COLUMNS_CM = (2.1, 4.6, 2.8, 2.2, 1.2, 1.5, 2.8, 2.5, 1.4, 1.4, 1.4, 1.4)
+#: The headline: figure, this period, previous, 环比, a year earlier, 同比 ("+264 (+1320%)").
+HEADLINE_COLUMNS_CM = (4.0, 2.3, 2.3, 2.7, 2.3, 3.0)
 #: Formats Word shows as they are; any other stored photo (WebP) is converted to PNG.
 WORD_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
 
@@ -61,10 +69,10 @@ WORD_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
 # --- Styles and page -----------------------------------------------------------------------------
 
 
-def _set_fonts(style, east_asian: str) -> None:
+def _set_fonts(style, latin: str, east_asian: str) -> None:
     """Latin and East-Asian fonts on ``style``, replacing the template's theme fonts (which
     would otherwise win over the names)."""
-    style.font.name = LATIN_FONT
+    style.font.name = latin
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), east_asian)
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
@@ -85,13 +93,13 @@ def _set_language(style) -> None:
 def _styles(document: DocumentObject) -> None:
     styles = document.styles
     normal = styles["Normal"]
-    _set_fonts(normal, BODY_FONT)
+    _set_fonts(normal, LATIN_FONT, BODY_FONT)
     _set_language(normal)
     normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(4)
     for name, size in (("Title", 24), ("Subtitle", 15), ("Heading 1", 16), ("Heading 2", 13)):
         style = styles[name]
-        _set_fonts(style, HEADING_FONT)
+        _set_fonts(style, LATIN_HEADING_FONT, HEADING_FONT)
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.font.italic = False
@@ -160,6 +168,16 @@ def _write(cell, value: object, *, bold: bool = False, number: bool = False) -> 
     run.bold = bold or None
 
 
+def _widths(count: int, widths: Sequence[float] | None) -> list[Cm]:
+    """Column widths in cm: ``widths`` as given, or a wide first column (the names) and the
+    figures sharing the rest of a portrait page."""
+    if widths is None:
+        first = FIRST_COLUMN_CM if count > 1 else PORTRAIT_TEXT_CM
+        rest = (PORTRAIT_TEXT_CM - first) / (count - 1) if count > 1 else 0
+        widths = [first, *[rest] * (count - 1)]
+    return [Cm(width) for width in widths]
+
+
 def _table(
     document: DocumentObject,
     headers: Sequence[str],
@@ -167,13 +185,19 @@ def _table(
     *,
     numbers: Iterable[int] = (),
     total: Sequence[object] | None = None,
+    widths: Sequence[float] | None = None,
 ) -> Table:
     """A table of ``headers`` and ``rows``; ``numbers`` are the indexes of the right-aligned
-    columns; a ``total`` row is written in bold."""
+    columns; a ``total`` row is written in bold; ``widths`` in cm (see ``_widths``)."""
     numeric = set(numbers)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    # Word reads the widths of the cells, LibreOffice those of the grid: set both.
+    column_widths = _widths(len(headers), widths)
+    for column, width in zip(table.columns, column_widths, strict=True):
+        column.width = width
     header = table.rows[0]
     _repeat_as_header(header)
     for index, (cell, text) in enumerate(zip(header.cells, headers, strict=True)):
@@ -186,6 +210,9 @@ def _table(
         cells = table.add_row().cells
         for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
             _write(cell, value, bold=bold, number=index in numeric)
+    for row in table.rows:
+        for cell, width in zip(row.cells, column_widths, strict=True):
+            cell.width = width
     return table
 
 
@@ -255,8 +282,8 @@ def _headline(document: DocumentObject, content: dict) -> None:
         year_ago,
         _("vs a year earlier"),
     ]
-    _table(document, headers, rows, numbers=range(1, 6))
-    document.add_paragraph(labels.backlog_note(content))
+    _table(document, headers, rows, numbers=range(1, 6), widths=HEADLINE_COLUMNS_CM)
+    document.add_paragraph(labels.backlog_note(content)).paragraph_format.space_before = Pt(6)
 
 
 def _three(figures: dict) -> list[object]:
@@ -375,7 +402,10 @@ def _coverage(document: DocumentObject, content: dict) -> None:
         _none(document, _("Every measure has at least one approved activity in this period."))
     for row in gaps:
         names = list_separator().join(titles[code] for code in row["gaps"])
-        document.add_paragraph(f"{row['branch']}: {names}", style="List Bullet")
+        line = pgettext("report gaps of a branch", "%(branch)s: %(measures)s")
+        document.add_paragraph(
+            line % {"branch": row["branch"], "measures": names}, style="List Bullet"
+        )
 
 
 def _partners(document: DocumentObject, content: dict) -> None:
@@ -510,7 +540,7 @@ def _activities(document: DocumentObject, content: dict) -> None:
         totals["beneficiaries"],
         totals["external_participants"],
     ]
-    _table(document, headers, rows, numbers=range(8, 12), total=total)
+    _table(document, headers, rows, numbers=range(8, 12), total=total, widths=ACTIVITY_COLUMNS_CM)
 
 
 def render_docx(content: dict) -> bytes:
