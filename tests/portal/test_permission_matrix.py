@@ -840,6 +840,10 @@ MATRIX: list[Row] = [
     row("reports/<int:pk>/regenerate/", GET, fresh_report,
         [LOGIN, E405, E405, E405, E405, E405, E405], label="a POST only"),
 
+    # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
+    row("reminders/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+
     # --- Stored files -----------------------------------------------------------------------
     row("files/<path:path>", GET, photo_file,
         [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="photo"),
