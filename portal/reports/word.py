@@ -13,6 +13,7 @@ read is left out rather than failing the report.
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import re
@@ -31,8 +32,9 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from PIL import Image, UnidentifiedImageError
 
@@ -51,6 +53,7 @@ BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 #: A paragraph style for the text inside tables (smaller, no spacing), editable like the rest.
 TABLE_TEXT = "Report Table Text"
+TABLE_TEXT_ID = "ReportTableText"
 #: Cells of a gap in the coverage matrix (no approved activity), as in the Excel ledger header.
 GAP_FILL = "FBEEEE"
 HEADER_FILL = "F2F2F2"
@@ -106,6 +109,7 @@ def _styles(document: DocumentObject) -> None:
     styles["Heading 1"].paragraph_format.space_before = Pt(18)
     styles["Heading 1"].paragraph_format.space_after = Pt(8)
     table_text = styles.add_style(TABLE_TEXT, WD_STYLE_TYPE.PARAGRAPH)
+    table_text.style_id = TABLE_TEXT_ID
     table_text.base_style = normal
     table_text.font.size = Pt(9)
     table_text.paragraph_format.space_after = Pt(0)
@@ -161,11 +165,18 @@ def _repeat_as_header(row) -> None:
 
 def _write(cell, value: object, *, bold: bool = False, number: bool = False) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.style = TABLE_TEXT
+    # By id: ``paragraph.style = name`` looks the style up among all of them, every cell.
+    paragraph._p.style = TABLE_TEXT_ID
     if number:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     run = paragraph.add_run("" if value is None else str(value))
     run.bold = bold or None
+
+
+def _cells(row: _Row) -> list[_Cell]:
+    """The cells of ``row`` without ``_Row.cells``, which lays out the whole table each time
+    (a list of thousands of activities took minutes)."""
+    return [_Cell(tc, row.table) for tc in row._tr.tc_lst]
 
 
 def _widths(count: int, widths: Sequence[float] | None) -> list[Cm]:
@@ -200,20 +211,38 @@ def _table(
         column.width = width
     header = table.rows[0]
     _repeat_as_header(header)
-    for index, (cell, text) in enumerate(zip(header.cells, headers, strict=True)):
+    for index, (cell, text) in enumerate(zip(_cells(header), headers, strict=True)):
+        cell.width = column_widths[index]
         _write(cell, text, bold=True, number=index in numeric)
         _shade(cell, HEADER_FILL)
-    lines = [(row, False) for row in rows]
+    body = _row_template(table, numeric, bold=False)
+    for values in rows:
+        _append_row(table, body, values)
     if total is not None:
-        lines.append((total, True))
-    for values, bold in lines:
-        cells = table.add_row().cells
-        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            _write(cell, value, bold=bold, number=index in numeric)
-    for row in table.rows:
-        for cell, width in zip(row.cells, column_widths, strict=True):
-            cell.width = width
+        _append_row(table, _row_template(table, numeric, bold=True), total)
     return table
+
+
+def _row_template(table: Table, numeric: set[int], *, bold: bool) -> CT_Row:
+    """A row of formatted cells with one text run each, to be copied for every row: building
+    each cell through python-docx costs about a millisecond, which a yearly list of thousands
+    of activities cannot afford."""
+    row = table.add_row()  # its cells get the widths of the grid's columns
+    for index, cell in enumerate(_cells(row)):
+        _write(cell, "-", bold=bold, number=index in numeric)
+    # A row stays on one page: a title is not cut in half at the page break.
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    table._tbl.remove(row._tr)
+    return row._tr
+
+
+def _append_row(table: Table, template: CT_Row, values: Sequence[object]) -> None:
+    tr = copy.deepcopy(template)
+    texts = list(tr.iter(qn("w:t")))
+    for text, value in zip(texts, values, strict=True):
+        text.text = "" if value is None else str(value)
+        text.set(qn("xml:space"), "preserve")
+    table._tbl.append(tr)
 
 
 def _none(document: DocumentObject, text: str) -> None:
@@ -390,7 +419,7 @@ def _coverage(document: DocumentObject, content: dict) -> None:
         document, [_("Branch"), *codes], rows, numbers=range(1, len(codes) + 1), total=total
     )
     for row, line in zip(table.rows[1:], coverage["rows"], strict=False):
-        for cell, count in zip(row.cells[1:], line["counts"], strict=True):
+        for cell, count in zip(_cells(row)[1:], line["counts"], strict=True):
             if not count:
                 _shade(cell, GAP_FILL)
     document.add_heading(_("Gaps by branch"), level=2)
