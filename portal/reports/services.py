@@ -182,18 +182,41 @@ def _claim(report_id: int, run_id: uuid.UUID, task_id: str, now: dt.datetime) ->
     claimable = Q(status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]) | Q(
         status=ReportStatus.RUNNING, started_at__lt=now - _running_timeout()
     )
-    if task_id:  # the same task delivered again (its worker died): it takes its run back
-        claimable |= Q(status=ReportStatus.RUNNING, run_task_id=task_id)
-    updated = Report.objects.filter(claimable, pk=report_id).update(
-        status=ReportStatus.RUNNING,
-        run_id=run_id,
-        run_task_id=task_id,
-        started_at=now,
-        finished_at=None,
-        step="",
-        error="",
-        attempts=F("attempts") + 1,
-    )
+    if task_id:
+        # The same task delivered again (its worker process died: acks_late and
+        # reject_on_worker_lost requeue it at once) takes its run back, within the bound: a
+        # report that kills its worker every time must not be redelivered for ever.
+        claimable |= Q(
+            status=ReportStatus.RUNNING,
+            run_task_id=task_id,
+            attempts__lt=settings.REPORT_MAX_ATTEMPTS,
+        )
+    with transaction.atomic():
+        before = (
+            Report.objects.select_for_update()
+            .filter(pk=report_id)
+            .values("committee_id", "kind", "period_start", "status", "run_id")
+            .first()
+        )
+        updated = Report.objects.filter(claimable, pk=report_id).update(
+            status=ReportStatus.RUNNING,
+            run_id=run_id,
+            run_task_id=task_id,
+            started_at=now,
+            finished_at=None,
+            step="",
+            error="",
+            attempts=F("attempts") + 1,
+        )
+    if updated and before["status"] == ReportStatus.RUNNING and before["run_id"]:
+        # The run taken over is dead (or will find it lost): what it wrote aside goes.
+        taken_over = Report(
+            committee_id=before["committee_id"],
+            kind=before["kind"],
+            period_start=before["period_start"],
+            run_id=before["run_id"],
+        )
+        _delete_run_directory(taken_over)
     return updated == 1
 
 
