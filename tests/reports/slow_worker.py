@@ -1,12 +1,17 @@
-"""The portal's Celery app for one worker of ``test_worker.py``: rendering the Word file first
-waits ``PORTAL_TEST_RENDER_DELAY`` seconds, so that the test can kill the worker mid-report
-(after the PDF is written aside, before the report is complete). Nothing else differs.
+"""The portal's Celery app for the workers of ``test_worker.py`` that a test kills mid-report:
+rendering the Word file (the PDF is written aside by then, the report not complete) first
 
-Started as ``celery -A tests.reports.slow_worker worker``.
+* waits ``PORTAL_TEST_RENDER_DELAY`` seconds, long enough for the test to kill the worker;
+* kills its own process while the number in the file ``PORTAL_TEST_KILLS_FILE`` is above
+  zero (counting it down), as the kernel's OOM killer would.
+
+Nothing else differs. Started as ``celery -A tests.reports.slow_worker worker``.
 """
 
 import os
+import signal
 import time
+from pathlib import Path
 
 import django
 
@@ -17,6 +22,14 @@ from portal.celery import app  # noqa: E402
 from portal.reports import services  # noqa: E402
 
 _real_renderers = services._renderers
+_real_renderers()  # WeasyPrint loaded once in a prefork parent, not again in each new child
+
+
+def _kill_myself_if_asked() -> None:
+    kills = Path(os.environ.get("PORTAL_TEST_KILLS_FILE", "/nonexistent"))
+    if kills.exists() and (left := int(kills.read_text() or 0)) > 0:
+        kills.write_text(str(left - 1))
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _slowed_renderers() -> dict:
@@ -25,6 +38,7 @@ def _slowed_renderers() -> dict:
 
     def slow_docx(content: dict) -> bytes:
         time.sleep(float(os.environ.get("PORTAL_TEST_RENDER_DELAY", "0")))
+        _kill_myself_if_asked()
         return render_docx(content)
 
     renderers["docx"] = slow_docx

@@ -252,6 +252,37 @@ def test_report_that_keeps_dying_stays_failed_after_the_last_attempt(cast, rende
     assert (report.status, report.attempts) == (ReportStatus.QUEUED, 0)
 
 
+def test_task_delivered_again_after_its_worker_died_takes_its_run_back(cast, renderers):
+    """A worker process killed mid-report: Celery hands the same task to another process."""
+    report = requested(cast.committee_a)
+    leftovers = dead_run(report, started=timezone.now())  # as task "dead-task", just now
+
+    assert report_generate(report_id=report.pk, task_id="another-task") is None  # still held
+    assert report_generate(report_id=report.pk, task_id="dead-task") is not None
+
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (ReportStatus.READY, 2)
+    assert not any(leftovers.iterdir())  # what the dead process wrote aside is deleted
+
+
+def test_report_that_kills_its_worker_every_time_is_not_taken_back_past_the_bound(
+    cast, renderers, settings
+):
+    settings.REPORT_MAX_ATTEMPTS = 3
+    report = requested(cast.committee_a)
+    now = timezone.now()
+    for _delivery in range(3):  # claimed, then the worker process dies
+        assert services._claim(report.pk, uuid.uuid4(), "poison", now)
+
+    assert report_generate(report_id=report.pk, task_id="poison") is None  # 4th delivery
+    assert renderers.calls == []
+    # The sweep then gives it up, with the reason.
+    assert reports_recover_stuck(now=now + dt.timedelta(hours=1)) == 0
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (ReportStatus.FAILED, 3)
+    assert "stopped without finishing" in report.error
+
+
 def test_asking_again_for_a_stuck_report_clears_the_dead_runs_files(
     cast, renderers, sent, django_capture_on_commit_callbacks
 ):

@@ -46,6 +46,10 @@ STARTUP_SECONDS = 60
 REPORT_SECONDS = 90
 #: The queue of the worker whose Word file takes a minute (the one killed mid-report).
 SLOW_QUEUE = f"slow-{uuid.uuid4().hex[:8]}"
+#: The queue of the prefork worker whose process kills itself making the Word file.
+PREFORK_QUEUE = f"prefork-{uuid.uuid4().hex[:8]}"
+#: Its REPORT_MAX_ATTEMPTS (fewer deaths to wait for than the default 3).
+PREFORK_MAX_ATTEMPTS = 2
 
 
 def _services_problem() -> str:
@@ -97,13 +101,35 @@ class Workers:
     directory: Path
     running: list[Worker] = field(default_factory=list)
 
-    def start(self, name: str, *, app_module: str = "portal", queue: str = "celery", **env):
+    @property
+    def kills(self) -> Path:
+        """How many more times the prefork worker's process is to kill itself."""
+        return self.directory / "kills"
+
+    def start(
+        self,
+        name: str,
+        *,
+        app_module: str = "portal",
+        queue: str = "celery",
+        pool: str = "solo",
+        **env: str,
+    ) -> Worker:
         log = self.directory / f"{name}.log"
         with log.open("wb") as output:  # the child keeps its own handle
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
                 [
                     *(sys.executable, "-m", "celery", "-A", app_module, "worker"),
-                    *("--pool=solo", "-n", f"{name}@%h", "-Q", queue, "-l", "INFO"),
+                    *(
+                        f"--pool={pool}",
+                        "--concurrency=1",
+                        "-n",
+                        f"{name}@%h",
+                        "-Q",
+                        queue,
+                        "-l",
+                        "INFO",
+                    ),
                     *("--without-gossip", "--without-mingle", "--without-heartbeat"),
                 ],
                 cwd=settings.BASE_DIR,
@@ -167,6 +193,14 @@ def workers(request, tmp_path_factory) -> Iterator[Workers]:
                 app_module="tests.reports.slow_worker",
                 queue=SLOW_QUEUE,
                 PORTAL_TEST_RENDER_DELAY="60",
+            ),
+            pool.start(
+                "prefork",
+                app_module="tests.reports.slow_worker",
+                queue=PREFORK_QUEUE,
+                pool="prefork",
+                PORTAL_TEST_KILLS_FILE=str(pool.kills),
+                REPORT_MAX_ATTEMPTS=str(PREFORK_MAX_ATTEMPTS),
             ),
         )
         yield pool
@@ -316,3 +350,53 @@ def test_on_the_first_of_a_month_every_committees_report_is_made_and_emailed(cas
     assert logs.count(f"{BASE_URL}/reports/{reports[0].pk}/") == 2  # staff_a, admin_a
     assert logs.count(f"{BASE_URL}/reports/{reports[1].pk}/") == 1  # admin_b
     assert "To: admin_b@example.cn" in logs
+
+
+def test_worker_process_killed_mid_report_is_replaced_and_the_same_task_completes_it(
+    cast, workers, media
+):
+    """Celery's default prefork pool, a child killed (the OOM killer): the task comes back."""
+    from portal.tasks import report_generate
+
+    workers.kills.write_text("1")
+    report = report_request(
+        committee=cast.committee_a, kind="month", day=dt.date(2026, 6, 1), enqueue=False
+    )
+    result = report_generate.apply_async((report.pk,), queue=PREFORK_QUEUE)
+
+    assert result.get(timeout=REPORT_SECONDS) == "generated"
+    assert workers.kills.read_text() == "0"  # it did die once
+    report.refresh_from_db()
+    assert_three_real_files(report, committee_name="投资公司党委")
+    assert (report.attempts, report.generated_by_task) == (2, result.id)
+    period_directory = media / "reports" / str(report.committee_id) / "month-2026-06-01"
+    files = sorted(
+        p.relative_to(media).as_posix() for p in period_directory.rglob("*") if p.is_file()
+    )
+    assert files == sorted(report.file_for(fmt).name for fmt in ReportFormat.values)
+
+
+def test_report_that_kills_its_worker_process_every_time_is_given_up_after_the_bound(
+    cast, workers, media, settings
+):
+    from portal.tasks import report_generate
+
+    settings.REPORT_MAX_ATTEMPTS = PREFORK_MAX_ATTEMPTS  # as the worker has it
+
+    workers.kills.write_text("99")
+    report = report_request(
+        committee=cast.committee_a, kind="month", day=dt.date(2026, 7, 1), enqueue=False
+    )
+    result = report_generate.apply_async((report.pk,), queue=PREFORK_QUEUE)
+
+    # Delivered again after each death until REPORT_MAX_ATTEMPTS runs; the next one declines.
+    assert result.get(timeout=REPORT_SECONDS) == "skipped"
+    assert workers.kills.read_text() == str(99 - PREFORK_MAX_ATTEMPTS)
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (ReportStatus.RUNNING, PREFORK_MAX_ATTEMPTS)
+    timeout = dt.timedelta(minutes=settings.REPORT_RUNNING_TIMEOUT_MINUTES, seconds=1)
+    assert reports_recover_stuck(now=timezone.now() + timeout) == 0  # not queued again
+    report.refresh_from_db()
+    assert (report.status, report.is_available) == (ReportStatus.FAILED, False)
+    period_directory = media / "reports" / str(report.committee_id) / "month-2026-07-01"
+    assert not [p for p in period_directory.rglob("*") if p.is_file()]
