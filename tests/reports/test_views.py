@@ -4,6 +4,7 @@ for the committee's staff and admins, and refused to everybody else."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.core.files.base import ContentFile
@@ -105,9 +106,7 @@ def test_an_unknown_format_or_a_report_without_a_version_is_404(cast):
 
 
 def test_the_report_page_shows_the_figures_of_its_content(cast, dash):
-    report = ready_report(
-        cast.committee_a, content=report_content(cast.committee_a, Q2_2024)
-    )
+    report = ready_report(cast.committee_a, content=report_content(cast.committee_a, Q2_2024))
     response = cast.client_for(cast.staff_a).get(f"/reports/{report.pk}/")
     assert response.status_code == 200
     assert response.context["content"]["totals"]["activities"] == 4
@@ -189,3 +188,30 @@ def test_the_list_pins_its_query_count(cast, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         response = client.get("/reports/")
     assert len(response.context["page"].object_list) == 12
+
+
+def test_without_a_broker_a_failing_generation_shows_its_reason_not_a_crash(
+    cast, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """``make run`` runs tasks in-process: the request that asked for the report survives."""
+    from portal.celery import app
+
+    def broken(content: dict) -> bytes:
+        raise ValueError("no East-Asian font installed")
+
+    monkeypatch.setattr("portal.reports.services._renderers", lambda: {"pdf": broken})
+    client = cast.client_for(cast.staff_a)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/reports/", {"period": "quarter:2024-04-01"})
+    finally:
+        app.conf.task_always_eager = eager
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert report.status == ReportStatus.FAILED
+    assert "no East-Asian font installed" in report.error
+    page = client.get(f"/reports/{report.pk}/")
+    assert "no East-Asian font installed" in page.text
+    assert not [files for _dir, _subdirs, files in os.walk(settings.MEDIA_ROOT) if files]
