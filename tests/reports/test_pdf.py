@@ -151,6 +151,18 @@ def test_pdf_numbers_its_pages_in_the_footer(report):
     assert _flat(footer % {"page": 1, "pages": pages}) not in _flat(reader.pages[0].extract_text())
 
 
+def test_pdf_is_a4_with_the_activity_list_in_landscape(report, titled):
+    _content, reader = report
+    sizes = [
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages
+    ]
+    assert sizes[0] == (595, 842)  # A4 portrait, in points
+    assert set(sizes) == {(595, 842), (842, 595)}
+    for page, size in zip(reader.pages, sizes, strict=True):
+        if titled["early"] in _flat(page.extract_text()):
+            assert size == (842, 595)
+
+
 def _font_names(reader: PdfReader) -> set[str]:
     """The base font names of fonts whose program is embedded (a /FontFile* in the
     descriptor), over every page, descendant fonts included."""
