@@ -15,6 +15,9 @@ from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, pgettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -64,11 +67,54 @@ def photo_url(name: str) -> str:
     return urljoin(BASE_URL, unquote(reverse("protected_file", kwargs={"path": name})))
 
 
+#: Up to this many approved activities the PDF lists them in a table (a column each); a longer
+#: list — a big committee's year, over a thousand — is printed as two lines per activity: a
+#: table cell costs WeasyPrint about a millisecond, and nine of them per row made a yearly
+#: report's PDF take 16 s of its 20 s budget (docs/performance.md).
+PDF_TABLE_MAX_ROWS = 200
+
+
+def compact_activity_list(activities: list[dict]) -> SafeString:
+    """Two lines per activity — date, title and place; organiser, measure and goals,
+    partners and head counts — with as few boxes as possible."""
+    separator = pgettext("list separator", ", ")
+    figures = gettext(
+        "%(attendees)s member attendances · %(volunteers)s volunteers · "
+        "%(beneficiaries)s people served · %(external)s external participants"
+    )
+    lines = []
+    for a in activities:
+        organiser = a["organiser"]
+        if a["co_branches"]:
+            organiser = gettext("%(organiser)s with %(names)s") % {
+                "organiser": organiser,
+                "names": separator.join(a["co_branches"]),
+            }
+        facts = [organiser, " ".join([a["measure"], *a["goals"]])]
+        if a["partners"]:
+            facts.append(separator.join(a["partners"]))
+        facts.append(
+            figures
+            % {
+                "attendees": a["attendees"],
+                "volunteers": a["volunteers"],
+                "beneficiaries": a["beneficiaries"],
+                "external": a["external_participants"],
+            }
+        )
+        place = f"（{a['location']}）" if a["location"] else ""
+        lines.append((a["date"], a["title"], place, " · ".join(facts)))
+    return format_html_join("", '<p class="report-entry">{}　{}{}<br>{}</p>', lines)
+
+
 def render_pdf_html(content: dict) -> str:
     """The HTML WeasyPrint prints (in the active language: the caller sets it)."""
     stylesheet_url = urljoin(BASE_URL, f"static/{STYLESHEET}")
+    activities = content.get("activities", [])
+    compact = compact_activity_list(activities) if len(activities) > PDF_TABLE_MAX_ROWS else None
     return render_to_string(
-        "reports/pdf.html", {"content": content, "stylesheet_url": stylesheet_url}
+        "reports/pdf.html",
+        {"content": content, "stylesheet_url": stylesheet_url, "compact_activities": compact},
     )
 
 

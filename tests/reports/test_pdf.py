@@ -272,3 +272,24 @@ def test_fetcher_serves_only_the_stylesheet_and_the_reports_photos(media):
 def test_page_footer_css_cuts_the_sentence_around_the_page_counters():
     with override("en"):
         assert page_footer_css() == '"Page " counter(page) " of " counter(pages)'
+
+
+def test_a_long_list_of_activities_is_printed_two_lines_each_with_its_totals(dash):
+    """Over PDF_TABLE_MAX_ROWS activities (a big committee's year) the PDF lists each one as a
+    short entry instead of a table row, with every activity and the same totals."""
+    from portal.reports.pdf import PDF_TABLE_MAX_ROWS, render_pdf_html
+
+    content = report_content(dash.cast.committee_a, Q2_2024)
+    count = PDF_TABLE_MAX_ROWS + 1
+    first = content["activities"][0]
+    many = dict(content)
+    many["activities"] = [{**first, "id": i, "title": f"第{i}号活动"} for i in range(count)]
+    with override("zh-hans"):
+        html = render_pdf_html(many)
+    assert html.count('class="report-entry"') == count
+    assert "report-table report-activities" not in html  # no table
+    assert "第0号活动" in html
+    assert f"第{count - 1}号活动" in html
+    with override("zh-hans"):
+        short = render_pdf_html(content)
+    assert 'class="report-entry"' not in short
