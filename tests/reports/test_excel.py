@@ -184,9 +184,9 @@ def test_text_that_looks_like_a_formula_stays_text(content):
 
 def test_labels_are_chinese_under_the_report_language(content):
     workbook = render(content, "zh-hans")
-    summary = rows(workbook["Summary"])
+    assert workbook.sheetnames[:2] == ["汇总", "活动"]
+    summary = rows(workbook["汇总"])
 
     assert {"各举措活动数", "各目标活动数"} <= {line[0] for line in summary}
-    assert workbook.sheetnames[1] == "活动"
     header = rows(workbook["活动"])[0]
     assert (header[0], header[2]) == ("日期", "组织方")

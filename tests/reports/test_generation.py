@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.models import Report, ReportFormat, ReportStatus
 from portal.reports import services
@@ -29,6 +30,9 @@ from portal.reports.services import (
 )
 
 MAY_2026 = dt.date(2026, 5, 10)
+
+#: The reason a dead run is given (stored in the active language, Chinese by default).
+STOPPED = "The generation stopped without finishing (the worker was stopped)."
 
 
 class FakeRenderers(dict):
@@ -245,7 +249,7 @@ def test_report_that_keeps_dying_stays_failed_after_the_last_attempt(cast, rende
 
     report.refresh_from_db()
     assert (report.status, report.attempts) == (ReportStatus.FAILED, 2)
-    assert "stopped without finishing" in report.error
+    assert report.error == gettext(STOPPED)
     # Asking for it again (the page's button) starts a fresh series of attempts.
     requested(cast.committee_a)
     report.refresh_from_db()
@@ -280,7 +284,7 @@ def test_report_that_kills_its_worker_every_time_is_not_taken_back_past_the_boun
     assert reports_recover_stuck(now=now + dt.timedelta(hours=1)) == 0
     report.refresh_from_db()
     assert (report.status, report.attempts) == (ReportStatus.FAILED, 3)
-    assert "stopped without finishing" in report.error
+    assert report.error == gettext(STOPPED)
 
 
 def test_asking_again_for_a_stuck_report_clears_the_dead_runs_files(
