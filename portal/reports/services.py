@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -249,18 +250,33 @@ def report_generate(
         return None
     report = Report.objects.select_related("committee").get(pk=report_id)
     written: list[str] = []
+    #: seconds per step, logged (and kept on the returned object for generate_report)
+    timings: dict[str, float] = {}
     try:
         _set_step(report_id, run_id, "figures")
+        started = time.perf_counter()
         with override(REPORT_LANGUAGE):
             content = report_content(report.committee, report.period, now=now)
+            timings["figures"] = time.perf_counter() - started
             files = {}
             for fmt, render in _renderers().items():
                 _set_step(report_id, run_id, fmt)
+                started = time.perf_counter()
                 name = f"{_run_directory(report, run_id)}/report.{fmt}"
                 saved = default_storage.save(name, ContentFile(render(content)))
+                timings[fmt] = time.perf_counter() - started
                 written.append(saved)
                 files[fmt] = saved
-        return _publish(report_id, run_id, task_id, content, files, written)
+        published = _publish(report_id, run_id, task_id, content, files, written)
+        logger.info(
+            "Report %s (%s) generated: %s",
+            report_id,
+            report,
+            ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items()),
+        )
+        if published is not None:
+            published.timings = timings
+        return published
     except BaseException as exc:
         _delete_files(written)
         reason = f"{type(exc).__name__}: {exc}"[:1000]

@@ -57,7 +57,8 @@ class Command(BaseCommand):
             f"{fmt} {generated.file_for(fmt).size / 1024:.0f} KiB" for fmt in ReportFormat.values
         )
         content = generated.content
+        steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in generated.timings.items())
         self.stdout.write(
             f"{generated}: {content['totals']['activities']} approved activities, "
-            f"generated in {elapsed:.1f} s ({sizes})."
+            f"generated in {elapsed:.1f} s ({steps}; {sizes})."
         )
