@@ -340,6 +340,8 @@ LOGGING = {
         "handlers": ["console"],
         "level": _choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
     },
+    # WeasyPrint logs every page it lays out; a yearly report's PDF has about a hundred.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # --- Benchmark ------------------------------------------------------------------------------
