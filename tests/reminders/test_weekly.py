@@ -126,5 +126,6 @@ def test_a_recipient_without_an_email_address_still_sees_the_reminders(work):
 
 
 def test_the_celery_task_runs_the_weekly_service(work):
-    assert reminders_weekly.delay().get() == 6
+    # apply(): in this process, inside the test's transaction (a worker could not see its rows).
+    assert reminders_weekly.apply().get(timeout=60) == 6
     assert len(mail.outbox) == 5
