@@ -104,8 +104,10 @@ class Report(models.Model):
         blank=True,
         max_length=255,
     )
-    #: When the committee's staff were told about the ready version (once per version).
+    #: When the committee's staff were told about the ready version (once per version), and
+    #: who has been mailed so far (user ids: a retried delivery mails only the others).
     delivered_at = models.DateTimeField(_("staff notified at"), null=True, blank=True)
+    delivered_to = models.JSONField(_("notified"), default=list, blank=True, editable=False)
 
     committee_path = "committee"
     objects = ReportManager()
@@ -135,6 +137,12 @@ class Report(models.Model):
     def is_available(self) -> bool:
         """A complete version exists (whatever a newer request is doing)."""
         return self.generated_at is not None
+
+    @property
+    def is_provisional(self) -> bool:
+        """The ready version was generated before the period was over (staff asked for the
+        current month, say): it covers only part of it, and the scheduled run replaces it."""
+        return self.generated_at is not None and self.generated_at < self.period.bounds()[1]
 
     @property
     def is_in_progress(self) -> bool:

@@ -30,7 +30,9 @@ RETRY_POLICY = {
     acks_late=True,
     soft_time_limit=settings.REPORT_TIME_LIMIT_SECONDS,
     time_limit=settings.REPORT_TIME_LIMIT_SECONDS + 60,
-    **RETRY_POLICY,
+    # One bound for every way a report is tried again: each run counts one attempt, and a
+    # failed row is claimed only while attempts < REPORT_MAX_ATTEMPTS.
+    **{**RETRY_POLICY, "max_retries": settings.REPORT_MAX_ATTEMPTS - 1},
 )
 def report_generate(self, report_id: int) -> str:
     report = reports.report_generate(report_id=report_id, task_id=self.request.id or "")

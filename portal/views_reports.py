@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from branches.models import AuditAction
 from branches.services import audit_record
-from portal.models import Report, ReportFormat, ReportKind
+from portal.models import Report, ReportFormat, ReportKind, ReportStatus
 from portal.periods import Period, local_today
 from portal.reports.services import report_request
 from portal.views_dashboards import reviewed_committees
@@ -100,17 +100,24 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and committee is not None and form.is_valid():
         kind, day = form.cleaned_period()
         try:
+            # A ready report is not replaced from here (staff may have sent it up already):
+            # its own page has "generate again".
             report = report_request(
-                committee=committee, kind=kind, day=day, requested_by=request.user, regenerate=True
+                committee=committee, kind=kind, day=day, requested_by=request.user
             )
         except ValidationError as exc:
             form.add_error("period", exc)
         else:
-            messages.success(
-                request,
-                _("The report for %(period)s has been queued; this page shows its progress.")
-                % {"period": report.period.label},
-            )
+            if report.status == ReportStatus.READY:
+                message = _(
+                    "The report for %(period)s is already there. To include later changes, "
+                    "use “Generate again” below."
+                )
+            else:
+                message = _(
+                    "The report for %(period)s has been queued; this page shows its progress."
+                )
+            messages.success(request, message % {"period": report.period.label})
             return redirect("reports:detail", pk=report.pk)
     reports = Paginator(
         Report.objects.for_user(request.user)

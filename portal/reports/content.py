@@ -39,6 +39,7 @@ Rates are fractions (0.25 = 25 %) or ``None``; dates are ISO strings.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
@@ -228,7 +229,22 @@ def report_content(
     now = now or timezone.now()
     # Names of choices (partner kind, honour level) are stored in the report's language.
     with override("zh-hans"):
-        return _content(committee, period, now)
+        return _printable(_content(committee, period, now))
+
+
+#: Control characters (pasted from Word) that XML — the Word and Excel files — cannot hold.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _printable(value):
+    """``value`` with every string stripped of characters no document format can carry."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
 
 
 def _content(committee: Committee, period: Period, now: dt.datetime) -> dict[str, object]:

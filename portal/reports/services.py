@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -61,6 +61,10 @@ def _renderers() -> dict[str, Callable[[dict], bytes]]:
         ReportFormat.DOCX: render_docx,
         ReportFormat.XLSX: render_xlsx,
     }
+
+
+#: A report still queued this long after it was asked for is sent to the broker again.
+QUEUED_LOST_AFTER = dt.timedelta(hours=1)
 
 
 def _running_timeout() -> dt.timedelta:
@@ -134,7 +138,7 @@ def report_request(
                 return report
             if report.status == ReportStatus.QUEUED and report.requested_at > fresh:
                 return report
-            if report.status == ReportStatus.READY and not regenerate:
+            if report.status == ReportStatus.READY and not regenerate and not report.is_provisional:
                 return report
             if report.status == ReportStatus.RUNNING and report.run_id:
                 # A dead run (past the timeout): nothing refers to what it wrote.
@@ -164,7 +168,8 @@ def report_request(
 
 def reports_for_ended_period(*, kind: str, today: dt.date | None = None) -> list[Report]:
     """Beat, on the first day of a month (quarter, year): every committee's report for the
-    period that has just ended. Reports already ready are left as they are."""
+    period that has just ended. Reports already ready are left as they are, unless they were
+    generated before the period was over (``Report.is_provisional``): those are replaced."""
     today = today or local_today()
     period = Period.containing(kind, today).previous()
     return [
@@ -181,8 +186,12 @@ def _run_directory(report: Report, run_id: uuid.UUID) -> str:
 
 
 def _claim(report_id: int, run_id: uuid.UUID, task_id: str, now: dt.datetime) -> bool:
-    claimable = Q(status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]) | Q(
-        status=ReportStatus.RUNNING, started_at__lt=now - _running_timeout()
+    claimable = (
+        Q(status=ReportStatus.QUEUED)
+        # A failed run is tried again (task retries, a duplicate message) within the bound; a
+        # new request resets ``attempts``.
+        | Q(status=ReportStatus.FAILED, attempts__lt=settings.REPORT_MAX_ATTEMPTS)
+        | Q(status=ReportStatus.RUNNING, started_at__lt=now - _running_timeout())
     )
     if task_id:
         # The same task delivered again (its worker process died: acks_late and
@@ -279,11 +288,32 @@ def report_generate(
         return published
     except BaseException as exc:
         _delete_files(written)
-        reason = f"{type(exc).__name__}: {exc}"[:1000]
+        logger.exception("Report %s failed", report_id)
+        reason = failure_reason(exc)
         Report.objects.filter(_still_mine(report_id, run_id)).update(
             status=ReportStatus.FAILED, error=reason, run_id=None, finished_at=timezone.now()
         )
         raise
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What staff read on the report's page: a sentence in their language and the kind of
+    error; the details (paths, SQL, traceback) stay in the server log."""
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.db import DatabaseError
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        sentence = gettext("Generating the report took too long and was stopped.")
+    elif isinstance(exc, DatabaseError):
+        sentence = gettext("The database could not be reached while the report was generated.")
+    elif isinstance(exc, OSError):
+        sentence = gettext("The report's files could not be written (disk full or not writable).")
+    else:
+        sentence = gettext("The report could not be generated because of an internal error.")
+    return gettext("%(sentence)s Please tell the portal's administrator (%(error)s).") % {
+        "sentence": sentence,
+        "error": type(exc).__name__,
+    }
 
 
 def _publish(
@@ -313,6 +343,7 @@ def _publish(
         report.generated_at = now
         report.generated_by_task = task_id
         report.delivered_at = None
+        report.delivered_to = []
         report.save()
         # Robust: the new version is published now. An error after the commit (the e-mail task
         # failing in eager mode, a time limit striking here) must not reach report_generate's
@@ -349,7 +380,11 @@ def reports_recover_stuck(*, now: dt.datetime | None = None) -> int:
             )
             transaction.on_commit(lambda pk=report.pk: _enqueue_generation(pk))
             resent += 1
-    lost = Report.objects.filter(status=ReportStatus.QUEUED, requested_at__lt=stale)
+    # Queued for over an hour: its message was lost (broker down when it was sent). A long
+    # queue (every committee's reports on 1 January) takes less than that.
+    lost = Report.objects.filter(
+        status=ReportStatus.QUEUED, requested_at__lt=now - QUEUED_LOST_AFTER
+    )
     for report_id in lost.values_list("pk", flat=True):
         Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(requested_at=now)
         transaction.on_commit(lambda pk=report_id: _enqueue_generation(pk))
@@ -387,40 +422,45 @@ def report_url(report: Report) -> str:
     return settings.PORTAL_BASE_URL + reverse("reports:detail", kwargs={"pk": report.pk})
 
 
+def _ready_message(report: Report) -> tuple[str, str]:
+    with override(REPORT_LANGUAGE):
+        subject = gettext("Progress report ready: %(committee)s, %(period)s") % {
+            "committee": report.committee.name,
+            "period": report.period.label,
+        }
+        body = gettext(
+            "The joint-building progress report of %(committee)s for %(period)s is ready.\n\n"
+            "Open it in the portal (web page, PDF, Word and Excel):\n%(url)s\n\n"
+            "This message was sent automatically by the Joint Party-Building Portal."
+        ) % {
+            "committee": report.committee.name,
+            "period": report.period.label,
+            "url": report_url(report),
+        }
+    return subject, body
+
+
 def report_deliver(*, report_id: int, now: dt.datetime | None = None) -> int:
-    """E-mail the committee's staff and admins that the report is ready, once per version.
-    Returns the number of messages sent."""
+    """E-mail the committee's staff and admins that the report is ready: each of them once
+    per version. One message per recipient, each recorded as it goes, so that a mail server
+    failing half-way (the task is retried) never mails anybody twice. Returns the number of
+    messages sent."""
     now = now or timezone.now()
-    with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("committee").get(pk=report_id)
-        if not report.is_available or (
-            report.delivered_at is not None and report.delivered_at >= report.generated_at
-        ):
-            return 0
-        recipients = [
-            user.email
-            for user in reviewers_of(report.committee_id).exclude(email="").order_by("pk")
-        ]
-        with override(REPORT_LANGUAGE):
-            subject = gettext("Progress report ready: %(committee)s, %(period)s") % {
-                "committee": report.committee.name,
-                "period": report.period.label,
-            }
-            body = gettext(
-                "The joint-building progress report of %(committee)s for %(period)s is ready.\n\n"
-                "Open it in the portal (web page, PDF, Word and Excel):\n%(url)s\n\n"
-                "This message was sent automatically by the Joint Party-Building Portal."
-            ) % {
-                "committee": report.committee.name,
-                "period": report.period.label,
-                "url": report_url(report),
-            }
-        messages = [
-            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-            for address in recipients
-        ]
-        if messages:
-            get_connection().send_messages(messages)
-        report.delivered_at = now
-        report.save(update_fields=["delivered_at"])
-    return len(messages)
+    report = Report.objects.select_related("committee").get(pk=report_id)
+    if not report.is_available or report.delivered_at is not None:
+        return 0
+    version = report.generated_at
+    subject, body = _ready_message(report)
+    sent = 0
+    recipients = reviewers_of(report.committee_id).exclude(email="").order_by("pk")
+    for user in recipients:
+        with transaction.atomic():
+            locked = Report.objects.select_for_update().get(pk=report_id)
+            if locked.generated_at != version or user.pk in locked.delivered_to:
+                continue  # a newer version has its own delivery; this one was mailed
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+            locked.delivered_to = [*locked.delivered_to, user.pk]
+            locked.save(update_fields=["delivered_to"])
+            sent += 1
+    Report.objects.filter(pk=report_id, generated_at=version).update(delivered_at=now)
+    return sent

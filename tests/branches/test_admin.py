@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from branches.models import AuditAction, Branch, Member, ProjectSite, RoleKind
 from branches.services import audit_record, branch_role_assign
@@ -372,6 +380,14 @@ def _more_rows(cast, tag: str) -> None:
     member = factories.MemberFactory(branch=branch, name=f"{tag}新党员")
     _rows_for(new, branch, member, f"{tag}新", cast.superuser)
     Group.objects.create(name=f"{tag} group")
+    # The periodic tasks' tables (django-celery-beat, the superuser's)
+    crontab = CrontabSchedule.objects.create(minute="7", hour="5")
+    PeriodicTask.objects.create(
+        name=f"{tag} task", task="portal.tasks.reminders_weekly", crontab=crontab
+    )
+    IntervalSchedule.objects.create(every=7, period=IntervalSchedule.MINUTES)
+    SolarSchedule.objects.create(event="sunset", latitude=31.23, longitude=121.47)
+    ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
 
 
 def _changelist_queries(client, url) -> int:

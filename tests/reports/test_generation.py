@@ -16,18 +16,21 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from portal.models import Report, ReportFormat, ReportStatus
 from portal.reports import services
 from portal.reports.services import (
+    failure_reason,
     report_deliver,
     report_generate,
     report_request,
     reports_for_ended_period,
     reports_recover_stuck,
 )
+from tests.dashboards.conftest import SHANGHAI
 
 MAY_2026 = dt.date(2026, 5, 10)
 
@@ -159,7 +162,9 @@ def test_failing_renderer_leaves_no_file_and_the_reason(cast, renderers, media):
 
     report.refresh_from_db()
     assert report.status == ReportStatus.FAILED
-    assert report.error == "ValueError: no East-Asian font"
+    # The page gets a sentence and the kind of error; the details are in the log.
+    assert report.error == failure_reason(ValueError())
+    assert "ValueError" in report.error
     assert not report.is_available
     assert [report.file_for(fmt).name for fmt in ReportFormat.values] == ["", "", ""]
     assert stored_files(media) == set()  # the PDF it had written is deleted too
@@ -178,7 +183,7 @@ def test_failed_regeneration_keeps_the_previous_version(cast, renderers, media):
         report_generate(report_id=report.pk)
 
     report.refresh_from_db()
-    assert (report.status, report.error) == (ReportStatus.FAILED, "OSError: disk full")
+    assert (report.status, report.error) == (ReportStatus.FAILED, failure_reason(OSError()))
     assert report.is_available
     assert files_of(report) == old
     assert stored_files(media) == {report.file_for(fmt).name for fmt in ReportFormat.values}
@@ -407,3 +412,68 @@ def test_generate_task_does_not_retry_a_programming_error(cast, renderers, sent)
         task.apply(args=(report.pk,))
 
     assert renderers.calls == ["pdf"]
+
+
+def test_a_report_made_before_its_period_ended_is_replaced_on_the_first_of_the_next(
+    cast, renderers, sent, django_capture_on_commit_callbacks
+):
+    """Staff asked for May on 20 May: the scheduled run on 1 June regenerates it."""
+    report = requested(cast.committee_a)
+    report_generate(report_id=report.pk)
+    mid_may = dt.datetime(2026, 5, 20, 12, tzinfo=SHANGHAI)
+    Report.objects.filter(pk=report.pk).update(generated_at=mid_may)  # as if made that day
+    report.refresh_from_db()
+    assert report.is_provisional
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reports_for_ended_period(kind="month", today=dt.date(2026, 6, 1))
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED
+    assert report.pk in sent["generate"]
+
+    report_generate(report_id=report.pk)  # now, long after May
+    report.refresh_from_db()
+    assert not report.is_provisional
+    with django_capture_on_commit_callbacks(execute=True):
+        reports_for_ended_period(kind="month", today=dt.date(2026, 6, 1))
+    report.refresh_from_db()
+    assert report.status == ReportStatus.READY  # a complete one is kept
+
+
+def test_a_mail_server_failing_half_way_never_mails_anybody_twice(
+    cast, renderers, sent, monkeypatch
+):
+    report = requested(cast.committee_a)
+    report_generate(report_id=report.pk)
+    real_send = EmailMessage.send
+
+    def flaky(message, *args, **kwargs):
+        if message.to == ["admin_a@example.cn"]:  # the second recipient (by id)
+            raise OSError("SMTP connection lost")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", flaky)
+    with pytest.raises(OSError, match="SMTP"):
+        report_deliver(report_id=report.pk)
+    assert [m.to for m in mail.outbox] == [["staff_a@example.cn"]]
+
+    monkeypatch.setattr(EmailMessage, "send", real_send)
+    assert report_deliver(report_id=report.pk) == 1  # the retry mails only admin_a
+    assert sorted(m.to[0] for m in mail.outbox) == ["admin_a@example.cn", "staff_a@example.cn"]
+    assert report_deliver(report_id=report.pk) == 0
+
+
+def test_a_failed_report_is_not_claimed_again_past_the_bound(cast, renderers, settings):
+    """A duplicate message arriving after the last attempt does not run it again."""
+    settings.REPORT_MAX_ATTEMPTS = 2
+    report = requested(cast.committee_a)
+    renderers.fail["pdf"] = OSError("disk full")
+    for _attempt in range(2):
+        with pytest.raises(OSError, match="disk full"):
+            report_generate(report_id=report.pk)
+    assert report_generate(report_id=report.pk) is None
+    assert renderers.calls == ["pdf", "pdf"]
+    # Staff asking again starts a fresh round.
+    requested(cast.committee_a, regenerate=True)
+    renderers.fail.clear()
+    assert report_generate(report_id=report.pk) is not None
