@@ -317,7 +317,12 @@ def reminders_record(today: dt.date) -> list[Due]:
 
 def _message_for(recipient, reminders: list[Reminder], week: str) -> EmailMessage:
     with override(settings.LANGUAGE_CODE):
-        subject = gettext("Reminders for the week %(week)s") % {"week": week}
+        year, number = week.split("-W")
+        monday = dt.date.fromisocalendar(int(year), int(number), 1)
+        subject = gettext("Reminders for the week %(first)s to %(last)s") % {
+            "first": monday.isoformat(),
+            "last": (monday + dt.timedelta(days=6)).isoformat(),
+        }
         lines = [
             f"- {reminder.message}\n  {settings.PORTAL_BASE_URL}{reminder.link}"
             if reminder.link
