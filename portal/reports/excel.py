@@ -216,36 +216,10 @@ def _summary(workbook: Workbook, content: dict) -> None:
 
 def _activities(workbook: Workbook, content: dict) -> None:
     separator = list_separator()
-    headers = [
-        (_("Date"), 12),
-        (_("Activity"), 36),
-        (_("Organiser"), 24),
-        (_("Co-organisers"), 24),
-        (_("Measure"), 10),
-        (_("Goals"), 14),
-        (_("Partner organisations"), 28),
-        (_("Location"), 20),
-        (_("Members attended"), 10),
-        (_("Volunteers"), 10),
-        (labels.headline_label("beneficiaries"), 10),
-        (_("External participants"), 10),
-    ]
+    widths = (12, 36, 24, 24, 10, 14, 28, 20, 10, 10, 10, 10)
+    headers = list(zip(labels.activity_headers(), widths, strict=True))
     rows = (
-        [
-            _date(a["date"]),
-            a["title"],
-            a["organiser"],
-            separator.join(a["co_branches"]),
-            a["measure"],
-            separator.join(a["goals"]),
-            separator.join(a["partners"]),
-            a["location"],
-            a["attendees"],
-            a["volunteers"],
-            a["beneficiaries"],
-            a["external_participants"],
-        ]
-        for a in content["activities"]
+        [_date(a["date"]), *labels.activity_cells(a, separator)[1:]] for a in content["activities"]
     )
     _raw_sheet(workbook, _("Activities"), headers, rows)
 

@@ -92,3 +92,40 @@ def rate(value: float | None) -> str:
 
 def gap_mark() -> str:
     return _("Gap")
+
+
+def activity_headers() -> list[str]:
+    """The columns of the list of approved activities, in the Word table and the workbook."""
+    return [
+        _("Date"),
+        _("Activity"),
+        _("Organiser"),
+        _("Co-organisers"),
+        _("Measure"),
+        _("Goals"),
+        _("Partner organisations"),
+        _("Location"),
+        _("Members attended"),
+        _("Volunteers"),
+        headline_label("beneficiaries"),
+        _("External participants"),
+    ]
+
+
+def activity_cells(activity: dict, separator: str) -> list:
+    """One activity of ``content["activities"]`` as the cells under ``activity_headers``."""
+    a = activity
+    return [
+        a["date"],
+        a["title"],
+        a["organiser"],
+        separator.join(a["co_branches"]),
+        a["measure"],
+        separator.join(a["goals"]),
+        separator.join(a["partners"]),
+        a["location"],
+        a["attendees"],
+        a["volunteers"],
+        a["beneficiaries"],
+        a["external_participants"],
+    ]

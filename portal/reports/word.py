@@ -528,37 +528,8 @@ def _activities(document: DocumentObject, content: dict) -> None:
         _none(document, _("No approved activities in this period."))
         return
     separator = list_separator()
-    headers = [
-        _("Date"),
-        _("Activity"),
-        _("Organiser"),
-        _("Co-organisers"),
-        _("Measure"),
-        _("Goals"),
-        _("Partner organisations"),
-        _("Location"),
-        _("Members attended"),
-        _("Volunteers"),
-        labels.headline_label("beneficiaries"),
-        _("External participants"),
-    ]
-    rows = [
-        [
-            a["date"],
-            a["title"],
-            a["organiser"],
-            separator.join(a["co_branches"]),
-            a["measure"],
-            separator.join(a["goals"]),
-            separator.join(a["partners"]),
-            a["location"],
-            a["attendees"],
-            a["volunteers"],
-            a["beneficiaries"],
-            a["external_participants"],
-        ]
-        for a in activities
-    ]
+    headers = labels.activity_headers()
+    rows = [labels.activity_cells(a, separator) for a in activities]
     totals = content["totals"]
     total = [
         ngettext("Total: %(total)s activity", "Total: %(total)s activities", totals["activities"])
