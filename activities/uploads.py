@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from activities.models import AttachmentKind
 
@@ -147,6 +147,9 @@ def _prepare_image(upload: UploadedFile, name: str, kind: str) -> PreparedFile:
                 # memory and time); it is downscaled to at least this size anyway.
                 side = settings.ATTACHMENT_IMAGE_MAX_SIDE
                 image.draft("RGB", (side, side))
+            # A truncated file must fail here whatever another library set process-wide
+            # (WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on when imported).
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
             image = ImageOps.exif_transpose(image)
         except ValidationError:

@@ -18,8 +18,14 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would let a
+# truncated photo through the upload checks of this process (activities.uploads): the report's
+# photos are whole (they passed those checks), so the flag goes back to Pillow's default.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 #: Where relative URLs of the document resolve. ``.invalid`` cannot resolve on any network, and
 #: the fetcher answers only the URLs it was given under it anyway.

@@ -194,6 +194,23 @@ def test_file_that_is_not_a_photo_by_content_is_refused(cast, activity, content,
     assert not Attachment.objects.exists()
 
 
+def test_a_truncated_photo_is_refused_even_after_the_pdf_renderer_was_loaded(
+    cast, activity, monkeypatch
+):
+    """WeasyPrint (the reports' PDFs) turns Pillow's LOAD_TRUNCATED_IMAGES on when imported: a
+    worker or an in-process ``make run`` that made a report must still refuse broken photos."""
+    from django.core.exceptions import ValidationError
+    from PIL import ImageFile
+
+    import portal.reports.pdf  # noqa: F401  (imports WeasyPrint)
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # whoever sets it again
+    with pytest.raises(ValidationError, match="is damaged or incomplete"):
+        _add(cast, activity, upload("现场.jpg", truncated_jpeg()))
+    assert not Attachment.objects.exists()
+
+
 @pytest.mark.parametrize("kind", [AttachmentKind.SIGN_IN_SHEET, AttachmentKind.DOCUMENT])
 def test_pdf_is_accepted_as_sign_in_sheet_or_document(cast, activity, kind):
     attachment = _add(cast, activity, upload("签到表.pdf", PDF, "application/pdf"), kind=kind)
