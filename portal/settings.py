@@ -331,17 +331,32 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
+# --- Logs and error pages -------------------------------------------------------------------
+# One console handler (gunicorn and Celery pass it on to the journal). Every line goes through
+# a formatter that masks mobile numbers (138****5678), tracebacks included; nothing logs request
+# bodies, so passwords never reach it (tests/security/test_log_privacy.py). A failing request
+# shows the 500 page (portal.errors.server_error) with a reference that django.request's log
+# line of the same error ends with: "[reference 3F9A-0C1B]" (tests/security/test_error_pages.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"error_reference": {"()": "portal.logs.ErrorReferenceFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "portal.logs.PersonalDataRedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {
         "handlers": ["console"],
         "level": _choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
     },
-    # WeasyPrint logs every page it lays out; a yearly report's PDF has about a hundred.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"filters": ["error_reference"]},
+        # WeasyPrint logs every page it lays out; a yearly report's PDF has about a hundred.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # --- Benchmark ------------------------------------------------------------------------------

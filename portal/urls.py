@@ -27,3 +27,6 @@ urlpatterns = [
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
 ]
+
+# No stack trace, a reference the server log also carries (403/404: templates/403.html, 404.html).
+handler500 = "portal.errors.server_error"

@@ -1,0 +1,86 @@
+"""Application logs never contain passwords or members' phone numbers (PIPL, issue 6 point 4).
+
+The logs are read as the configured console handler writes them, at DEBUG level and with SQL
+logging on: the most a production operator could turn on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from portal.logs import mask_phone_numbers
+from tests.conftest import Cast
+from tests.security.server_log import server_log
+
+WRONG_PASSWORD = "Wr0ng-Secret-Passw0rd!"
+
+
+@pytest.fixture
+def sql_logged():
+    """Django logs every SQL statement with its parameters (django.db.backends, DEBUG)."""
+    previous = connection.force_debug_cursor
+    connection.force_debug_cursor = True
+    try:
+        yield
+    finally:
+        connection.force_debug_cursor = previous
+
+
+def test_failed_login_and_phone_reveal_leave_no_password_or_phone_in_the_logs(
+    cast: Cast, sql_logged
+):
+    cast.member_a1.refresh_from_db()
+    phone = cast.member_a1.phone
+
+    with server_log(logging.DEBUG) as log:
+        refused = Client().post(
+            "/accounts/login/", {"username": "admin_a", "password": WRONG_PASSWORD}
+        )
+        revealed = cast.client_for(cast.admin_a).post(
+            f"/branches/members/{cast.member_a1.pk}/phone/"
+        )
+
+    assert refused.status_code == 200  # the form again, with its error
+    assert revealed.status_code == 200
+    assert phone in revealed.content.decode()  # the reveal did happen...
+    lines = log.getvalue()
+    assert "django.db.backends" in lines  # ... and SQL was being logged meanwhile
+    assert WRONG_PASSWORD not in lines
+    assert phone not in lines
+
+
+def test_a_phone_number_written_to_the_log_is_masked(db):
+    """Whatever writes one by accident (an exception, a database error quoting a row)."""
+    with server_log() as log:
+        logging.getLogger("portal.anything").warning("Could not save member %s", "13987654321")
+
+    assert "Could not save member 139****4321" in log.getvalue()
+    assert "13987654321" not in log.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("phone=13812345678;", "phone=138****5678;"),
+        ("+86 13812345678", "+86 138****5678"),
+        ("008613812345678", "0086138****5678"),
+        ("电话13812345678。", "电话138****5678。"),
+        ("138 1234 5678", "138****5678"),
+        ("138-1234-5678", "138****5678"),
+        ("0571-88886666", "0571-****6666"),
+        ("010 65528888", "010-****8888"),
+        # Not mobile numbers: longer digit runs (ids, timestamps) and other prefixes stay.
+        ("report 213812345678", "report 213812345678"),
+        ("1381234567", "1381234567"),
+        ("12812345678", "12812345678"),
+        ("2026-11-23 10:00:00,123", "2026-11-23 10:00:00,123"),
+        ("report 2026-11230001", "report 2026-11230001"),
+    ],
+)
+def test_mask_phone_numbers(text, masked):
+    assert mask_phone_numbers(text) == masked
