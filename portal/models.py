@@ -10,11 +10,16 @@ with one row update (``portal.reports.services``).
 A ``Reminder`` is one thing somebody should act on (a measure their branch has not covered this
 quarter, a returned activity, a submission waiting for review, an agreement about to end),
 recorded at most once per recipient, item and ISO week.
+
+An ``OutboxMessage`` is a task a request asked for, kept until the broker has taken it
+(``portal.outbox``); the ``Heartbeat`` is the last time a worker ran beat's heartbeat task
+(``/healthz``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -257,3 +262,53 @@ class Reminder(models.Model):
             "date": d.get("date", ""),
             "days": d.get("days", ""),
         }
+
+
+class OutboxMessage(models.Model):
+    """A task the portal asked for, kept in the database until the broker has taken it.
+
+    Written in the transaction of the change that asks for it (``portal.outbox``), so that a
+    task is never sent for a change that was rolled back, and never lost because the broker
+    was down when the change was saved. ``task_id`` is the Celery task id every publication of
+    the message carries: sent twice (a crash between the broker's acceptance and the commit),
+    the two copies are one task to the worker's log and its idempotent task.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    task_id = models.UUIDField(_("task id"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent to the broker"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts to send"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The dispatcher's query: the unsent ones, oldest first (a small, partial index).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outbox_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"
+
+
+class Heartbeat(models.Model):
+    """The last time a worker ran the heartbeat task that beat sends every minute: recent, it
+    proves beat, the broker and a worker all work (``/healthz``)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("last heartbeat"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -35,6 +35,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.reminders_weekly",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
+    # Tasks a request asked for while the broker was down (portal.outbox).
+    "outbox-dispatch": {
+        "task": "portal.tasks.outbox_dispatch",
+        "schedule": crontab(),  # every minute
+    },
+    # /healthz: a recent heartbeat proves beat, the broker and a worker work.
+    "worker-heartbeat": {
+        "task": "portal.tasks.worker_heartbeat",
+        "schedule": crontab(),
+    },
     "purge-staged-uploads": {
         "task": "activities.tasks.purge_staged_uploads",
         "schedule": crontab(minute=15, hour=3),

@@ -214,6 +214,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Resilience: broker outages, /healthz ---------------------------------------------------
+# Requests hand tasks to the broker through the outbox (portal.outbox): with Redis down a
+# request must still answer within 2 s, so connecting fails fast (seconds) and publishing is
+# not retried (the dispatcher, every minute, sends what waits). A worker is not hurried: it
+# keeps reconnecting until the broker is back (CELERY_BROKER_CONNECTION_MAX_RETRIES).
+BROKER_CONNECT_TIMEOUT_SECONDS = _int("BROKER_CONNECT_TIMEOUT_SECONDS", default=1, minimum=1)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
+    # A broker that accepted the connection but does not answer (a hung host).
+    "socket_timeout": 5,
+    # A producer's connection: one attempt, no retry loop (kombu would retry for ever).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for the broker to come back
+# /healthz answers 503 when no worker has run the heartbeat task (beat: every minute) for this
+# long: beat, the broker or every worker is down.
+HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS = _int(
+    "HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS", default=300, minimum=90
+)
+
 # --- Periodic reports ------------------------------------------------------------------------
 # A report generation is stopped after this long (and marked failed with the reason).
 REPORT_TIME_LIMIT_SECONDS = _int("REPORT_TIME_LIMIT_SECONDS", default=600, minimum=30)

@@ -1,17 +1,20 @@
 """The portal's Celery tasks: thin wrappers around services (``portal.reports.services``,
-``portal.reminders``). Their schedule is in ``portal.schedule``."""
+``portal.reminders``, ``portal.outbox``, ``portal.health``). Their schedule is in
+``portal.schedule``. A request asks for a task through ``portal.outbox.outbox_enqueue``, never
+with ``.delay()``: the broker may be down."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from portal import reminders
+from portal import health, outbox, reminders
 from portal.reports import services as reports
 
 #: Errors worth another try (a database restart, a full disk, a broker blip), with backoff.
@@ -61,3 +64,24 @@ def reports_recover_stuck() -> int:
 def reminders_weekly() -> int:
     """Beat, Monday morning: this week's reminders, recorded and e-mailed."""
     return reminders.reminders_send_weekly()
+
+
+@shared_task(ignore_result=True)
+def outbox_dispatch() -> int:
+    """Beat, every minute: send the tasks that could not reach the broker when asked for."""
+    return outbox.outbox_dispatch()
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> None:
+    """Beat, every minute: a worker is alive (``/healthz``)."""
+    health.heartbeat_record()
+
+
+@worker_ready.connect
+def _on_worker_ready(sender, **kwargs) -> None:
+    """A worker that starts (after an outage, say) sends what waits and reports at once,
+    without waiting for beat. Sent as tasks: the worker's main process keeps no database
+    connection that the pool processes it forks later would inherit."""
+    outbox_dispatch.delay()
+    worker_heartbeat.delay()

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import files, views
+from portal import files, views, views_health
 
 admin.site.site_header = _("Joint Party-Building Portal")
 admin.site.site_title = _("Joint Party-Building Portal")
@@ -26,6 +26,8 @@ urlpatterns = [
     path("reports/", include("portal.urls_reports")),
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),
+    # Monitoring: database, broker and worker heartbeat as JSON, 200 or 503; no login.
+    path("healthz", views_health.healthz, name="healthz"),
 ]
 
 # No stack trace, a reference the server log also carries (403/404: templates/403.html, 404.html).

@@ -15,8 +15,11 @@ twice, in two workers at once, or after a worker died:
   started (the worker was killed, the machine restarted) is marked failed by
   ``reports_recover_stuck`` (every few minutes, from beat) and queued again, up to
   ``REPORT_MAX_ATTEMPTS`` times; a late finisher that lost its claim discards its files.
-* **Enqueued after commit**, so a worker never looks for a row that is not there yet. When the
-  broker cannot be reached the row stays queued and the recovery sweep sends it later.
+* **Enqueued through the outbox** (``portal.outbox``): the task is written in the transaction
+  that queues the row and sent after the commit, so a worker never looks for a row that is
+  not there yet; when the broker cannot be reached the outbox's dispatcher sends it later. A
+  message the broker lost (Redis restarted without persistence) is sent again by the recovery
+  sweep after ``QUEUED_LOST_AFTER``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from django.utils.translation import gettext, override
 from branches.access import reviewers_of
 from branches.models import Committee
 from portal.models import Report, ReportFormat, ReportKind, ReportStatus
+from portal.outbox import outbox_enqueue
 from portal.periods import EARLIEST_YEAR, Period, local_today
 from portal.reports.content import report_content
 
@@ -90,15 +94,13 @@ def report_period(kind: str, day: dt.date, *, today: dt.date | None = None) -> P
 
 
 def _enqueue_generation(report_id: int) -> None:
+    """Within the transaction that queued the row: the task is kept in the outbox and sent
+    after the commit, or later by the dispatcher if the broker is down (``portal.outbox``).
+    In-process (no broker, ``make run``) a generation that fails records its reason on the
+    row; the request that asked for it carries on to the report's page."""
     from portal.tasks import report_generate
 
-    try:
-        report_generate.delay(report_id)
-    except Exception:
-        # With a broker: it is down, the row stays queued and the recovery sweep resends it.
-        # In-process (no broker, ``make run``): the generation itself failed and its row says
-        # why; the request that asked for it carries on to the report's page.
-        logger.exception("Report %s was not generated or sent to the broker", report_id)
+    outbox_enqueue(report_generate, report_id)
 
 
 def report_request(
@@ -162,7 +164,7 @@ def report_request(
                 ]
             )
         if enqueue:
-            transaction.on_commit(lambda: _enqueue_generation(report.pk))
+            _enqueue_generation(report.pk)
     return report
 
 
@@ -351,7 +353,7 @@ def _publish(
         transaction.on_commit(
             lambda: _delete_files([n for n in previous if n not in written]), robust=True
         )
-        transaction.on_commit(lambda: _enqueue_delivery(report_id), robust=True)
+        _enqueue_delivery(report_id)
     return report
 
 
@@ -378,16 +380,17 @@ def reports_recover_stuck(*, now: dt.datetime | None = None) -> int:
             Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
                 status=ReportStatus.QUEUED, requested_at=now
             )
-            transaction.on_commit(lambda pk=report.pk: _enqueue_generation(pk))
+            _enqueue_generation(report.pk)
             resent += 1
-    # Queued for over an hour: its message was lost (broker down when it was sent). A long
-    # queue (every committee's reports on 1 January) takes less than that.
+    # Queued for over an hour: its message was lost (the broker lost it, e.g. Redis restarted
+    # without persistence; a broker down when it was asked for is the outbox's business). A
+    # long queue (every committee's reports on 1 January) takes less than that.
     lost = Report.objects.filter(
         status=ReportStatus.QUEUED, requested_at__lt=now - QUEUED_LOST_AFTER
     )
     for report_id in lost.values_list("pk", flat=True):
         Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(requested_at=now)
-        transaction.on_commit(lambda pk=report_id: _enqueue_generation(pk))
+        _enqueue_generation(report_id)
         resent += 1
     return resent
 
@@ -410,12 +413,10 @@ def _delete_directory(directory: str) -> None:
 
 
 def _enqueue_delivery(report_id: int) -> None:
+    """Within the transaction that published the version (``portal.outbox``)."""
     from portal.tasks import report_deliver
 
-    try:
-        report_deliver.delay(report_id)
-    except Exception:  # the report stays ready; the e-mail is lost and the log says so
-        logger.exception("The e-mail about report %s could not be sent or queued", report_id)
+    outbox_enqueue(report_deliver, report_id)
 
 
 def report_url(report: Report) -> str:

@@ -74,6 +74,7 @@ from branches.models import (
     CommitteeRoleKind,
 )
 from branches.services import committee_role_grant
+from portal.health import heartbeat_record
 from portal.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
 from tests.conftest import Cast
@@ -297,6 +298,12 @@ Target = Callable[[World], dict[str, Any]]
 
 
 def nothing(w: World) -> dict[str, Any]:
+    return {}
+
+
+def worker_alive(w: World) -> dict[str, Any]:
+    """/healthz answers 200 only with a recent worker heartbeat (and a reachable broker)."""
+    heartbeat_record()
     return {}
 
 
@@ -696,6 +703,9 @@ MATRIX: list[Row] = [
         [E405] * 7, label="logging out is a POST"),
     row("i18n/setlang/", POST, nothing,
         [to("/")] * 7, data=lambda w, args: {"language": "en", "next": "/"}),
+    # Monitoring: anybody, no login (states and ages only, nothing secret).
+    row("healthz", GET, worker_alive,
+        [OK] * 7),
     # Phone numbers: committee admins of the member's / partner's committee only, audited.
     row("branches/members/<int:pk>/phone/", POST, member_a1,
         [LOGIN, E404, E404, E404, DONE, E404, E404],

@@ -80,8 +80,13 @@ def sent(monkeypatch) -> dict[str, list[int]]:
     from portal import tasks
 
     queued: dict[str, list[int]] = {"generate": [], "deliver": []}
-    monkeypatch.setattr(tasks.report_generate, "delay", queued["generate"].append)
-    monkeypatch.setattr(tasks.report_deliver, "delay", queued["deliver"].append)
+
+    def handed_over(kind: str):
+        return lambda args=(), kwargs=None, **options: queued[kind].append(*args)
+
+    # portal.outbox publishes with apply_async, after the commit.
+    monkeypatch.setattr(tasks.report_generate, "apply_async", handed_over("generate"))
+    monkeypatch.setattr(tasks.report_deliver, "apply_async", handed_over("deliver"))
     return queued
 
 
@@ -192,18 +197,23 @@ def test_failed_regeneration_keeps_the_previous_version(cast, renderers, media):
 def test_an_error_after_publishing_leaves_the_ready_report_whole(
     cast, renderers, media, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """E.g. in-process (no broker) the e-mail task runs inside the commit and fails."""
+    """E.g. in-process (no broker) the e-mail task runs after the commit and fails, or the
+    broker is down: the e-mail's task waits in the outbox."""
+    from portal import tasks
+    from portal.models import OutboxMessage
+
     report = requested(cast.committee_a)
 
-    def mail_server_down(report_id: int) -> None:
+    def mail_server_down(*args, **kwargs) -> None:
         raise ConnectionRefusedError("smtp")
 
-    monkeypatch.setattr(services, "_enqueue_delivery", mail_server_down)
+    monkeypatch.setattr(tasks.report_deliver, "apply_async", mail_server_down)
     with django_capture_on_commit_callbacks(execute=True):
         assert report_generate(report_id=report.pk) is not None
 
     report.refresh_from_db()
     assert report.status == ReportStatus.READY
+    assert OutboxMessage.objects.filter(task_name=tasks.report_deliver.name, args=[report.pk])
     assert files_of(report)["xlsx"] == "v1 xlsx 投资公司党委".encode()
     assert stored_files(media) == {report.file_for(fmt).name for fmt in ReportFormat.values}
 

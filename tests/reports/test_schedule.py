@@ -48,6 +48,16 @@ EXPECTED = {
         [],
         [at(2026, 11, 30, 8, 0), at(2026, 12, 7, 8, 0)],
     ),
+    "outbox-dispatch": (  # every minute: tasks asked for while the broker was down
+        "portal.tasks.outbox_dispatch",
+        [],
+        [at(2026, 11, 27, 15, 3), at(2026, 11, 27, 15, 4)],
+    ),
+    "worker-heartbeat": (  # every minute: /healthz
+        "portal.tasks.worker_heartbeat",
+        [],
+        [at(2026, 11, 27, 15, 3), at(2026, 11, 27, 15, 4)],
+    ),
     "purge-staged-uploads": (
         "activities.tasks.purge_staged_uploads",
         [],
