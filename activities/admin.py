@@ -7,6 +7,8 @@ from django.contrib import admin
 
 from activities.models import Activity, Attachment, Framework, Goal, Honour, Measure
 from branches.admin import RelatedOnly, ScopedAdmin, ScopedHistoryAdmin
+from partnerships.models import Partnership
+from portal.admin_archive import ArchiveAdminMixin
 from portal.admin_scoping import CommitteeScopedInlineMixin
 
 
@@ -103,7 +105,7 @@ class HonourAdminForm(forms.ModelForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ScopedHistoryAdmin):
+class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     form = ActivityAdminForm
     inlines = [AttachmentInline]
     list_display = ("title", "branch", "measure", "kind", "starts_at", "status", "committee")
@@ -150,6 +152,13 @@ class ActivityAdmin(ScopedHistoryAdmin):
         "reviewed_at",
         "created_by_id",
     )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "partnership":
+            # An activity keeps its archived partnership when it is saved here: the field
+            # accepts it (autocomplete still offers live partnerships only).
+            kwargs["queryset"] = Partnership.all_objects.for_admin_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:

@@ -146,12 +146,20 @@ class ActivityForm(forms.ModelForm):
 
         # A branch's activity serves the committee's own agreements or the branch's; another
         # branch's agreement would count this activity in that branch's partnership figures.
-        partnerships = Partnership.objects.for_user(user).filter(committee=committee)
+        # An archived partnership is offered no more, but one the activity already serves stays
+        # chosen (saving the form must not drop it).
+        current = Q(pk__in=[])
+        if editing and self.instance.partnership_id:
+            current = Q(pk=self.instance.partnership_id)
+        partnerships = (
+            Partnership.all_objects.for_user(user)
+            .filter(committee=committee)
+            .filter(Q(archived_at__isnull=True) | current)
+        )
         if organiser.branch is not None:
-            keep = Q(branch__isnull=True) | Q(branch=organiser.branch)
-            if editing and self.instance.partnership_id:
-                keep |= Q(pk=self.instance.partnership_id)
-            partnerships = partnerships.filter(keep)
+            partnerships = partnerships.filter(
+                Q(branch__isnull=True) | Q(branch=organiser.branch) | current
+            )
         self.fields["partnership"].queryset = partnerships
         self.fields["partnership"].empty_label = _("— none —")
 

@@ -23,6 +23,7 @@ from simple_history.signals import (
 from branches.access import BranchWorkQuerySet, ScopedManager
 from branches.models import Branch, Committee, Member
 from partnerships.models import PartnerOrganisation, Partnership
+from portal.archiving import ArchivableModel, live_manager
 
 #: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
 MAX_PEOPLE_COUNT = 100_000
@@ -182,6 +183,8 @@ class ActivityAction(models.TextChoices):
     APPROVED = "approved", _("approved")
     RETURNED = "returned", _("returned for changes")
     REOPENED = "reopened", _("reopened")
+    ARCHIVED = "archived", _("archived")
+    RESTORED = "restored", _("restored from the archive")
 
 
 #: action -> (statuses it may start from, status it leads to)
@@ -267,8 +270,12 @@ ACTIVITY_HISTORY = ActivityHistoricalRecords(
 )
 
 
-class Activity(models.Model):
-    """A joint activity 联建活动, organised by a branch (or the committee itself)."""
+class Activity(ArchivableModel):
+    """A joint activity 联建活动, organised by a branch (or the committee itself).
+
+    Archived instead of deleted (``portal.archiving``): ``objects`` leaves archived activities
+    out of every list, dashboard and report; a committee admin restores them.
+    """
 
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="activities", verbose_name=_("committee")
@@ -350,7 +357,8 @@ class Activity(models.Model):
     committee_path = "committee"
     branch_path = "branch"
     co_branch_path = "co_branches"
-    objects = ActivityQuerySet.as_manager()
+    objects = live_manager(ActivityQuerySet)
+    all_objects = ActivityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("joint activity")
@@ -508,6 +516,16 @@ class Activity(models.Model):
             to_status=target,
         )
 
+    def after_archive_change(self, *, by: AbstractBaseUser | None) -> None:
+        """The timeline says who archived or restored the activity, and when."""
+        ActivityEvent.objects.create(
+            activity=self,
+            action=ActivityAction.ARCHIVED if self.is_archived else ActivityAction.RESTORED,
+            actor=by,
+            from_status=self.status,
+            to_status=self.status,
+        )
+
     def organising_branch_ids(self, co_branches: Iterable[Branch] | None = None) -> set[int]:
         ids = {b.pk for b in (co_branches if co_branches is not None else self.co_branches.all())}
         if self.branch_id:
@@ -614,6 +632,10 @@ def staged_upload_to(instance: StagedUpload, filename: str) -> str:
 
 class AttachmentQuerySet(BranchWorkQuerySet):
     """The files of the activities the user sees: the same rule, one relation further."""
+
+    def for_user(self, user):
+        # The files of an archived activity are archived with it.
+        return super().for_user(user).filter(activity__archived_at__isnull=True)
 
 
 class Attachment(models.Model):

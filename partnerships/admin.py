@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.admin import RelatedOnly, ScopedHistoryAdmin, ScopedRosterAdmin
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
 from partnerships.resources import PartnerOrganisationResource
+from portal.admin_archive import ArchiveAdminMixin
 from portal.admin_scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixin
 
 
@@ -46,7 +47,7 @@ class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(PartnerOrganisation)
-class PartnerOrganisationAdmin(ScopedRosterAdmin):
+class PartnerOrganisationAdmin(ArchiveAdminMixin, ScopedRosterAdmin):
     resource_classes = [PartnerOrganisationResource]
     inlines = [ContactInline]
     list_display = ("name", "kind", "city", "has_party_organisation", "is_active", "committee")
@@ -61,7 +62,7 @@ class PartnershipMemberInline(CommitteeScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(ScopedHistoryAdmin):
+class PartnershipAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     inlines = [PartnershipMemberInline]
     list_display = ("title", "kind", "branch", "starts_on", "ends_on", "status_label", "committee")
     list_filter = ("kind", ("branch", RelatedOnly), ("committee", RelatedOnly))

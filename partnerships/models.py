@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet
 from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
+from portal.archiving import ArchivableModel, live_manager
 
 
 class PartnerKind(models.TextChoices):
@@ -37,8 +38,12 @@ class PartnerKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class PartnerOrganisation(models.Model):
-    """An organisation a branch builds with: 街道, 社区, 法院, 银行, 学校 …"""
+class PartnerOrganisation(ArchivableModel):
+    """An organisation a branch builds with: 街道, 社区, 法院, 银行, 学校 …
+
+    Archived instead of deleted (``portal.archiving``): ``objects`` leaves archived partners
+    out. ``is_active`` is another thing: a partner no longer worked with, still on the roster.
+    """
 
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="partners", verbose_name=_("committee")
@@ -54,15 +59,19 @@ class PartnerOrganisation(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     committee_path = "committee"
-    objects = ScopedManager()
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedManager()
 
     class Meta:
         verbose_name = _("partner organisation")
         verbose_name_plural = _("partner organisations")
         ordering = ["committee", "name"]
         constraints = [
+            # Among the roster's live partners: an archived one does not keep its name from a
+            # new partner (restoring it then asks for a rename first).
             models.UniqueConstraint(
                 fields=["committee", "name"],
+                condition=Q(archived_at__isnull=True),
                 name="partner_name_unique_in_committee",
                 violation_error_message=_("A partner organisation with this name already exists."),
             )
@@ -70,6 +79,21 @@ class PartnerOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def archive_refusal(self) -> str | None:
+        # As a deletion was refused (memberships PROTECT it): a live partnership would list a
+        # partner that its forms can no longer choose.
+        titles = list(
+            Partnership.objects.filter(memberships__partner=self)
+            .order_by("title")
+            .values_list("title", flat=True)[:5]
+        )
+        if not titles:
+            return None
+        return _(
+            "“%(partner)s” is a partner in %(partnerships)s. Take it out of these partnerships, "
+            "or archive them, first."
+        ) % {"partner": self.name, "partnerships": "、".join(titles)}
 
 
 class Contact(models.Model):
@@ -125,11 +149,12 @@ def agreement_upload_to(instance: Partnership, filename: str) -> str:
     return f"partnerships/{instance.committee_id}/{filename}"
 
 
-class Partnership(models.Model):
+class Partnership(ArchivableModel):
     """A dated, documented relationship: a pairing, an alliance, a tripartite agreement …
 
     The status is derived from the dates, never stored: a partnership is in force from its
-    start to its end (inclusive) and has ended after that.
+    start to its end (inclusive) and has ended after that. Archived instead of deleted
+    (``portal.archiving``); activities keep their link to an archived partnership.
     """
 
     committee = models.ForeignKey(
@@ -166,7 +191,8 @@ class Partnership(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     committee_path = "committee"
-    objects = PartnershipQuerySet.as_manager()
+    objects = live_manager(PartnershipQuerySet)
+    all_objects = PartnershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("partnership")
@@ -202,6 +228,21 @@ class Partnership(models.Model):
         super().clean()
         if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
             raise ValidationError({"branch": _("The branch belongs to another committee.")})
+
+    def restore_refusal(self) -> str | None:
+        # Its partners were free to be archived while it was; it would list them again.
+        names = list(
+            PartnerOrganisation.all_objects.filter(
+                memberships__partnership=self, archived_at__isnull=False
+            )
+            .order_by("name")
+            .values_list("name", flat=True)[:5]
+        )
+        if not names:
+            return None
+        return _("Its partner organisations %(partners)s are archived: restore them first.") % {
+            "partners": "、".join(names)
+        }
 
 
 class PartnershipMember(models.Model):

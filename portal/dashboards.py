@@ -175,6 +175,7 @@ def _attendees(committee: Committee, period: Period) -> QuerySet:
     return Attendance.objects.filter(
         activity__committee=committee,
         activity__status=APPROVED,
+        activity__archived_at__isnull=True,
         activity__starts_at__gte=start,
         activity__starts_at__lt=end,
     ).values("member_id")
@@ -187,6 +188,7 @@ def _attended_in(period: Period, member_ref: str = "pk") -> Exists:
         Attendance.objects.filter(
             member_id=OuterRef(member_ref),
             activity__status=APPROVED,
+            activity__archived_at__isnull=True,
             activity__starts_at__gte=start,
             activity__starts_at__lt=end,
         )
@@ -381,7 +383,7 @@ def _window_figures(
         "SELECT a.id, a.branch_id, a.measure_id, a.volunteers, a.beneficiaries,"  # noqa: S608
         f" a.external_participants, {', '.join(flags)} FROM {_table(Activity)} a"
         " WHERE a.committee_id = %s AND a.status = %s AND a.starts_at >= %s AND a.starts_at < %s"
-        f" AND ({ranges})"
+        f" AND a.archived_at IS NULL AND ({ranges})"
     )
 
     def counts(expression: str = "SUM(w.in_{})") -> dict[str, str]:
@@ -418,7 +420,11 @@ def _window_figures(
         parts.append(_Select(BRANCH, "cb.branch_id", co_organised, **counts()))
     if PARTNERS in dimensions:
         distinct = counts("COUNT(DISTINCT CASE WHEN w.in_{} = 1 THEN p.partnerorganisation_id END)")
-        parts.append(_Select(PARTNERS, "0", joined(ActivityPartner, "p"), **distinct))
+        live_partner = (
+            f"JOIN {_table(PartnerOrganisation)} po"
+            " ON po.id = p.partnerorganisation_id AND po.archived_at IS NULL"
+        )
+        parts.append(_Select(PARTNERS, "0", joined(ActivityPartner, "p", live_partner), **distinct))
     for dimension, model, day in (
         (PARTNERSHIPS, Partnership, "starts_on"),
         (HONOURS, Honour, "awarded_on"),
@@ -428,7 +434,8 @@ def _window_figures(
                 f"count_{n}": (f"COUNT(CASE WHEN {day} >= %s AND {day} < %s THEN 1 END)", _days(w))
                 for n, w in windows.items()
             }
-            source = (f"FROM {_table(model)} WHERE committee_id = %s", [committee.pk])
+            live = " AND archived_at IS NULL" if model is Partnership else ""
+            source = (f"FROM {_table(model)} WHERE committee_id = %s{live}", [committee.pk])
             parts.append(_Select(dimension, "0", source, **dated))
     if MEMBERS in dimensions:
         columns: dict[str, Sql] = {}
@@ -712,6 +719,7 @@ def _cell_counts(committee: Committee, period: Period) -> dict[str, dict[tuple[i
         "WITH counted AS ("  # noqa: S608 (only table names are interpolated)
         f" SELECT a.id, a.branch_id, a.measure_id FROM {_table(Activity)} a"
         " WHERE a.committee_id = %s AND a.status = %s AND a.starts_at >= %s AND a.starts_at < %s"
+        " AND a.archived_at IS NULL"
         "), involved AS ("
         " SELECT c.id, c.branch_id, c.measure_id FROM counted c WHERE c.branch_id IS NOT NULL"
         " UNION ALL"
@@ -827,7 +835,8 @@ def activity_trend(committee: Committee, months: Sequence[Period]) -> list[Measu
     counts = {
         f"m{i}": Count(
             "activities",
-            filter=Q(activities__status=APPROVED) & _starting_in(month, "activities__starts_at"),
+            filter=Q(activities__status=APPROVED, activities__archived_at__isnull=True)
+            & _starting_in(month, "activities__starts_at"),
         )
         for i, month in enumerate(months)
     }
@@ -903,7 +912,9 @@ def partner_engagement(
     today = today or local_today()
     _start, tomorrow = Period(today, today + dt.timedelta(days=1)).bounds()
     joint = ActivityPartner.objects.filter(
-        partnerorganisation_id=OuterRef("pk"), activity__status=APPROVED
+        partnerorganisation_id=OuterRef("pk"),
+        activity__status=APPROVED,
+        activity__archived_at__isnull=True,
     )
     last = joint.filter(activity__starts_at__lt=tomorrow).order_by("-activity__starts_at", "-pk")
     partners = (
