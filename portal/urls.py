@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import files, views, views_health
+from portal.security.views import PasswordChangeView
 
 admin.site.site_header = _("Joint Party-Building Portal")
 admin.site.site_title = _("Joint Party-Building Portal")
@@ -17,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("branches/", include("branches.urls")),
     path("partnerships/", include("partnerships.urls")),

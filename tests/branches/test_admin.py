@@ -359,6 +359,7 @@ def test_admin_of_two_committees_chooses_between_them_only(cast, rows):
 
 def _more_rows(cast, tag: str) -> None:
     """More rows of every model in both committees, and a whole new committee."""
+    from axes.models import AccessAttempt
     from django.contrib.auth.models import Group
 
     from branches.models import CommitteeRoleKind
@@ -388,6 +389,17 @@ def _more_rows(cast, tag: str) -> None:
     IntervalSchedule.objects.create(every=7, period=IntervalSchedule.MINUTES)
     SolarSchedule.objects.create(event="sunset", latitude=31.23, longitude=121.47)
     ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    # Locked-out logins (django-axes, the superuser's)
+    AccessAttempt.objects.create(
+        username=f"{tag}登录",
+        ip_address="10.0.0.1",
+        user_agent="Mozilla/5.0",
+        http_accept="text/html",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
 
 
 def _changelist_queries(client, url) -> int:

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import constants as message_levels
@@ -332,6 +333,26 @@ def committee_a_without_reports(w: World) -> dict[str, Any]:
 def last_month(w: World, args: dict[str, Any]) -> dict[str, Any]:
     first = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     return {"period": f"month:{first.replace(day=1).isoformat()}"}
+
+
+LOCKOUTS = "axes/accessattempt/"
+
+
+def lockout(w: World) -> dict[str, Any]:
+    """secretary_a1 locked out at the login page."""
+    attempt, _ = AccessAttempt.objects.get_or_create(
+        username="secretary_a1",
+        ip_address="127.0.0.1",
+        user_agent="Mozilla/5.0",
+        defaults={
+            "http_accept": "text/html",
+            "path_info": "/accounts/login/",
+            "get_data": "",
+            "post_data": "",
+            "failures_since_start": 5,
+        },
+    )
+    return {"object_id": attempt.pk}
 
 
 def beat_object(model: type) -> Target:
@@ -676,7 +697,7 @@ def activity_edit_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
 
 OBJ = "<path:object_id>/"
 VERSION = "^([^/]+)/history/([^/]+)/$"
-APP = "admin/^(?P<app_label>auth|django_celery_beat|branches|partnerships|activities)/$"
+APP = "admin/^(?P<app_label>auth|django_celery_beat|branches|partnerships|activities|axes)/$"
 WORKFLOW = "activities/<int:pk>/workflow/<slug:action>/"
 DETAIL = to("/activities/{pk}/")
 COMMITTEE = "branches/committee/"
@@ -701,6 +722,8 @@ MATRIX: list[Row] = [
         [to("/accounts/login/")] * 7),
     row("accounts/logout/", GET, nothing,
         [E405] * 7, label="logging out is a POST"),
+    row("accounts/password/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
     row("i18n/setlang/", POST, nothing,
         [to("/")] * 7, data=lambda w, args: {"language": "en", "next": "/"}),
     # Monitoring: anybody, no login (states and ages only, nothing secret).
@@ -895,6 +918,8 @@ MATRIX: list[Row] = [
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="auth: superuser only"),
     row(APP, GET, app("django_celery_beat"),
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="schedules: superuser only"),
+    row(APP, GET, app("axes"),
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404], label="lockouts: superuser only"),
     row("admin/(?P<url>.*)$", GET, lambda w: {"url": "no-such-page/"},
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E404, ALOGIN, E404]),
 
@@ -985,19 +1010,15 @@ for _model, _target, _roster in [
                 [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
         ]
 
-# Archived instead of deleted (portal.archiving): the "Archived" page lists the committee's
-# archived rows; restoring one is a POST only (the answers to a POST: tests/security/test_archive).
-for _model, _target in [
-    ("partnerships/partnerorganisation/", partner),
-    ("partnerships/partnership/", partnership),
-    ("activities/activity/", activity),
-]:
-    MATRIX += [
-        row(admin(_model, "archived/"), GET, nothing,
-            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
-        row(admin(_model, OBJ + "restore/"), GET, _target,
-            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
-    ]
+# Locked-out logins (django-axes) are the superuser's, who unlocks one by deleting its row.
+MATRIX += [
+    row(admin(LOCKOUTS, "", "add/"), GET, nothing,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(LOCKOUTS, OBJ + "change/", OBJ + "history/", OBJ + "delete/"), GET, lockout,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E403, ALOGIN, E403]),
+    row(admin(LOCKOUTS, OBJ), GET, lockout,
+        [ALOGIN] * 4 + [to_change(LOCKOUTS), ALOGIN, to_change(LOCKOUTS)]),
+]
 
 # The periodic tasks (django-celery-beat) are the superuser's: committee admins are refused.
 for _model in (PeriodicTask, CrontabSchedule, IntervalSchedule, SolarSchedule, ClockedSchedule):
@@ -1019,7 +1040,7 @@ for _model in (PeriodicTask, CrontabSchedule, IntervalSchedule, SolarSchedule, C
 #: Regular-expression routes, written as the path they stand for.
 REGEX_ROUTES = {
     VERSION: "{object_id}/history/{history_id}/",
-    "^(?P<app_label>auth|django_celery_beat|branches|partnerships|activities)/$": "{app_label}/",
+    APP.removeprefix("admin/"): "{app_label}/",
     "(?P<url>.*)$": "{url}",
 }
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
