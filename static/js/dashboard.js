@@ -61,6 +61,7 @@
       },
       tooltip: {
         trigger: "axis",
+        renderMode: "richText",
         axisPointer: { type: "shadow" },
         valueFormatter: function (v) {
           return v === null || v === undefined ? "—" : v + unit;
@@ -97,7 +98,7 @@
       if (spec.kind === "hbar") {
         el.style.height = Math.max(160, 40 + spec.categories.length * 32) + "px";
       }
-      var chart = window.echarts.init(el, null, { renderer: "svg", locale: "ZH" });
+      var chart = window.echarts.init(el, null, { renderer: "canvas", locale: "ZH" });
       var option = optionFor(spec);
       if (option._labels) {
         var labels = option._labels;
@@ -109,7 +110,7 @@
                 return p.marker + p.seriesName + "：" + (p.value === null ? "—" : p.value);
               })
             )
-            .join("<br>");
+            .join("\n");
         };
       }
       delete option._labels;
