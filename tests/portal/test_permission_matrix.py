@@ -1010,6 +1010,20 @@ for _model, _target, _roster in [
                 [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
         ]
 
+# Archived instead of deleted (portal.archiving): the "Archived" page lists the committee's
+# archived rows; restoring one is a POST only (the answers to a POST: tests/security/test_archive).
+for _model, _target in [
+    ("partnerships/partnerorganisation/", partner),
+    ("partnerships/partnership/", partnership),
+    ("activities/activity/", activity),
+]:
+    MATRIX += [
+        row(admin(_model, "archived/"), GET, nothing,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
+        row(admin(_model, OBJ + "restore/"), GET, _target,
+            [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
+    ]
+
 # Locked-out logins (django-axes) are the superuser's, who unlocks one by deleting its row.
 MATRIX += [
     row(admin(LOCKOUTS, "", "add/"), GET, nothing,
