@@ -414,6 +414,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Behind the TLS proxy, which must set X-Forwarded-Proto (and overwrite any a client sent).
 _https = not DEBUG and _base.scheme == "https"
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=_https)
+# Monitoring may probe gunicorn directly over plain HTTP (no secrets in the answer).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE

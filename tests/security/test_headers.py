@@ -308,6 +308,14 @@ def test_plain_http_is_redirected_to_https_with_the_headers(production_like: Non
     assert response["Location"] == "https://testserver/accounts/login/"
 
 
+def test_healthz_answers_plain_http_for_monitoring_without_a_redirect(
+    production_like: None,
+) -> None:
+    response = RecordingClient(HTTP_X_FORWARDED_PROTO="http").get("/healthz")
+    assert response.status_code in (200, 503)  # the probe's answer, not a 301 to HTTPS
+    assert response["Content-Type"].startswith("application/json")
+
+
 def test_login_page_sets_a_secure_httponly_samesite_csrf_cookie(production_like: None) -> None:
     response = RecordingClient(HTTP_X_FORWARDED_PROTO="https").get("/accounts/login/")
     assert response.status_code == 200
