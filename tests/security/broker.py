@@ -93,10 +93,16 @@ def own_redis(tmp_path) -> Iterator[OwnRedis]:
 
 
 def _forget_broker_connections() -> None:
-    """Celery keeps a pool of connections (and producers on them) to the broker it first used."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Celery keeps a pool of connections (and producers on them) to the broker it first used.
+
+    The pools live in kombu's process-wide registry, keyed by broker: closing one there and
+    leaving it registered would hand the closed pool back to the next test that uses the same
+    broker ("Acquire on closed pool", e.g. tests/reports/test_worker.py), so they are dropped
+    from the registry too."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
