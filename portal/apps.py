@@ -14,5 +14,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Reports and reminders")
 
     def ready(self) -> None:
+        from portal import lookups  # noqa: F401  (registers the range-safe ``in``)
+
         # After migrate, the periodic tasks are in the admin even before beat first runs.
         post_migrate.connect(_sync_schedule, sender=self, dispatch_uid="portal-sync-schedule")
