@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -131,10 +132,35 @@ def scoped_related_queryset(
     return None
 
 
+class _ForgedIdsTolerated:
+    """An autocomplete widget that shows no selection, rather than a server error, when the
+    form comes back with a value that is no id at all (``<script>``, ``' OR 1=1``): Django's
+    widget looks the posted values up to label them before the form's errors are shown."""
+
+    def optgroups(self, name, value, attr=None):
+        try:
+            return super().optgroups(name, value, attr)
+        except (ValueError, TypeError):
+            return super().optgroups(name, [], attr)
+
+
+class ForgivingAutocompleteSelect(_ForgedIdsTolerated, AutocompleteSelect):
+    pass
+
+
+class ForgivingAutocompleteSelectMultiple(_ForgedIdsTolerated, AutocompleteSelectMultiple):
+    pass
+
+
 class _ScopedRelationsMixin:
     """Foreign-key and many-to-many choices through ``branches.access``."""
 
+    def _autocomplete_widget(self, db_field, request, kwargs, widget_class) -> None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = widget_class(db_field, self.admin_site, using=kwargs.get("using"))
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._autocomplete_widget(db_field, request, kwargs, ForgivingAutocompleteSelect)
         if "queryset" not in kwargs:
             scoped = scoped_related_queryset(
                 request, db_field, self.get_field_queryset(None, db_field, request)
@@ -144,6 +170,7 @@ class _ScopedRelationsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._autocomplete_widget(db_field, request, kwargs, ForgivingAutocompleteSelectMultiple)
         if "queryset" not in kwargs:
             scoped = scoped_related_queryset(
                 request, db_field, self.get_field_queryset(None, db_field, request)

@@ -7,6 +7,7 @@ from branches.models import Member
 pytestmark = pytest.mark.django_db
 
 BEYOND_ANY_COLUMN = 10**30
+NOT_AN_ID = "<script>alert(1)</script>"
 
 
 def test_an_id_beyond_the_columns_range_matches_nothing_in_an_in_lookup(cast) -> None:
@@ -22,3 +23,11 @@ def test_activity_form_with_a_huge_partner_id_is_sent_back_with_its_error(cast) 
     response = client.post(url, {"title": "联学", "partners": [str(BEYOND_ANY_COLUMN)]})
     assert response.status_code == 200
     assert "partners" in response.context["form"].errors
+
+
+def test_admin_form_sent_back_with_a_branch_that_is_no_id_shows_its_error(cast) -> None:
+    client = cast.client_for(cast.admin_a)
+    response = client.post("/admin/branches/member/add/", {"name": "张三", "branch": NOT_AN_ID})
+    assert response.status_code == 200
+    assert "branch" in response.context["adminform"].form.errors
+    assert NOT_AN_ID not in response.content.decode()
