@@ -1,0 +1,350 @@
+"""A hostile crawl: every form the portal shows, filled with what an attacker would send.
+
+For each user of the permission matrix (and the superuser) every portal page of the matrix
+is opened, and of the Django admin the list, add, change and import pages of activities,
+partners, partnerships and members. Every ``<form>`` found is sent back, with the method
+it declares and the CSRF token of the page, several times over: each field gets one of the
+hostile values of its kind in turn (very long text, markup, SQL-like text, huge and negative
+numbers, impossible dates, another committee's ids, ids that do not exist, files that lie
+about their type). GET pages are also asked with forged query strings.
+
+The promise checked: no answer is a server error, and the markup sent never comes back
+unescaped. Values rotate over the fields rather than running as a cartesian product, so one
+role's crawl stays in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tests import factories
+from tests.portal.test_permission_matrix import GET, MATRIX, USERS, World, build_url
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (*USERS, "superuser")
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+#: What must never be found in an answer: the markup above, unescaped.
+UNESCAPED = ("<script>alert(1)</script>", "onerror=alert(1)>")
+SQL = "' OR 1=1 --"
+LONG = "长" * 5_000 + "x" * 5_000
+HUGE = "9" * 30
+NEGATIVE = "-99999999999"
+
+TEXT = [LONG, SCRIPT, IMG, SQL, HUGE, NEGATIVE]
+NUMBER = [HUGE, NEGATIVE, "1e309", "abc", SCRIPT, SQL, "-1", "NaN"]
+DATE = ["9999-99-99", "0000-00-00", "abc", SCRIPT, "99999-12-31T25:61", NEGATIVE]
+
+#: The admin pages crawled besides the portal's own: the models a committee admin edits most.
+ADMIN_MODELS = (
+    "admin/activities/activity/",
+    "admin/partnerships/partnerorganisation/",
+    "admin/partnerships/partnership/",
+    "admin/branches/member/",
+)
+ADMIN_PAGES = ("", "add/", "<path:object_id>/change/", "import/")
+#: Pages that answer with a file, not a page with forms.
+NOT_PAGES = ("files/", "healthz", "activities/export.xlsx", "reports/<int:pk>/download/")
+#: Query parameters tried on every GET page besides those of its own forms.
+COMMON_PARAMS = ("q", "page", "status", "committee", "branch", "period", "kind", "o", "next")
+
+
+def lying_files() -> list[tuple[str, bytes, str]]:
+    """Files whose name or header says one thing and whose content another."""
+    jpeg = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 0, 0)).save(jpeg, "JPEG")
+    return [
+        ("照片.jpg", f"<html><body>{SCRIPT}</body></html>".encode(), "image/jpeg"),
+        ("协议.pdf", b"%PDF-1.4\n" + f"<html>{SCRIPT}</html>".encode(), "application/pdf"),
+        ("empty.png", b"", "image/png"),
+        ("truncated.jpg", jpeg.getvalue()[:100], "image/jpeg"),
+        (f"{IMG}.jpg", jpeg.getvalue(), "image/jpeg"),
+        ("roster.xlsx", b"PK\x03\x04 not really a workbook", "application/octet-stream"),
+        ("roster.csv", f"name,phone\n{SCRIPT},{SQL}\n".encode(), "text/csv"),
+    ]
+
+
+# --- Reading forms out of a page ------------------------------------------------------------
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # text, number, date, select, checkbox, file, hidden, submit
+    value: str = ""
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: list[Field] = field(default_factory=list)
+
+    def field_named(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+INPUT_KINDS = {
+    "number": "number",
+    "range": "number",
+    "date": "date",
+    "datetime-local": "date",
+    "time": "date",
+    "month": "date",
+    "file": "file",
+    "hidden": "hidden",
+    "checkbox": "checkbox",
+    "radio": "select",
+    "submit": "submit",
+}
+
+
+class FormParser(HTMLParser):
+    def __init__(self, page_url: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page_url = page_url
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.select: Field | None = None
+        self.textarea: Field | None = None
+
+    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
+        attrs = {k: v or "" for k, v in attrs_list}
+        if tag == "form":
+            action = urljoin(self.page_url, attrs.get("action") or self.page_url)
+            self.form = Form(action, (attrs.get("method") or "get").lower())
+            self.forms.append(self.form)
+            return
+        if self.form is None or (not attrs.get("name") and tag != "option"):
+            return
+        if tag == "input":
+            input_type = attrs.get("type", "text").lower()
+            kind = INPUT_KINDS.get(input_type, "text")
+            existing = self.form.field_named(attrs["name"])
+            if kind == "select" and existing:  # another radio button of the same group
+                existing.options.append(attrs.get("value", ""))
+                return
+            if kind == "submit" and existing:
+                return
+            self.form.fields.append(
+                Field(attrs["name"], kind, attrs.get("value", ""), [attrs.get("value", "")])
+            )
+        elif tag == "select":
+            self.select = Field(attrs["name"], "select")
+            self.form.fields.append(self.select)
+        elif tag == "option" and self.select is not None:
+            self.select.options.append(attrs.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = Field(attrs["name"], "text")
+            self.form.fields.append(self.textarea)
+        elif (
+            tag == "button"
+            and attrs.get("type", "submit") == "submit"
+            and not self.form.field_named(attrs["name"])
+        ):
+            self.form.fields.append(Field(attrs["name"], "submit", attrs.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def forms_of(html: str, page_url: str) -> list[Form]:
+    parser = FormParser(page_url)
+    parser.feed(html)
+    return parser.forms
+
+
+# --- Hostile values -------------------------------------------------------------------------
+
+
+@dataclass
+class Crawl:
+    world: World
+    role: str
+    forged_ids: list[str]
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+    sent: list[tuple[str, str, int]] = field(default_factory=list)
+    files: int = 0
+
+    def value(self, f: Field, turn: int) -> Any:
+        """The hostile value of ``f`` for submission number ``turn``."""
+        if f.kind == "submit":
+            return f.value
+        if f.name == "csrfmiddlewaretoken":
+            return f.value
+        if f.kind == "file":
+            name, content, content_type = lying_files()[turn % len(lying_files())]
+            return SimpleUploadedFile(name, content, content_type=content_type)
+        if f.kind in ("select", "checkbox"):
+            forged = [*self.forged_ids, "999999999", "-1", SCRIPT, SQL, HUGE]
+            return forged[turn % len(forged)]
+        if f.name.endswith(("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")):
+            return [f.value, HUGE, NEGATIVE, "abc", f.value, "1"][turn % 6]
+        if f.kind == "number":
+            return NUMBER[turn % len(NUMBER)]
+        if f.kind == "date":
+            return DATE[turn % len(DATE)]
+        if f.kind == "hidden":  # ids, versions, next URLs: forged
+            return [f.value, *self.forged_ids, "999999999", "-1", SCRIPT, SQL][turn % 6]
+        return TEXT[turn % len(TEXT)]
+
+    def send(self, method: str, url: str, data: dict[str, Any] | None = None):
+        """The answer to the request, or None (and a problem noted) when the view raised."""
+        client = self.client()
+        try:
+            response = client.post(url, data) if method == "POST" else client.get(url, data)
+        except Exception as error:  # the test client re-raises what a view let escape
+            self.requests += 1
+            self.problems.append(f"{method} {url} as {self.role}: {error!r}"[:300])
+            return None
+        self.check(method, url, response)
+        return response
+
+    def check(self, method: str, url: str, response) -> None:
+        self.requests += 1
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode("utf-8", "replace")
+        if response.status_code >= 500:
+            self.problems.append(f"{method} {url} as {self.role}: {response.status_code}")
+        for raw in UNESCAPED:
+            if raw in body:
+                self.problems.append(f"{method} {url} as {self.role}: unescaped {raw!r}")
+
+    def client(self):
+        return self.world.client_as(self.role)
+
+    def open(self, url: str) -> list[Form]:
+        """GET ``url``; its forms when it is a page of the portal."""
+        response = self.send("GET", url)
+        if (
+            response is None
+            or response.status_code != 200
+            or "text/html" not in response.get("Content-Type", "")
+        ):
+            return []
+        return forms_of(response.content.decode(), url)
+
+    def forge_query(self, url: str, forms: list[Form]) -> None:
+        names = {f.name for form in forms if form.method == "get" for f in form.fields}
+        names |= set(COMMON_PARAMS)
+        hostile = [SCRIPT, IMG, SQL, HUGE, NEGATIVE, "9999-99-99", LONG[:2000], *self.forged_ids]
+        for turn in range(2):
+            query = {
+                name: hostile[(turn + i) % len(hostile)] for i, name in enumerate(sorted(names))
+            }
+            path = f"{url}?{urlencode(query)}"
+            self.send("GET", path)
+
+    def submit(self, form: Form, turns: int) -> None:
+        if urlsplit(form.action).path in ("/accounts/logout/", "/i18n/setlang/"):
+            turns = 1  # the page is left as soon as it is sent
+        for turn in range(turns):
+            data: dict[str, Any] = {}
+            for i, f in enumerate(form.fields):
+                data[f.name] = self.value(f, turn + i)
+            self.send(form.method.upper(), form.action, data)
+            self.sent.append((form.method, urlsplit(form.action).path, turn))
+            self.files += sum(f.kind == "file" for f in form.fields)
+
+
+def pages(world: World) -> list[str]:
+    """Every page the crawl opens: the portal's GET rows of the matrix, and the admin's."""
+    urls = []
+    for row in MATRIX:
+        if row.method != GET:
+            continue
+        for route in row.routes:
+            if route.startswith("admin/"):
+                if not any(route == m + p for m in ADMIN_MODELS for p in ADMIN_PAGES):
+                    continue
+            elif route.startswith(NOT_PAGES):
+                continue
+            url = build_url(route, row.target(world))
+            query = row.query.format(**row.target(world)) if row.query else ""
+            urls.append(url + (f"?{query}" if query else ""))
+    return list(dict.fromkeys(urls))
+
+
+def forged_ids(world: World) -> list[str]:
+    """Ids of committee B's objects: what a user of committee A must not be able to reach."""
+    cast = world.cast
+    partner_b = factories.PartnerFactory(committee=cast.committee_b)
+    measure_b = factories.MeasureFactory(committee=cast.committee_b)
+    return [str(pk) for pk in (cast.member_b1.pk, cast.branch_b1.pk, partner_b.pk, measure_b.pk)]
+
+
+@pytest.fixture
+def world(cast, client, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    return World(cast, client)
+
+
+@pytest.fixture(scope="module")
+def client():
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hostile_crawl_of_every_form_gives_no_server_error_and_no_unescaped_markup(
+    role: str, world: World
+) -> None:
+    crawl = Crawl(world, role, forged_ids(world))
+    for url in pages(world):
+        forms = crawl.open(url)
+        crawl.forge_query(url, forms)
+        for form in forms:
+            # The admin's forms are the slowest pages: fewer rounds, each value still sent.
+            crawl.submit(form, turns=3 if url.startswith("/admin/") else 6)
+    posted = {path for method, path, _ in crawl.sent if method == "post"}
+    assert posted, "the crawl found no form to send"
+    if role in ("secretary_a1", "admin_a", "superuser"):
+        assert crawl.files, "the crawl sent no file"
+    assert not crawl.problems, "\n".join(dict.fromkeys(crawl.problems))
+
+
+def test_the_crawl_reads_every_kind_of_field() -> None:
+    html = """
+    <form method="post" action="/x/">
+      <input type="hidden" name="csrfmiddlewaretoken" value="t">
+      <input name="title"><input type="number" name="n"><input type="date" name="d">
+      <input type="file" name="f"><input type="checkbox" name="c" value="1">
+      <input type="radio" name="r" value="a"><input type="radio" name="r" value="b">
+      <select name="s" multiple><option value="1">1</option><option value="2">2</option></select>
+      <textarea name="t"></textarea><button name="save" value="draft">Save</button>
+    </form>"""
+    (form,) = forms_of(html, "/page/")
+    kinds = {f.name: f.kind for f in form.fields}
+    assert kinds == {
+        "csrfmiddlewaretoken": "hidden",
+        "title": "text",
+        "n": "number",
+        "d": "date",
+        "f": "file",
+        "c": "checkbox",
+        "r": "select",
+        "s": "select",
+        "t": "text",
+        "save": "submit",
+    }
+    assert form.field_named("r").options == ["a", "b"]
+    assert (form.action, form.method) == ("/x/", "post")
