@@ -323,6 +323,7 @@ AXES_ENABLE_ADMIN = False  # portal.security.admin registers the access attempts
 # client sent, or a client could pick its own address and escape the lockout.
 LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="REMOTE_ADDR").strip()
 AXES_CLIENT_IP_CALLABLE = "portal.security.lockout.client_ip"
+AXES_USERNAME_CALLABLE = "portal.security.lockout.client_username"
 
 # Passwords: at least 12 characters, not a common one, not like the username or name, not only
 # digits, and (unless PASSWORD_REQUIRE_3_CLASSES=0) three of upper case, lower case, digits and

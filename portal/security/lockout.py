@@ -41,3 +41,18 @@ def lockout_response(
         "next": next_url,
     }
     return render(request, "registration/login.html", context, status=429)
+
+
+#: The longest username a login has (Django's User.username); anything longer is no login's.
+USERNAME_MAX_LENGTH = 150
+
+
+def client_username(request, credentials: dict | None = None) -> str:
+    """The username a login attempt names, cut to the longest a login can have: django-axes
+    stores it in a 255-character column, and a forged 10,000-character one made PostgreSQL
+    refuse the insert (a 500 on the login page, found by the hostile crawl)."""
+    if credentials:
+        value = credentials.get("username")
+    else:
+        value = request.POST.get("username") if request is not None else None
+    return str(value or "")[:USERNAME_MAX_LENGTH]

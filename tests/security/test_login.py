@@ -150,3 +150,13 @@ def test_the_stored_attempt_never_holds_the_password(cast):
     fail(Client(), "secretary_a1", 2)
     attempt = AccessAttempt.objects.get(username="secretary_a1")
     assert WRONG not in attempt.post_data
+
+
+def test_a_forged_username_longer_than_any_login_is_refused_without_a_server_error(cast):
+    """The failed attempt is recorded under the username cut to 150 characters (the column
+    holds 255: PostgreSQL refused the whole insert before)."""
+    from axes.models import AccessAttempt
+
+    response = Client().post("/accounts/login/", {"username": "x" * 10_000, "password": "y"})
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "x" * 150
