@@ -101,23 +101,26 @@ def _compute_scope(user: AbstractBaseUser) -> Scope:
     from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind
 
     today = timezone.localdate()
-    current = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-
     staff: set[int] = set()
     admin: set[int] = set()
-    for committee_id, role in CommitteeRole.objects.filter(current, user=user).values_list(
-        "committee_id", "role"
+    for committee_id, role in (
+        CommitteeRole.objects.current_on(today)
+        .filter(user=user)
+        .values_list("committee_id", "role")
     ):
         (admin if role == CommitteeRoleKind.ADMIN else staff).add(committee_id)
 
     from branches.models import ROLES_THAT_LOG_ACTIVITIES
 
-    branch_rows = BranchRole.objects.filter(
-        current,
-        member__user=user,
-        role__in=ROLES_THAT_LOG_ACTIVITIES,
-        member__active_from__lte=today,
-    ).filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
+    branch_rows = (
+        BranchRole.objects.current_on(today)
+        .filter(
+            member__user=user,
+            role__in=ROLES_THAT_LOG_ACTIVITIES,
+            member__active_from__lte=today,
+        )
+        .filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
+    )
     branches: set[int] = set()
     branch_committees: set[int] = set()
     for branch_id, committee_id in branch_rows.values_list("branch_id", "branch__committee_id"):
@@ -243,9 +246,5 @@ def reviewers_of(committee_id: int, *, today=None) -> models.QuerySet:
     from branches.models import CommitteeRole
 
     today = today or timezone.localdate()
-    roles = CommitteeRole.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        committee_id=committee_id,
-        starts_on__lte=today,
-    )
+    roles = CommitteeRole.objects.current_on(today).filter(committee_id=committee_id)
     return get_user_model().objects.filter(is_active=True, pk__in=roles.values("user_id"))

@@ -306,12 +306,18 @@ class RoleKind(models.TextChoices):
 ROLES_THAT_LOG_ACTIVITIES = frozenset(RoleKind.values)
 
 
-class BranchRoleQuerySet(ScopedQuerySet):
-    def current_on(self, day: dt.date) -> BranchRoleQuerySet:
+class DatedRoleQuerySet(ScopedQuerySet):
+    """Roles held from ``starts_on`` until ``ends_on`` (open-ended when empty)."""
+
+    def current_on(self, day: dt.date) -> DatedRoleQuerySet:
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
 
-    def current(self) -> BranchRoleQuerySet:
+    def current(self) -> DatedRoleQuerySet:
         return self.current_on(local_today())
+
+
+class BranchRoleQuerySet(DatedRoleQuerySet):
+    pass
 
 
 class BranchRole(models.Model):
@@ -407,7 +413,7 @@ class CommitteeRole(models.Model):
 
     history = HistoricalRecords()
     committee_path = "committee"
-    objects = ScopedManager()
+    objects = DatedRoleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("committee office role")

@@ -75,12 +75,8 @@ def _office_holders(role: str, today: dt.date) -> dict[int, list[int]]:
     """Committee id → the active logins currently holding ``role`` in its office. One query."""
     holders: dict[int, list[int]] = defaultdict(list)
     rows = (
-        CommitteeRole.objects.filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-            starts_on__lte=today,
-            role=role,
-            user__is_active=True,
-        )
+        CommitteeRole.objects.current_on(today)
+        .filter(role=role, user__is_active=True)
         .order_by("committee_id", "user_id")
         .values_list("committee_id", "user_id")
     )
