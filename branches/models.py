@@ -439,6 +439,12 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
     REPORT_DOWNLOAD = "report_download", _("Report downloaded")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    LOCKOUT = "lockout", _("Login locked out")
+    ACCESS_REFUSED = "access_refused", _("Access refused")
+    ROLE_CHANGE = "role_change", _("Role changed")
+    PERMISSION_CHANGE = "permission_change", _("Permissions changed")
 
 
 class AuditEntryQuerySet(ScopedQuerySet):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from branches import groups
 from branches.access import forget_scope
@@ -28,9 +30,11 @@ from branches.models import (
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, read as the lockout reads it (``LOGIN_CLIENT_IP_HEADER``)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    value = request.META.get(settings.LOGIN_CLIENT_IP_HEADER, "")
+    return value.split(",")[-1].strip() or None
 
 
 def audit_record(
@@ -43,11 +47,15 @@ def audit_record(
     object_repr: str = "",
     detail: str = "",
     request: HttpRequest | None = None,
+    committee_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit log. Never put the personal data itself in ``detail``."""
+    """Append one entry to the audit log. Never put the personal data itself in ``detail``.
+
+    ``committee_id`` stands in for ``committee`` where only the id is at hand."""
     return AuditEntry.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         committee=committee,
+        **({"committee_id": committee_id} if committee is None and committee_id else {}),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
@@ -55,6 +63,17 @@ def audit_record(
         ip_address=client_ip(request),
         detail=detail[:500],
     )
+
+
+def audit_entries_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the audit entries older than ``AUDIT_RETENTION_DAYS``; returns how many.
+
+    The only way entries leave the log: the queryset's own ``delete`` refuses, so this calls
+    Django's plain one on purpose."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    expired = AuditEntry.objects.filter(created_at__lt=cutoff)
+    deleted, _per_model = QuerySet.delete(expired)
+    return deleted
 
 
 def roster_export_audit(

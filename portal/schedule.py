@@ -45,6 +45,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.worker_heartbeat",
         "schedule": crontab(),
     },
+    # Audit entries older than AUDIT_RETENTION_DAYS (at least 180).
+    "audit-purge": {
+        "task": "portal.tasks.audit_purge",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "purge-staged-uploads": {
         "task": "activities.tasks.purge_staged_uploads",
         "schedule": crontab(minute=15, hour=3),

@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After authentication: records pages refused to a logged-in user (portal.security.audit).
+    "portal.security.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -240,6 +242,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for the broker to 
 HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS = _int(
     "HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS", default=300, minimum=90
 )
+
+# --- Audit log --------------------------------------------------------------------------------
+# Entries are kept this many days, then purged (beat "audit-purge", nightly). 等保 asks for at
+# least 180 days: a lower value is refused.
+AUDIT_RETENTION_DAYS = _int("AUDIT_RETENTION_DAYS", default=180, minimum=180)
 
 # --- Periodic reports ------------------------------------------------------------------------
 # A report generation is stopped after this long (and marked failed with the reason).

@@ -14,6 +14,7 @@ from django.db import DatabaseError, InterfaceError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from branches.services import audit_entries_purge
 from portal import health, outbox, reminders
 from portal.reports import services as reports
 
@@ -76,6 +77,12 @@ def outbox_dispatch() -> int:
 def worker_heartbeat() -> None:
     """Beat, every minute: a worker is alive (``/healthz``)."""
     health.heartbeat_record()
+
+
+@shared_task(**RETRY_POLICY)
+def audit_purge() -> int:
+    """Beat, nightly: audit entries past ``AUDIT_RETENTION_DAYS`` leave the log."""
+    return audit_entries_purge()
 
 
 @worker_ready.connect

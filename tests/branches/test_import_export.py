@@ -438,7 +438,11 @@ def test_export_and_import_are_refused_once_the_admin_role_has_ended(cast):
     client = cast.client_for(cast.admin_a)  # still is_staff and in the admin group
     assert client.get("/admin/branches/member/export/").status_code == 403
     assert client.get("/admin/branches/member/import/").status_code == 403
-    assert not AuditEntry.objects.exists()
+    # Only the refusals are recorded (access refused), no export or import.
+    assert not AuditEntry.objects.filter(
+        action__in=[AuditAction.EXPORT, AuditAction.IMPORT]
+    ).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REFUSED).count() == 2
 
 
 def _preview_phone_guess(client, guess: str) -> tuple[str, str]:

@@ -58,6 +58,11 @@ EXPECTED = {
         [],
         [at(2026, 11, 27, 15, 3), at(2026, 11, 27, 15, 4)],
     ),
+    "audit-purge": (  # nightly: audit entries past AUDIT_RETENTION_DAYS
+        "portal.tasks.audit_purge",
+        [],
+        [at(2026, 11, 28, 3, 30), at(2026, 11, 29, 3, 30)],
+    ),
     "purge-staged-uploads": (
         "activities.tasks.purge_staged_uploads",
         [],

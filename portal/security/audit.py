@@ -1,0 +1,192 @@
+"""What the audit log records besides phone reveals, exports and report downloads: logins,
+failed logins, lockouts, refused pages, and role and permission changes.
+
+Role and permission changes are caught by model signals on purpose: the admin, the services,
+``branch_rows_delete`` and the shell all change roles, and an audit that one path forgets is no
+audit. The receivers only call ``audit_record``; the request (user and IP) comes from
+``AuditMiddleware``, which keeps it for the duration of the request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+
+from branches.access import scope_for
+from branches.models import AuditAction, BranchRole, CommitteeRole
+from branches.services import audit_record
+
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+#: Statuses recorded as "access refused" when answered to a logged-in user.
+REFUSED_STATUSES = frozenset({403, 404})
+
+
+def _home_committee_id(user: AbstractBaseUser | None) -> int | None:
+    """The committee whose admins read entries about this login: the lowest of the user's
+    committees (none for a superuser or a login without a role — superusers read those)."""
+    if user is None or not user.is_authenticated or user.is_superuser:
+        return None
+    committee_ids = scope_for(user).committee_ids
+    return min(committee_ids) if committee_ids else None
+
+
+def _record_about_user(*, action: AuditAction, actor, subject, request, detail: str = "") -> None:
+    audit_record(
+        user=actor,
+        action=action,
+        committee=None,
+        committee_id=_home_committee_id(subject),
+        object_type="user",
+        object_id=getattr(subject, "pk", "") or "",
+        object_repr=subject.get_username() if subject is not None else "",
+        detail=detail,
+        request=request,
+    )
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    _record_about_user(action=AuditAction.LOGIN, actor=user, subject=user, request=request)
+
+
+def _attempted_user(username: str):
+    if not username:
+        return None
+    user_model = get_user_model()
+    return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    # Django has already masked the password in ``credentials``; only the username is kept.
+    username = str((credentials or {}).get("username") or "")[:150]
+    _record_about_user(
+        action=AuditAction.LOGIN_FAILED,
+        actor=None,
+        subject=_attempted_user(username),
+        request=request,
+        detail=f"username={username}",
+    )
+
+
+def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    username = str(username or "")[:150]
+    _record_about_user(
+        action=AuditAction.LOCKOUT,
+        actor=None,
+        subject=_attempted_user(username),
+        request=request,
+        detail=f"username={username}",
+    )
+
+
+def _role_repr(role) -> str:
+    if isinstance(role, CommitteeRole):
+        return f"{role.user} · {role.get_role_display()} · {role.committee}"
+    return f"{role.member} · {role.get_role_display()} · {role.branch}"
+
+
+def _role_committee_id(role) -> int | None:
+    if isinstance(role, CommitteeRole):
+        return role.committee_id
+    return role.branch.committee_id
+
+
+def on_role_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    dates = f"{instance.starts_on} – {instance.ends_on or ''}"
+    _record_role(instance, ("granted " if created else "changed ") + dates)
+
+
+def on_role_deleted(sender, instance, **kwargs) -> None:
+    _record_role(instance, "deleted")
+
+
+def _record_role(role, detail: str) -> None:
+    request = _current_request.get()
+    audit_record(
+        user=getattr(request, "user", None),
+        action=AuditAction.ROLE_CHANGE,
+        committee=None,
+        committee_id=_role_committee_id(role),
+        object_type=role._meta.model_name,
+        object_id=role.pk or "",
+        object_repr=_role_repr(role),
+        detail=detail,
+        request=request,
+    )
+
+
+def on_user_m2m_changed(sender, instance, action, model, pk_set, reverse, **kwargs) -> None:
+    """A login's groups or own permissions changed (either side of the relation)."""
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if action != "post_clear" and not pk_set:
+        return
+    what = "groups" if sender is get_user_model().groups.through else "permissions"
+    names = ""
+    if not reverse and pk_set:
+        names = ", ".join(sorted(str(o) for o in model._default_manager.filter(pk__in=pk_set)))
+    subjects = [instance] if not reverse else list(model._default_manager.filter(pk__in=pk_set))
+    request = _current_request.get()
+    for subject in subjects:
+        detail = f"{what} {action.removeprefix('post_')}"
+        if reverse:
+            detail += f": {instance}"
+        elif names:
+            detail += f": {names}"
+        _record_about_user(
+            action=AuditAction.PERMISSION_CHANGE,
+            actor=getattr(request, "user", None),
+            subject=subject,
+            request=request,
+            detail=detail,
+        )
+
+
+class AuditMiddleware:
+    """Keeps the request for the role and permission receivers, and records a 403 or 404
+    answered to a logged-in user: one insert, nothing at all on other answers."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        if response.status_code in REFUSED_STATUSES:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                audit_record(
+                    user=user,
+                    action=AuditAction.ACCESS_REFUSED,
+                    committee=None,
+                    committee_id=_home_committee_id(user),
+                    object_type="page",
+                    object_repr=request.path[:200],
+                    detail=f"{request.method} {response.status_code}",
+                    request=request,
+                )
+        return response
+
+
+def connect() -> None:
+    from axes.signals import user_locked_out
+    from django.contrib.auth.signals import user_logged_in, user_login_failed
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    user_logged_in.connect(on_logged_in, dispatch_uid="audit.logged_in")
+    user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="audit.locked_out")
+    for model in (CommitteeRole, BranchRole):
+        post_save.connect(on_role_saved, sender=model, dispatch_uid=f"audit.saved.{model}")
+        post_delete.connect(on_role_deleted, sender=model, dispatch_uid=f"audit.deleted.{model}")
+    user_model = get_user_model()
+    for through in (user_model.groups.through, user_model.user_permissions.through):
+        m2m_changed.connect(on_user_m2m_changed, sender=through, dispatch_uid=f"audit.{through}")
