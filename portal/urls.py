@@ -25,6 +25,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("dashboard/", include("portal.urls_dashboards")),
     path("reminders/", include("portal.urls_reminders")),
+    path("audit/", include("portal.urls_audit")),
     path("reports/", include("portal.urls_reports")),
     path("files/<path:path>", files.download, name="protected_file"),
     path("admin/", admin.site.urls),

@@ -497,7 +497,8 @@ def attachment_exists(w: World, args: dict[str, Any]) -> bool:
 
 
 def audit_count(w: World, args: dict[str, Any]) -> int:
-    return AuditEntry.objects.count()
+    """Phone reveals recorded (a refusal is recorded too, as access refused)."""
+    return AuditEntry.objects.filter(action=AuditAction.PHONE_REVEAL).count()
 
 
 def activities_logged(w: World, args: dict[str, Any]) -> tuple:
@@ -600,7 +601,7 @@ def revealed(phone: Callable[[World], str]) -> Done:
     def check(response, w, args, before) -> None:
         assert response.status_code == 200, response.status_code
         assert phone(w) in response.content.decode()
-        assert AuditEntry.objects.count() == before + 1
+        assert audit_count(w, args) == before + 1
 
     return check
 
@@ -876,6 +877,13 @@ MATRIX: list[Row] = [
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,
         [LOGIN, OK, OK, OK, OK, OK, OK]),
+
+    # --- The audit log (issue 6): committee admins read their committee's entries -----------
+    row("audit/", GET, nothing,
+        [LOGIN, E403, E403, E403, OK, E403, OK]),
+    row("audit/", GET, nothing,
+        [LOGIN, E403, E403, E403, OK, E403, OK], label="filtered",
+        query="action=login&user=a&date_from=2026-01-01&date_to=2026-12-31&q=x&page=2"),
 
     # --- Stored files -----------------------------------------------------------------------
     row("files/<path:path>", GET, photo_file,
