@@ -28,6 +28,8 @@ class Navigation:
     reminded: bool = False
     #: the user's reminders of the current ISO week
     reminder_count: int = 0
+    #: a committee admin or superuser: the audit log page
+    reads_audit_log: bool = False
 
 
 class RowCount(Subquery):
@@ -74,6 +76,7 @@ def _navigation(request: HttpRequest) -> Navigation | None:
         returned_count=totals.get("returned_count", 0),
         reminded=bool(counts),
         reminder_count=totals.get("reminder_count", 0),
+        reads_audit_log=scope.is_committee_admin,
     )
 
 

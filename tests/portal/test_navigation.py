@@ -113,3 +113,17 @@ def test_former_secretary_has_no_activity_links(work):
 
     assert LIST not in counts
     assert REVIEW not in counts
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_it"),
+    [
+        ("admin_a", True),
+        ("superuser", True),
+        ("staff_a", False),
+        ("secretary_a1", False),
+    ],
+)
+def test_the_audit_log_link_is_shown_to_those_who_may_read_it(cast, who, sees_it):
+    links = nav_counts(cast.client_for(getattr(cast, who)))
+    assert (reverse("audit:list") in links) is sees_it
