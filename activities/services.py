@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -28,9 +29,11 @@ from activities.models import (
     Goal,
     StagedUpload,
 )
+from activities.notifications import NOTIFIED_ACTIONS
 from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
+from portal.outbox import outbox_enqueue
 
 #: A file kept for an activity form that failed validation waits this long for its form.
 STAGED_UPLOAD_LIFETIME = dt.timedelta(days=2)
@@ -183,6 +186,10 @@ def activity_transition(
     if expected_version is not None and locked.version != expected_version:
         raise ActivityConflict
     event = locked.transition(action, by=by, comment=comment)
+    if event.action in NOTIFIED_ACTIONS and settings.ACTIVITY_EMAILS:
+        from activities.tasks import activity_event_notify  # tasks import this module
+
+        outbox_enqueue(activity_event_notify, event.pk)
     activity.refresh_from_db()
     return event
 

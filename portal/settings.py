@@ -401,6 +401,9 @@ ATTACHMENT_THUMBNAIL_SIDE = 480
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ACTIVITY_PAGE_SIZE = 20
 PARTNER_QUIET_DAYS = _int("PARTNER_QUIET_DAYS", default=90, minimum=1)  # dashboards: gone quiet
+# E-mail at each review step: reviewers when an activity is submitted, its submitter when it is
+# approved, returned or reopened (activities.notifications). On by default.
+ACTIVITY_EMAILS = _bool("ACTIVITY_EMAILS", default=True)
 
 # --- Security headers -----------------------------------------------------------------------
 # Every response: frame denial, no MIME sniffing, same-origin referrers and opener, and a strict

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, ActivityStatus
+from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus
+from activities.tasks import activity_event_notify
 from portal import outbox
 from portal.models import OutboxMessage, Report, ReportStatus
 from portal.outbox import outbox_dispatch, outbox_enqueue, outbox_send
@@ -71,7 +72,7 @@ def committed(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
-def test_with_redis_stopped_saving_and_submitting_an_activity_and_asking_for_a_report_answer_within_2_seconds_and_the_report_task_is_sent_once_when_redis_is_back(  # noqa: E501
+def test_with_redis_stopped_saving_and_submitting_an_activity_and_asking_for_a_report_answer_within_2_seconds_and_their_tasks_are_sent_once_when_redis_is_back(  # noqa: E501
     cast, broker_is_own_redis, committed, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -104,15 +105,15 @@ def test_with_redis_stopped_saving_and_submitting_an_activity_and_asking_for_a_r
     )
     report = Report.objects.get()
     assert report.status == ReportStatus.QUEUED
-    # The report's task is kept, unsent, with the failed attempt counted.
-    [waiting] = OutboxMessage.objects.all()
-    assert (waiting.task_name, waiting.args, waiting.sent_at) == (
-        report_generate.name,
-        [report.pk],
-        None,
-    )
-    assert waiting.attempts == 1
-    assert waiting.last_error
+    # The tasks are kept, unsent, with the failed attempt counted: the e-mail to the reviewers
+    # of the submitted activity, and the report.
+    submission = ActivityEvent.objects.get(action=ActivityAction.SUBMITTED)
+    waiting = {m.task_name: m for m in OutboxMessage.objects.all()}
+    assert {name: m.args for name, m in waiting.items()} == {
+        activity_event_notify.name: [submission.pk],
+        report_generate.name: [report.pk],
+    }
+    assert all(m.sent_at is None and m.attempts == 1 and m.last_error for m in waiting.values())
 
     # While Redis is down the dispatcher sends nothing and does not hang.
     sent_while_down, seconds_down = timed(outbox_dispatch)
@@ -120,14 +121,16 @@ def test_with_redis_stopped_saving_and_submitting_an_activity_and_asking_for_a_r
     assert seconds_down < REQUEST_SECONDS
 
     redis.start()  # empty: no persistence, as after a real restart
-    assert outbox_dispatch() == 1
+    assert outbox_dispatch() == 2
     assert outbox_dispatch() == 0  # the next minute's run
-    [message] = redis.queued()
-    assert (message["task"], message["id"]) == (report_generate.name, str(waiting.task_id))
-    assert message["argsrepr"] == repr([report.pk])
-    waiting.refresh_from_db()
-    assert waiting.sent_at is not None
-    assert waiting.last_error == ""
+    queued = {m["task"]: m for m in redis.queued()}
+    assert {name: (m["id"], m["argsrepr"]) for name, m in queued.items()} == {
+        name: (str(m.task_id), repr(m.args)) for name, m in waiting.items()
+    }
+    for message in waiting.values():
+        message.refresh_from_db()
+        assert message.sent_at is not None
+        assert message.last_error == ""
 
 
 @pytest.mark.django_db
