@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.access import ScopedManager, ScopedQuerySet
@@ -447,6 +447,23 @@ class AuditAction(models.TextChoices):
     PERMISSION_CHANGE = "permission_change", _("Permissions changed")
 
 
+#: How the recorders' details begin (portal.security.audit, branches.services), read in the
+#: reader's language; the rest of a detail (names, dates, counts) is shown as recorded.
+AUDIT_DETAIL_WORDS = {
+    "granted": _("granted"),
+    "changed": _("changed"),
+    "deleted": _("deleted"),
+    "groups add": _("added to groups"),
+    "groups remove": _("removed from groups"),
+    "groups clear": _("removed from every group"),
+    "permissions add": _("permissions added"),
+    "permissions remove": _("permissions removed"),
+    "permissions clear": _("every own permission removed"),
+    "username=": _("username typed: "),
+}
+_ROWS = re.compile(r"^(\d+) rows\b")
+
+
 class AuditEntryQuerySet(ScopedQuerySet):
     """Append-only: no bulk change or removal through the ORM either."""
 
@@ -503,3 +520,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+    def detail_display(self) -> str:
+        """The detail with its leading words in the reader's language ("granted 2026-01-01 –"
+        reads 授予 2026-01-01 – in Chinese)."""
+        detail = self.detail
+        for words, label in AUDIT_DETAIL_WORDS.items():
+            if detail.startswith(words):
+                return f"{label}{detail[len(words) :]}"
+        rows = _ROWS.match(detail)
+        if rows:
+            count = int(rows.group(1))
+            text = ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
+            return text + detail[rows.end() :]
+        return detail

@@ -92,5 +92,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "entries": page.object_list,
         "show_committee": scope.everything or len(scope.admin_committee_ids) > 1,
+        "filtering": form.is_bound and any(form.data.get(name) for name in form.fields),
     }
     return render(request, "audit/list.html", context)

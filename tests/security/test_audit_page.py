@@ -142,3 +142,29 @@ def test_the_page_is_in_chinese(cast):
         page = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         for msgid in ("Phone number revealed", "Action", "Apply filters"):
             assert translation.gettext(msgid) in page
+
+
+def test_the_filters_are_folded_away_until_one_is_used(cast):
+    client = cast.client_for(cast.admin_a)
+    folded = client.get(URL).content.decode()
+    paged = client.get(URL, {"page": 2}).content.decode()
+    filtered = client.get(URL, {"action": "export"}).content.decode()
+    assert '<details class="audit-filters__more">' in folded
+    assert '<details class="audit-filters__more">' in paged
+    assert '<details class="audit-filters__more" open>' in filtered
+
+
+def test_the_details_read_in_chinese(cast, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    audit_record(
+        user=cast.admin_a,
+        action=AuditAction.EXPORT,
+        committee=cast.committee_a,
+        object_type="activity",
+        detail="3 rows, xlsx",
+    )
+    page = cast.client_for(cast.admin_a).get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    assert "授予 " in text  # the cast's roles, recorded as "granted 2026-… –"
+    assert "3 行, xlsx" in text
+    assert "granted" not in text
