@@ -601,7 +601,9 @@ class ActivityEvent(models.Model):
         _("to status"), max_length=10, choices=ActivityStatus.choices, blank=True
     )
     #: E-mail about this step (activities.notifications): who has had theirs, and when all had.
-    notified_user_ids = models.JSONField(_("e-mailed to"), default=list, blank=True, editable=False)
+    notified_user_ids = models.JSONField(
+        _("e-mailed to"), default=list, db_default=[], blank=True, editable=False
+    )
     notified_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
 
     committee_path = "activity__committee"
