@@ -179,9 +179,13 @@ def _check(model: type[Device], pk: int, code: str) -> Verification:
             return Verification()
         allowed, why = device.verify_is_allowed()
         if not allowed:
-            left = (why or {}).get("locked_until", timezone.now()) - timezone.now()
-            return Verification(retry_in_seconds=max(1, math.ceil(left.total_seconds())))
+            return _throttled(why)
         return Verification(device=device if device.verify_token(code) else None)
+
+
+def _throttled(why: dict | None) -> Verification:
+    left = (why or {}).get("locked_until", timezone.now()) - timezone.now()
+    return Verification(retry_in_seconds=max(1, math.ceil(left.total_seconds())))
 
 
 def authenticator_pending(*, user: AbstractBaseUser) -> TOTPDevice:
@@ -249,11 +253,23 @@ def recovery_codes_replace(*, user: AbstractBaseUser) -> list[str]:
 def password_or_code_confirms(*, user: AbstractBaseUser, value: str) -> Verification:
     """Whether ``value`` — the user's password, or a current code of their app — confirms a
     sensitive change by the person at the keyboard. (A password is never six digits only.)"""
+    device = authenticator_of(user)
+    if device is None:
+        return Verification()
     code = _normalised(value)
     if _is_app_code(code):
-        device = authenticator_of(user)
-        return _check(TOTPDevice, device.pk, code) if device else Verification()
-    return Verification(device=authenticator_of(user) if user.check_password(value) else None)
+        return _check(TOTPDevice, device.pk, code)
+    # A wrong password counts against the authenticator's throttle like a wrong code: the
+    # page must not become a way to guess the password without django-axes' lockout.
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            return _throttled(why)
+        if user.check_password(value):
+            return Verification(device=device)
+        device.throttle_increment()
+    return Verification()
 
 
 def two_factor_reset(*, user: AbstractBaseUser) -> None:

@@ -50,12 +50,12 @@ def test_a_committee_admin_sets_it_up_saves_the_codes_and_gives_a_code_at_the_ne
     settings.TWO_FACTOR_REQUIRED = True
     page = browser_page
     refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
-    )
+
+    def note_refusal(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", note_refusal)
 
     log_in(page, "admin_a")
     assert "/accounts/two-factor/setup/" in page.url

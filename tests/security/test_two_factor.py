@@ -41,6 +41,7 @@ def zh(message: str) -> str:
 
 
 WRONG_CODE = "That code is not right. Check the time on your phone and try the newest code."
+THROTTLED = "Too many wrong codes. Wait %(seconds)d seconds, then try again with a new code."
 
 
 def code_of(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
@@ -105,9 +106,11 @@ def test_a_committee_admin_or_superuser_without_it_is_sent_to_set_it_up_from_eve
         assert redirected_to(client.get(path), SETUP, path), path
     page = client.get(f"{SETUP}?next=/activities/")
     assert page.status_code == 200
-    assert zh("Administrators give a code from their phone after the password.")[:6] in (
-        page.content.decode()
+    lead = zh(
+        "Administrators give a code from their phone after the password. Set it up once "
+        "before you go on."
     )
+    assert lead in page.content.decode()
     # Logging out and the language switch still work.
     assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
     assert client.post("/accounts/logout/")["Location"] == "/accounts/login/"
@@ -213,9 +216,7 @@ def test_a_wrong_code_is_refused_and_repeated_wrong_codes_make_even_the_right_on
     # Straight after a wrong code, not even the right one is checked.
     response = client.post(VERIFY, {"code": code_of(device), "next": "/"})
     assert response.status_code == 200
-    throttled = zh(
-        "Too many wrong codes. Wait %(seconds)d seconds, then try again with a new code."
-    )
+    throttled = zh(THROTTLED)
     assert throttled % {"seconds": 1} in response.content.decode()
 
     # Guessing as fast as the throttle lets: each wrong code doubles the wait.
@@ -432,6 +433,14 @@ def test_new_recovery_codes_need_the_password_or_a_current_code_and_void_the_old
     assert zh("Neither your password nor a current code.") in refused.content.decode()
     assert recovery_codes_left(cast.admin_a) == 10
     assert StaticToken.objects.filter(token=old[0].replace("-", "")).exists()
+
+    # Straight after a wrong password, even the right one waits (the authenticator's throttle).
+    throttled = client.post(NEW_CODES, {"confirmation": PASSWORD})
+    assert "codes" not in throttled.context
+    assert zh(THROTTLED).split("%")[0] in throttled.content.decode()
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - dt.timedelta(minutes=1)
+    )
 
     response = client.post(NEW_CODES, {"confirmation": PASSWORD})
     new = response.context["codes"]
