@@ -445,6 +445,11 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", _("Access refused")
     ROLE_CHANGE = "role_change", _("Role changed")
     PERMISSION_CHANGE = "permission_change", _("Permissions changed")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-step verification set up")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Two-step verification code refused")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes made")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-step verification reset")
 
 
 #: How the recorders' details begin (portal.security.audit, branches.services), read in the

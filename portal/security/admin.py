@@ -63,7 +63,7 @@ class PortalUserAdmin(UserAdmin):
         users = list(queryset.order_by("username"))
         if request.POST.get("post") == "yes":
             for user in users:
-                two_factor_reset(user=user)
+                two_factor_reset(user=user, by=request.user, request=request)
             self.message_user(
                 request,
                 _(

@@ -10,6 +10,8 @@ nothing to prove. A session that proved its second factor checks each request th
 still exists (django-otp's ``OTPMiddleware`` loads it): when a superuser resets the factor, the
 session is asked again at once.
 
+Every change and every refused code goes into the audit log (``two_factor_audit``).
+
 Wrong codes are throttled per device by django-otp (``OTP_TOTP_THROTTLE_FACTOR``): after n
 failures in a row the next code is not even checked for 2^(n-1) seconds, in every session.
 """
@@ -36,6 +38,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branches.access import scope_for
+from branches.models import AuditAction
+from portal.security.audit import two_factor_audit
 
 #: What this session still owes (a ``TwoFactorState`` value).
 TWO_FACTOR = "security:two_factor"
@@ -204,10 +208,9 @@ def authenticator_confirm(
     user's authenticator (any other goes), the session has given its second factor, and new
     recovery codes are returned to be shown once."""
     code = _normalised(code)
-    if not _is_app_code(code):
-        return Verification(), []
-    verification = _check(TOTPDevice, device.pk, code)
+    verification = _check(TOTPDevice, device.pk, code) if _is_app_code(code) else Verification()
     if verification.device is None:
+        _refused(request, verification, "setup")
         return verification, []
     with transaction.atomic():
         confirmed = verification.device
@@ -215,8 +218,20 @@ def authenticator_confirm(
         confirmed.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=confirmed.user).exclude(pk=confirmed.pk).delete()
         codes = recovery_codes_replace(user=confirmed.user)
+        two_factor_audit(
+            action=AuditAction.TWO_FACTOR_ENROLLED, user=confirmed.user, request=request
+        )
     _login(request, confirmed)
     return verification, codes
+
+
+def _refused(request: HttpRequest, verification: Verification, where: str) -> None:
+    detail = (
+        f"{where}, throttled {verification.retry_in_seconds} s" if verification.throttled else where
+    )
+    two_factor_audit(
+        action=AuditAction.TWO_FACTOR_FAILED, user=request.user, request=request, detail=detail
+    )
 
 
 def two_factor_verify(*, request: HttpRequest, code: str) -> Verification:
@@ -231,10 +246,20 @@ def two_factor_verify(*, request: HttpRequest, code: str) -> Verification:
         device = StaticDevice.objects.filter(user=user, confirmed=True).first()
         model = StaticDevice
     if device is None or not code or len(code) > 16:
-        return Verification()
-    verification = _check(model, device.pk, code)
-    if verification.device is not None:
-        _login(request, verification.device)
+        verification = Verification()
+    else:
+        verification = _check(model, device.pk, code)
+    if verification.device is None:
+        _refused(request, verification, "login")
+        return verification
+    _login(request, verification.device)
+    if model is StaticDevice:
+        two_factor_audit(
+            action=AuditAction.RECOVERY_CODE_USED,
+            user=user,
+            request=request,
+            detail=f"{recovery_codes_left(user)} left",
+        )
     return verification
 
 
@@ -248,6 +273,21 @@ def recovery_codes_replace(*, user: AbstractBaseUser) -> list[str]:
         codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
         StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return [recovery_code_display(c) for c in codes]
+
+
+def recovery_codes_renew(
+    *, request: HttpRequest, confirmation: str
+) -> tuple[Verification, list[str]]:
+    """New recovery codes for the user of ``request``, once ``confirmation`` (their password
+    or a current code) confirms it is them."""
+    user = request.user
+    verification = password_or_code_confirms(user=user, value=confirmation)
+    if verification.device is None:
+        _refused(request, verification, "new recovery codes")
+        return verification, []
+    codes = recovery_codes_replace(user=user)
+    two_factor_audit(action=AuditAction.RECOVERY_CODES_NEW, user=user, request=request)
+    return verification, codes
 
 
 def password_or_code_confirms(*, user: AbstractBaseUser, value: str) -> Verification:
@@ -272,10 +312,13 @@ def password_or_code_confirms(*, user: AbstractBaseUser, value: str) -> Verifica
     return Verification()
 
 
-def two_factor_reset(*, user: AbstractBaseUser) -> None:
+def two_factor_reset(
+    *, user: AbstractBaseUser, by: AbstractBaseUser, request: HttpRequest | None = None
+) -> None:
     """Take ``user``'s authenticator and recovery codes away (a lost phone): they set up a new
     one at their next page if they must have one, and their sessions that gave a code are
     asked again."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        two_factor_audit(action=AuditAction.TWO_FACTOR_RESET, user=user, by=by, request=request)

@@ -20,10 +20,9 @@ from portal.security.two_factor import (
     authenticator_confirm,
     authenticator_of,
     authenticator_pending,
-    password_or_code_confirms,
     qr_code_svg,
     recovery_codes_left,
-    recovery_codes_replace,
+    recovery_codes_renew,
     secret_groups,
     session_two_factor_state,
     two_factor_required,
@@ -155,11 +154,10 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
         return redirect("two_factor_account")
     form = ConfirmForm(request.POST)
     if form.is_valid():
-        verification = password_or_code_confirms(
-            user=request.user, value=form.cleaned_data["confirmation"]
+        verification, codes = recovery_codes_renew(
+            request=request, confirmation=form.cleaned_data["confirmation"]
         )
         if verification.device is not None:
-            codes = recovery_codes_replace(user=request.user)
             return _recovery_codes_page(
                 request, codes, next_url=reverse("two_factor_account"), first_time=False
             )

@@ -21,6 +21,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from branches.models import AuditAction, AuditEntry
 from portal.security.sessions import SEEN_AT
 from portal.security.two_factor import recovery_codes_left, recovery_codes_replace
 from tests import factories
@@ -527,3 +528,48 @@ def test_django_otps_device_admin_pages_with_the_secrets_are_not_there(cast):
     for path in ("/admin/otp_totp/totpdevice/", "/admin/otp_static/staticdevice/"):
         assert client.get(path).status_code == 404, path
     assert "otp_totp" not in client.get("/admin/").content.decode()
+
+
+# --- The audit log ------------------------------------------------------------------------------
+
+
+def audit_entries(action: AuditAction) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("pk"))
+
+
+def test_setting_it_up_refused_codes_recovery_codes_and_resets_go_into_the_audit_log(
+    cast, required
+):
+    client = Client()
+    log_in(client, "admin_a")
+    client.get(SETUP)
+    pending = TOTPDevice.objects.get(user=cast.admin_a)
+    client.post(SETUP, {"code": code_of(pending), "next": "/"})
+    (enrolled,) = audit_entries(AuditAction.TWO_FACTOR_ENROLLED)
+    assert (enrolled.user, enrolled.object_id) == (cast.admin_a, str(cast.admin_a.pk))
+    assert enrolled.committee == cast.committee_a  # its admins read it
+
+    other = Client()
+    log_in(other, "admin_a")
+    other.post(VERIFY, {"code": wrong_code_for(pending), "next": "/"}, REMOTE_ADDR="10.6.6.6")
+    (refused,) = audit_entries(AuditAction.TWO_FACTOR_FAILED)
+    assert (refused.user, refused.ip_address, refused.detail) == (
+        cast.admin_a,
+        "10.6.6.6",
+        "login",
+    )
+
+    TOTPDevice.objects.filter(user=cast.admin_a).update(throttling_failure_timestamp=None)
+    codes = client.post(NEW_CODES, {"confirmation": PASSWORD}).context["codes"]
+    assert len(audit_entries(AuditAction.RECOVERY_CODES_NEW)) == 1
+    StaticDevice.objects.filter(user=cast.admin_a).update(throttling_failure_timestamp=None)
+    other.post(VERIFY, {"code": codes[0], "next": "/"})
+    (used,) = audit_entries(AuditAction.RECOVERY_CODE_USED)
+    assert (used.user, used.detail) == (cast.admin_a, "9 left")
+    assert codes[0] not in used.detail
+
+    root, _device, _codes = verified_client(cast, cast.superuser)
+    reset_action(root, cast.admin_a, confirmed=True)
+    (reset,) = audit_entries(AuditAction.TWO_FACTOR_RESET)
+    assert (reset.user, reset.object_id) == (cast.superuser, str(cast.admin_a.pk))
+    assert reset.committee == cast.committee_a
