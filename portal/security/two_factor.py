@@ -115,8 +115,13 @@ def session_two_factor_state(request: HttpRequest) -> TwoFactorState:
     session = request.session
     state = TwoFactorState.of(session.get(TWO_FACTOR))
     verified = getattr(request.user, "is_verified", None)
-    if state is None or (state is TwoFactorState.VERIFIED and not (verified and verified())):
-        # Logged in before this was deployed, or its device was reset since it gave a code.
+    # Logged in before this was deployed, or its authenticator was reset since.
+    stale = (
+        state is None
+        or (state is TwoFactorState.VERIFIED and not (verified and verified()))
+        or (state is TwoFactorState.VERIFY and authenticator_of(request.user) is None)
+    )
+    if stale:
         state = two_factor_state(request.user)
         session[TWO_FACTOR] = state.value
     return state

@@ -501,6 +501,19 @@ def test_a_superuser_resets_another_logins_second_factor_after_a_confirmation(ca
     assert "has_two_factor" in changelist
 
 
+def test_a_reset_while_the_code_is_asked_sends_the_login_to_set_it_up_again(cast, required):
+    enrol(cast.admin_a)
+    client = Client()
+    log_in(client, "admin_a")
+    assert redirected_to(client.get("/"), VERIFY, "/")
+
+    root, _device, _codes = verified_client(cast, cast.superuser)
+    reset_action(root, cast.admin_a, confirmed=True)
+
+    assert redirected_to(client.get("/"), SETUP, "/")
+    assert client.get(VERIFY)["Location"].startswith(SETUP)
+
+
 @pytest.mark.parametrize("outsider", ["admin_a", "secretary_a1", "auth_staff"])
 def test_nobody_but_a_superuser_resets_a_second_factor(cast, outsider):
     enrol(cast.admin_b)
