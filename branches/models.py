@@ -465,6 +465,15 @@ AUDIT_DETAIL_WORDS = {
     "permissions remove": _("permissions removed"),
     "permissions clear": _("every own permission removed"),
     "username=": _("username typed: "),
+    # The second factor (portal.security.two_factor): where a code was refused, and whether
+    # it was not even checked for the seconds that follow; how many recovery codes are left.
+    "login throttled": _("at login, throttled"),
+    "login": _("at login"),
+    "setup throttled": _("while setting up, throttled"),
+    "setup": _("while setting up"),
+    "new recovery codes throttled": _("asking for new recovery codes, throttled"),
+    "new recovery codes": _("asking for new recovery codes"),
+    "left": _("recovery codes left"),
 }
 _ROWS = re.compile(r"^(\d+) rows\b")
 

@@ -231,8 +231,9 @@ def authenticator_confirm(
 
 
 def _refused(request: HttpRequest, verification: Verification, where: str) -> None:
+    # Read in the reader's language on the audit page (branches.models.AUDIT_DETAIL_WORDS).
     detail = (
-        f"{where}, throttled {verification.retry_in_seconds} s" if verification.throttled else where
+        f"{where} throttled {verification.retry_in_seconds} s" if verification.throttled else where
     )
     two_factor_audit(
         action=AuditAction.TWO_FACTOR_FAILED, user=request.user, request=request, detail=detail
@@ -263,7 +264,7 @@ def two_factor_verify(*, request: HttpRequest, code: str) -> Verification:
             action=AuditAction.RECOVERY_CODE_USED,
             user=user,
             request=request,
-            detail=f"{recovery_codes_left(user)} left",
+            detail=f"left {recovery_codes_left(user)}",
         )
     return verification
 

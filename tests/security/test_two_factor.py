@@ -578,8 +578,11 @@ def test_setting_it_up_refused_codes_recovery_codes_and_resets_go_into_the_audit
     StaticDevice.objects.filter(user=cast.admin_a).update(throttling_failure_timestamp=None)
     other.post(VERIFY, {"code": codes[0], "next": "/"})
     (used,) = audit_entries(AuditAction.RECOVERY_CODE_USED)
-    assert (used.user, used.detail) == (cast.admin_a, "9 left")
+    assert (used.user, used.detail) == (cast.admin_a, "left 9")
     assert codes[0] not in used.detail
+    with translation.override("zh-hans"):
+        assert used.detail_display() == "剩余恢复码 9"
+        assert refused.detail_display() == "登录时"
 
     root, _device, _codes = verified_client(cast, cast.superuser)
     reset_action(root, cast.admin_a, confirmed=True)
