@@ -445,6 +445,11 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", _("Access refused")
     ROLE_CHANGE = "role_change", _("Role changed")
     PERMISSION_CHANGE = "permission_change", _("Permissions changed")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-step verification set up")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Two-step verification code refused")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes made")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-step verification reset")
 
 
 #: How the recorders' details begin (portal.security.audit, branches.services), read in the
@@ -460,6 +465,15 @@ AUDIT_DETAIL_WORDS = {
     "permissions remove": _("permissions removed"),
     "permissions clear": _("every own permission removed"),
     "username=": _("username typed: "),
+    # The second factor (portal.security.two_factor): where a code was refused, and whether
+    # it was not even checked for the seconds that follow; how many recovery codes are left.
+    "login throttled": _("at login, throttled"),
+    "login": _("at login"),
+    "setup throttled": _("while setting up, throttled"),
+    "setup": _("while setting up"),
+    "new recovery codes throttled": _("asking for new recovery codes, throttled"),
+    "new recovery codes": _("asking for new recovery codes"),
+    "left": _("recovery codes left"),
 }
 _ROWS = re.compile(r"^(\d+) rows\b")
 

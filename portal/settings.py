@@ -297,10 +297,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-INSTALLED_APPS += ["axes", "portal.security"]
-# Both after MessageMiddleware (they leave a message); AxesMiddleware last, as django-axes asks.
+# django-otp's device apps before portal.security: its admin module takes their admins away
+# (they show the secrets).
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "portal.security",
+]
+# All after MessageMiddleware (they leave a message); AxesMiddleware last, as django-axes asks.
+# OTPMiddleware after the session limits (a session they end has no device to look up); the
+# second factor before the password change: whoever has a device proves it first (see
+# portal/security/middleware.py).
 MIDDLEWARE += [
     "portal.security.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.security.middleware.TwoFactorMiddleware",
     "portal.security.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -358,6 +371,19 @@ PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", default=0, minimum=0)
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", default=12, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60  # a session without a login: its own idle limit
+
+# Second factor (TOTP, django-otp): superusers and current committee admins must set up an
+# authenticator app and give its code after the password, when TWO_FACTOR_REQUIRED is on (by
+# default when DEBUG is off; `make run` and the tests run with DEBUG on). Anybody may set one
+# up from their account page, and whoever has one is asked for it at every login, whatever
+# this says. Ten single-use recovery codes stand in for a lost phone.
+TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+TWO_FACTOR_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "党建联建平台"
+# After n wrong codes in a row the next try waits 2^(n-1) seconds (one device, every session):
+# ten wrong codes cost eight minutes, twenty cost six days. Recovery codes likewise.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Language and time ----------------------------------------------------------------------
 # Simplified Chinese whatever the browser says; English only through the language switch.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import files, views, views_health
+from portal.security import views_two_factor
 from portal.security.views import PasswordChangeView
 
 admin.site.site_header = _("Joint Party-Building Portal")
@@ -19,6 +20,14 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/two-factor/", views_two_factor.account, name="two_factor_account"),
+    path("accounts/two-factor/setup/", views_two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", views_two_factor.verify, name="two_factor_verify"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views_two_factor.recovery_codes_new,
+        name="two_factor_recovery_codes",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("branches/", include("branches.urls")),
     path("partnerships/", include("partnerships.urls")),

@@ -48,6 +48,21 @@ def _record_about_user(*, action: AuditAction, actor, subject, request, detail: 
     )
 
 
+def two_factor_audit(
+    *,
+    action: AuditAction,
+    user: AbstractBaseUser,
+    request: HttpRequest | None,
+    by: AbstractBaseUser | None = None,
+    detail: str = "",
+) -> None:
+    """A second-factor event of ``user`` (set up, a refused code, a recovery code used, new
+    recovery codes, a reset ``by`` a superuser), read by the admins of their committee."""
+    _record_about_user(
+        action=action, actor=by or user, subject=user, request=request, detail=detail
+    )
+
+
 def on_logged_in(sender, request, user, **kwargs) -> None:
     _record_about_user(action=AuditAction.LOGIN, actor=user, subject=user, request=request)
 

@@ -1,4 +1,5 @@
-"""Session limits and the forced password change, applied to every request."""
+"""Session limits, the second factor and the forced password change, applied to every
+request."""
 
 from __future__ import annotations
 
@@ -21,14 +22,45 @@ from portal.security.sessions import (
     session_end_reason,
     session_touch,
 )
+from portal.security.two_factor import TwoFactorState, session_two_factor_state
 
-#: What a user who must change their password may still open.
+#: What a user who must change their password may still open. Whoever has a second factor
+#: gives it first: a stolen password alone must not be enough to change the password.
 OPEN_DURING_PASSWORD_CHANGE = {
     "password_change",
+    "two_factor_verify",
     "logout",
     "set_language",
     "admin:logout",
 }
+#: What a session that owes its second factor may still open, and where it is sent. A login
+#: that must set one up changes a password an administrator set first, then sets it up.
+OPEN_DURING_TWO_FACTOR = {
+    TwoFactorState.VERIFY: {"two_factor_verify", "logout", "set_language", "admin:logout"},
+    TwoFactorState.SETUP: {
+        "two_factor_setup",
+        "password_change",
+        "logout",
+        "set_language",
+        "admin:logout",
+    },
+}
+TWO_FACTOR_PAGE = {
+    TwoFactorState.VERIFY: "two_factor_verify",
+    TwoFactorState.SETUP: "two_factor_setup",
+}
+
+
+def _view_name(request: HttpRequest) -> str | None:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return None
+
+
+def _redirect_to(view_name: str, request: HttpRequest) -> HttpResponseRedirect:
+    query = urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(f"{reverse(view_name)}?{query}")
 
 
 class SessionLimitsMiddleware:
@@ -67,12 +99,26 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
-        if ChangeReason.of(session.get(PASSWORD_CHANGE)) and is_logged_in(session):
-            try:
-                view_name = resolve(request.path_info).view_name
-            except Resolver404:
-                view_name = None
-            if view_name not in OPEN_DURING_PASSWORD_CHANGE:
-                query = urlencode({"next": request.get_full_path()})
-                return HttpResponseRedirect(f"{reverse('password_change')}?{query}")
+        if (
+            ChangeReason.of(session.get(PASSWORD_CHANGE))
+            and is_logged_in(session)
+            and _view_name(request) not in OPEN_DURING_PASSWORD_CHANGE
+        ):
+            return _redirect_to("password_change", request)
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Sends a logged-in user who owes their second factor to the page where they give it
+    (or set it up), whatever they ask for — the portal and the admin alike."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_logged_in(request.session):
+            state = session_two_factor_state(request)
+            page = TWO_FACTOR_PAGE.get(state)
+            if page and _view_name(request) not in OPEN_DURING_TWO_FACTOR[state]:
+                return _redirect_to(page, request)
         return self.get_response(request)
