@@ -69,7 +69,8 @@ def audit_entries_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the audit entries older than ``AUDIT_RETENTION_DAYS``; returns how many.
 
     The only way entries leave the log: the queryset's own ``delete`` refuses, so this calls
-    Django's plain one on purpose."""
+    Django's plain one on purpose. On PostgreSQL the table's trigger lets a DELETE through only
+    for entries older than 180 days (migration ``0007_auditentry_append_only_in_database``)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
     expired = AuditEntry.objects.filter(created_at__lt=cutoff)
     deleted, _per_model = QuerySet.delete(expired)

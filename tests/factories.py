@@ -190,3 +190,26 @@ class HonourFactory(factory.django.DjangoModelFactory):
     level = HonourLevel.MUNICIPAL
     awarding_body = "杭州市建设局"
     awarded_on = dt.date(2023, 12, 1)
+
+
+def audit_entry_backdate(pk: int, *, days: float) -> None:
+    """Make audit entry ``pk`` ``days`` old. The log refuses every change, in the ORM and on
+    PostgreSQL in the database (a trigger): the test switches the trigger off for its one
+    update, as only a database superuser can."""
+    from django.db import connection
+    from django.db.models import QuerySet
+
+    from branches.models import AuditEntry
+
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            QuerySet.update(
+                AuditEntry.objects.filter(pk=pk),
+                created_at=timezone.now() - dt.timedelta(days=days),
+            )
+        finally:
+            if postgresql:
+                cursor.execute("SET session_replication_role = origin")

@@ -11,15 +11,15 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission
-from django.db.models import QuerySet
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
-from django.utils import timezone
 
 from branches.models import AuditAction, AuditEntry, CommitteeRole, CommitteeRoleKind
 from branches.services import audit_record, branch_role_assign, committee_role_grant
 from portal.schedule import BEAT_SCHEDULE
 from portal.tasks import audit_purge
 from tests import factories
+from tests.conftest import services_required
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +171,7 @@ def entry_aged(days: float) -> AuditEntry:
     entry = audit_record(
         user=None, action=AuditAction.LOGIN_FAILED, committee=None, object_type="user"
     )
-    # The log refuses changes; the test ages its own entry with Django's plain update.
-    QuerySet.update(
-        AuditEntry.objects.filter(pk=entry.pk),
-        created_at=timezone.now() - dt.timedelta(days=days),
-    )
+    factories.audit_entry_backdate(entry.pk, days=days)
     return entry
 
 
@@ -208,6 +204,52 @@ def test_entries_still_cannot_be_changed_or_deleted_through_the_orm(db):
         AuditEntry.objects.all().delete()
     with pytest.raises(TypeError):
         AuditEntry.objects.update(detail="x")
+
+
+def require_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        reason = "the database is SQLite: set DATABASE_URL=postgres://… (CI does)"
+        if services_required():
+            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
+        pytest.skip(f"NOT TESTED: {reason}")
+
+
+def test_the_database_itself_refuses_to_change_an_entry_or_delete_one_younger_than_180_days(db):
+    require_postgresql()
+
+    def failed_login(days: float = 0) -> AuditEntry:
+        entry = audit_record(
+            user=None, action=AuditAction.LOGIN_FAILED, committee=None, object_type="user"
+        )
+        if days:
+            factories.audit_entry_backdate(entry.pk, days=days)
+        return entry
+
+    recent, younger, older = failed_login(), failed_login(179.9), failed_login(180.1)
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+    # Plain SQL, past the ORM's refusals: what someone with the portal's database login could try.
+    for statement, params, refusal in [
+        ("UPDATE branches_auditentry SET detail = 'covered up'", (), "append-only"),
+        ("UPDATE branches_auditentry SET created_at = %s", (long_ago,), "append-only"),
+        (
+            "DELETE FROM branches_auditentry WHERE id IN (%s, %s)",
+            (recent.pk, younger.pk),
+            "180 days",
+        ),
+    ]:
+        with (
+            pytest.raises(DatabaseError, match=refusal),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, params)
+    assert AuditEntry.objects.get(pk=recent.pk).detail == ""
+    assert AuditEntry.objects.count() == 3
+
+    with connection.cursor() as cursor:  # the purge's kind of delete passes
+        cursor.execute("DELETE FROM branches_auditentry WHERE id = %s", (older.pk,))
+    assert set(AuditEntry.objects.values_list("pk", flat=True)) == {recent.pk, younger.pk}
 
 
 def settings_with(**environment: str) -> subprocess.CompletedProcess:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db.models import QuerySet
 from django.utils import timezone, translation
 
-from branches.models import AuditAction, AuditEntry
+from branches.models import AuditAction
 from branches.services import audit_record
 from portal.views_audit import PER_PAGE
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,7 @@ def entry(committee, *, action=AuditAction.EXPORT, repr_="花名册", user=None,
         object_repr=repr_,
     )
     if days_ago:
-        QuerySet.update(
-            AuditEntry.objects.filter(pk=created.pk),
-            created_at=timezone.now() - dt.timedelta(days=days_ago),
-        )
+        factories.audit_entry_backdate(created.pk, days=days_ago)
     return created
 
 
