@@ -115,11 +115,14 @@ def session_two_factor_state(request: HttpRequest) -> TwoFactorState:
     session = request.session
     state = TwoFactorState.of(session.get(TWO_FACTOR))
     verified = getattr(request.user, "is_verified", None)
-    # Logged in before this was deployed, or its authenticator was reset since.
+    # Logged in before this was deployed, its authenticator was reset since, or it became a
+    # committee admin during the session (the scope is the request's own, cached: most pages
+    # compute it anyway; with the setting off nothing is read).
     stale = (
         state is None
         or (state is TwoFactorState.VERIFIED and not (verified and verified()))
         or (state is TwoFactorState.VERIFY and authenticator_of(request.user) is None)
+        or (state is TwoFactorState.NONE and two_factor_required(request.user))
     )
     if stale:
         state = two_factor_state(request.user)

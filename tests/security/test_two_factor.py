@@ -22,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branches.models import AuditAction, AuditEntry
+from branches.services import committee_role_grant
 from portal.security.sessions import SEEN_AT
 from portal.security.two_factor import recovery_codes_left, recovery_codes_replace
 from tests import factories
@@ -322,6 +323,17 @@ def test_with_the_setting_off_a_committee_admin_is_not_asked(cast, settings):
 
     assert client.get("/").status_code == 200
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_committee_admin_role_granted_during_a_session_asks_for_the_setup_at_once(cast, required):
+    client = Client()
+    log_in(client, "secretary_a2")
+    assert client.get("/").status_code == 200
+
+    committee_role_grant(user=cast.secretary_a2, committee=cast.committee_a, role="admin")
+
+    assert redirected_to(client.get("/"), SETUP, "/")
+    assert redirected_to(client.get("/admin/"), SETUP, "/admin/")
 
 
 def test_whoever_has_it_is_asked_even_with_the_setting_off(cast, settings):
