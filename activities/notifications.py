@@ -105,7 +105,8 @@ def _message(event: ActivityEvent, recipient) -> EmailMessage:
             "%(lines)s\n\nOpen it in the portal: %(url)s\n\n"
             "This message was sent automatically by the Joint Party-Building Portal."
         ) % {"lines": "\n".join(lines), "url": url}
-        subject = subjects[event.action] % {"title": activity.title}
+        # One line: a line break in a header is refused (BadHeaderError) and would lose the mail.
+        subject = subjects[event.action] % {"title": " ".join(activity.title.split())}
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
 
 

@@ -45,12 +45,21 @@ def mask_phone_numbers(text: str) -> str:
     return LANDLINE_NUMBER.sub(lambda match: f"{match[1]}-****{match[3]}", text)
 
 
-class PersonalDataRedactingFormatter(logging.Formatter):
-    """Masks phone numbers in the whole formatted line, traceback included.
+# An e-mail address (an SMTP server's refusal quotes the recipients it refused).
+EMAIL_ADDRESS = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 
-    No code logs a phone number on purpose; this catches the ones that arrive by accident:
-    a database error quoting the row it refused, an exception message, a URL.
+
+def mask_email_addresses(text: str) -> str:
+    """``wang.fang@example.cn`` → ``w***@example.cn``."""
+    return EMAIL_ADDRESS.sub(lambda match: f"{match[1]}***@{match[2]}", text)
+
+
+class PersonalDataRedactingFormatter(logging.Formatter):
+    """Masks phone numbers and e-mail addresses in the whole formatted line, traceback included.
+
+    No code logs either on purpose; this catches the ones that arrive by accident: a database
+    error quoting the row it refused, an exception message (an SMTP refusal), a URL.
     """
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_phone_numbers(super().format(record))
+        return mask_email_addresses(mask_phone_numbers(super().format(record)))

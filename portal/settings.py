@@ -291,6 +291,9 @@ if _email_url:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Seconds an SMTP connection may hang before a send fails (and its task retries): a mail server
+# that stops answering must not hold a worker, and the rows it locks, for ever.
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", default=20, minimum=1)
 
 # --- Login controls -------------------------------------------------------------------------
 # What 等保 level 2 asks of a login (docs/security.md lists each control with its test).

@@ -116,7 +116,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_logged_in(request.session):
+        # A session whose login was deactivated (or deleted) since holds no user any more.
+        if is_logged_in(request.session) and request.user.is_authenticated:
             state = session_two_factor_state(request)
             page = TWO_FACTOR_PAGE.get(state)
             if page and _view_name(request) not in OPEN_DURING_TWO_FACTOR[state]:

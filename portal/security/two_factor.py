@@ -178,6 +178,8 @@ def two_factor_begin(
 
 
 def _login(request: HttpRequest, device: Device) -> None:
+    # A new session id for the session that proved both factors, as at the password step.
+    request.session.cycle_key()
     django_otp.login(request, device)  # the device's id goes into the session
     request.session[TWO_FACTOR] = TwoFactorState.VERIFIED.value
 

@@ -174,3 +174,24 @@ def test_submitting_through_the_page_mails_the_reviewers_after_the_commit(
     assert activity.status == ActivityStatus.SUBMITTED
     assert mailed_to() == ["admin_a@example.cn", "staff_a@example.cn"]
     assert OutboxMessage.objects.get().sent_at is not None
+
+
+def test_a_line_break_in_the_title_does_not_lose_the_mail(cast):
+    # A forged form can send one; a header with a line break would be refused (BadHeaderError).
+    broken = factories.ActivityFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        title="走访\r\n社区",
+        created_by=cast.secretary_a1,
+    )
+    event = step(broken, ActivityAction.SUBMITTED, cast.secretary_a1)
+    assert activity_event_notify(event.pk) == 2
+    assert mail.outbox[0].subject == "待审核：走访 社区"
+
+
+def test_a_hanging_mail_server_fails_a_send_after_a_timeout(settings):
+    from django.core.mail import get_connection
+
+    assert settings.EMAIL_TIMEOUT == 20
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert get_connection().timeout == 20

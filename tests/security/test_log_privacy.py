@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from portal.logs import mask_phone_numbers
+from portal.logs import mask_email_addresses, mask_phone_numbers
 from tests.conftest import Cast
 from tests.security.server_log import server_log
 
@@ -84,3 +84,28 @@ def test_a_phone_number_written_to_the_log_is_masked(db):
 )
 def test_mask_phone_numbers(text, masked):
     assert mask_phone_numbers(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("wang.fang@example.cn", "w***@example.cn"),
+        ("{'admin_a@example.cn': (550, b'no')}", "{'a***@example.cn': (550, b'no')}"),
+        ("<Li.Na+portal@mail.example.com.cn>", "<L***@mail.example.com.cn>"),
+        # Not addresses: no dot after the @ (a Celery worker's name), no @ at all.
+        ("celery@worker1", "celery@worker1"),
+        ("a report at 10:00", "a report at 10:00"),
+    ],
+)
+def test_mask_email_addresses(text, masked):
+    assert mask_email_addresses(text) == masked
+
+
+def test_a_refused_e_mail_address_quoted_by_the_smtp_error_is_masked_in_the_log(db):
+    with server_log() as log:
+        logging.getLogger("activities.notifications").warning(
+            "Event 7: e-mail to user 3 not sent: %s",
+            {"secretary_a1@example.cn": (550, b"mailbox unavailable")},
+        )
+    assert "s***@example.cn" in log.getvalue()
+    assert "secretary_a1@example.cn" not in log.getvalue()

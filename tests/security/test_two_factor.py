@@ -205,6 +205,36 @@ def test_a_user_with_it_gives_a_code_after_the_password_before_any_page_or_the_a
     assert client.get("/admin/").status_code == 200
 
 
+def test_giving_the_code_gives_the_session_a_new_id(cast, required):
+    device, _codes = enrol(cast.admin_a)
+    client = Client()
+    log_in(client, "admin_a")
+    after_password = client.cookies["sessionid"].value
+
+    client.post(VERIFY, {"code": code_of(device)})
+
+    assert client.cookies["sessionid"].value != after_password
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_a_login_deactivated_during_its_session_is_logged_out_not_a_server_error(
+    cast, required, verified
+):
+    device, _codes = enrol(cast.admin_a)
+    client = Client()
+    client.raise_request_exception = False
+    log_in(client, "admin_a")
+    if verified:
+        client.post(VERIFY, {"code": code_of(device)})
+    cast.admin_a.is_active = False
+    cast.admin_a.save()
+
+    assert client.get("/").status_code == 302  # to the login page
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/accounts/login/").status_code == 200
+
+
 def test_a_wrong_code_is_refused_and_repeated_wrong_codes_make_even_the_right_one_wait(
     cast, required
 ):
