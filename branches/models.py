@@ -464,7 +464,12 @@ AUDIT_DETAIL_WORDS = {
     "permissions add": _("permissions added"),
     "permissions remove": _("permissions removed"),
     "permissions clear": _("every own permission removed"),
+    "group permissions add": _("permissions added to the group"),
+    "group permissions remove": _("permissions removed from the group"),
+    "group permissions clear": _("every permission removed from the group"),
+    "flags: ": _("account flags changed: "),
     "username=": _("username typed: "),
+    "unknown login": _("a username no login has (not kept: often a password typed there)"),
     # The second factor (portal.security.two_factor): where a code was refused, and whether
     # it was not even checked for the seconds that follow; how many recovery codes are left.
     "login throttled": _("at login, throttled"),

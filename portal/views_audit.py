@@ -51,6 +51,12 @@ class AuditFilterForm(forms.Form):
         else:
             del self.fields["committee"]
 
+    def clean_date_from(self) -> dt.date | None:
+        return _within_range(self.cleaned_data.get("date_from"))
+
+    def clean_date_to(self) -> dt.date | None:
+        return _within_range(self.cleaned_data.get("date_to"))
+
     def narrow(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         """``entries`` with the valid filters applied (an invalid one is left out)."""
         self.is_valid()  # cleaned_data then holds the fields that are valid
@@ -69,6 +75,19 @@ class AuditFilterForm(forms.Form):
         if data.get("committee"):
             entries = entries.filter(committee=data["committee"])
         return entries
+
+
+#: The dates a filter may name: the log holds nothing older, and 9999-12-31 + 1 day overflows.
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+
+
+def _within_range(day: dt.date | None) -> dt.date | None:
+    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": DATE_RANGE[0].isoformat(), "last": DATE_RANGE[1].isoformat()}
+        )
+    return day
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.http import HttpRequest, HttpResponse
 
 from branches.access import scope_for
@@ -26,12 +26,20 @@ REFUSED_STATUSES = frozenset({403, 404})
 
 
 def _home_committee_id(user: AbstractBaseUser | None) -> int | None:
-    """The committee whose admins read entries about this login: the lowest of the user's
-    committees (none for a superuser or a login without a role — superusers read those)."""
+    """The committee whose admins read entries about this login (none for a superuser or a
+    login without a role — superusers read those)."""
     if user is None or not user.is_authenticated or user.is_superuser:
         return None
-    committee_ids = scope_for(user).committee_ids
-    return min(committee_ids) if committee_ids else None
+    scope = scope_for(user)
+    # The committee they administer first, then the one they work for, then their branches'.
+    for committee_ids in (
+        scope.admin_committee_ids,
+        scope.staff_committee_ids,
+        scope.committee_ids,
+    ):
+        if committee_ids:
+            return min(committee_ids)
+    return None
 
 
 def _record_about_user(*, action: AuditAction, actor, subject, request, detail: str = "") -> None:
@@ -74,26 +82,37 @@ def _attempted_user(username: str):
     return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
 
 
+#: The detail of a failed login or lockout for a username no login has: what was typed is not
+#: kept, as it is often the password typed into the wrong field.
+UNKNOWN_LOGIN = "unknown login"
+
+
+def _typed(username: str, user) -> str:
+    return f"username={username}" if user is not None else UNKNOWN_LOGIN
+
+
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     # Django has already masked the password in ``credentials``; only the username is kept.
     username = str((credentials or {}).get("username") or "")[:150]
+    user = _attempted_user(username)
     _record_about_user(
         action=AuditAction.LOGIN_FAILED,
         actor=None,
-        subject=_attempted_user(username),
+        subject=user,
         request=request,
-        detail=f"username={username}",
+        detail=_typed(username, user),
     )
 
 
 def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     username = str(username or "")[:150]
+    user = _attempted_user(username)
     _record_about_user(
         action=AuditAction.LOCKOUT,
         actor=None,
-        subject=_attempted_user(username),
+        subject=user,
         request=request,
-        detail=f"username={username}",
+        detail=_typed(username, user),
     )
 
 
@@ -162,6 +181,89 @@ def on_user_m2m_changed(sender, instance, action, model, pk_set, reverse, **kwar
         )
 
 
+#: A login's flags that give or take rights: superuser (everything), staff (the admin), active.
+RIGHTS_FLAGS = ("is_superuser", "is_staff", "is_active")
+_FLAGS_BEFORE = "_audit_flags_before"
+
+
+def on_user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """Remembers the flags as stored, when this save may change them (a login's ``last_login``
+    update does not: no query then)."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(RIGHTS_FLAGS):
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).values(*RIGHTS_FLAGS).first()
+    setattr(instance, _FLAGS_BEFORE, stored)
+
+
+def on_user_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    """Records a change of a rights flag, or a login created with superuser or staff rights."""
+    if raw:
+        return
+    before = instance.__dict__.pop(_FLAGS_BEFORE, None)
+    if created:
+        before = {"is_superuser": False, "is_staff": False, "is_active": instance.is_active}
+    if before is None:
+        return
+    changed = [
+        f"{flag}={getattr(instance, flag)}"
+        for flag in RIGHTS_FLAGS
+        if before[flag] != getattr(instance, flag)
+    ]
+    if changed:
+        request = _current_request.get()
+        _record_about_user(
+            action=AuditAction.PERMISSION_CHANGE,
+            actor=getattr(request, "user", None),
+            subject=instance,
+            request=request,
+            detail="flags: " + ", ".join(changed),
+        )
+
+
+def on_group_permissions_changed(sender, instance, action, model, pk_set, reverse, **kwargs):
+    """A group's permissions changed: every login in it gains or loses them."""
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if action != "post_clear" and not pk_set:
+        return
+    request = _current_request.get()
+    if reverse:  # a permission's groups: ``instance`` is the permission
+        groups = list(Group.objects.filter(pk__in=pk_set))
+        names = str(instance)
+    else:
+        groups = [instance]
+        names = ", ".join(sorted(str(p) for p in Permission.objects.filter(pk__in=pk_set or ())))
+    for group in groups:
+        detail = f"group permissions {action.removeprefix('post_')}"
+        audit_record(
+            user=getattr(request, "user", None),
+            action=AuditAction.PERMISSION_CHANGE,
+            committee=None,
+            object_type="group",
+            object_id=group.pk,
+            object_repr=group.name,
+            detail=f"{detail}: {names}" if names else detail,
+            request=request,
+        )
+
+
+def _sent_away_from_the_admin(request: HttpRequest, response: HttpResponse) -> bool:
+    """The admin answers a logged-in login without staff rights with a redirect to its own login
+    page, not a 403: a refusal all the same."""
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 302
+        and match is not None
+        and match.namespace == "admin"
+        and user is not None
+        and user.is_authenticated
+        and not user.is_staff
+    )
+
+
 class AuditMiddleware:
     """Keeps the request for the role and permission receivers, and records a 403 or 404
     answered to a logged-in user: one insert, nothing at all on other answers."""
@@ -175,7 +277,7 @@ class AuditMiddleware:
             response = self.get_response(request)
         finally:
             _current_request.reset(token)
-        if response.status_code in REFUSED_STATUSES:
+        if response.status_code in REFUSED_STATUSES or _sent_away_from_the_admin(request, response):
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 audit_record(
@@ -194,7 +296,7 @@ class AuditMiddleware:
 def connect() -> None:
     from axes.signals import user_locked_out
     from django.contrib.auth.signals import user_logged_in, user_login_failed
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
     user_logged_in.connect(on_logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
@@ -205,3 +307,10 @@ def connect() -> None:
     user_model = get_user_model()
     for through in (user_model.groups.through, user_model.user_permissions.through):
         m2m_changed.connect(on_user_m2m_changed, sender=through, dispatch_uid=f"audit.{through}")
+    pre_save.connect(on_user_pre_save, sender=user_model, dispatch_uid="audit.user_pre_save")
+    post_save.connect(on_user_saved, sender=user_model, dispatch_uid="audit.user_saved")
+    m2m_changed.connect(
+        on_group_permissions_changed,
+        sender=Group.permissions.through,
+        dispatch_uid="audit.group_permissions",
+    )

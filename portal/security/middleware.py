@@ -108,6 +108,15 @@ class PasswordChangeRequiredMiddleware:
         return self.get_response(request)
 
 
+def _open_during_two_factor(request: HttpRequest, state: TwoFactorState) -> set[str]:
+    """The password page is open before the setup only while a change is due: otherwise
+    whoever has just the password could change it before the owner sets up their factor."""
+    pages = OPEN_DURING_TWO_FACTOR[state]
+    if state is TwoFactorState.SETUP and not ChangeReason.of(request.session.get(PASSWORD_CHANGE)):
+        return pages - {"password_change"}
+    return pages
+
+
 class TwoFactorMiddleware:
     """Sends a logged-in user who owes their second factor to the page where they give it
     (or set it up), whatever they ask for — the portal and the admin alike."""
@@ -120,6 +129,6 @@ class TwoFactorMiddleware:
         if is_logged_in(request.session) and request.user.is_authenticated:
             state = session_two_factor_state(request)
             page = TWO_FACTOR_PAGE.get(state)
-            if page and _view_name(request) not in OPEN_DURING_TWO_FACTOR[state]:
+            if page and _view_name(request) not in _open_during_two_factor(request, state):
                 return _redirect_to(page, request)
         return self.get_response(request)

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from branches.models import AuditAction, AuditEntry, CommitteeRole, CommitteeRoleKind
 from branches.services import audit_record, branch_role_assign, committee_role_grant
@@ -52,6 +53,17 @@ def test_a_login_is_recorded_with_user_ip_and_committee(cast):
     assert entry.created_at is not None
 
 
+def test_a_login_with_roles_in_two_committees_is_filed_under_the_one_it_administers(cast):
+    committee_role_grant(
+        user=cast.admin_b, committee=cast.committee_a, role=CommitteeRoleKind.STAFF
+    )
+    log_in(Client(), "admin_b", PASSWORD)
+
+    (entry,) = entries(AuditAction.LOGIN)
+    assert cast.committee_a.pk < cast.committee_b.pk
+    assert entry.committee == cast.committee_b
+
+
 def test_a_failed_login_is_recorded_with_the_username_and_never_the_password(cast):
     log_in(Client(), "secretary_a1", WRONG, ip="10.4.4.4")
     log_in(Client(), "nobody-here", WRONG)
@@ -62,11 +74,17 @@ def test_a_failed_login_is_recorded_with_the_username_and_never_the_password(cas
     assert known.committee == cast.committee_a
     assert known.ip_address == "10.4.4.4"
     assert known.detail == "username=secretary_a1"
-    assert unknown.detail == "username=nobody-here"
+    assert unknown.detail == "unknown login"  # often the password, typed in the wrong field
     assert unknown.committee is None
     for entry in AuditEntry.objects.all():
         assert WRONG not in entry.detail + entry.object_repr
         assert PASSWORD not in entry.detail + entry.object_repr
+
+
+def test_a_password_typed_as_the_username_is_not_kept(cast):
+    log_in(Client(), WRONG, "anything")
+    (entry,) = entries(AuditAction.LOGIN_FAILED)
+    assert WRONG not in entry.detail + entry.object_repr
 
 
 def test_a_lockout_is_recorded(cast, settings):
@@ -91,6 +109,18 @@ def test_a_page_refused_to_a_logged_in_user_is_recorded(cast):
     assert entry.detail == "GET 404"
     assert entry.ip_address == "10.5.5.5"
     assert entry.committee == cast.committee_a
+
+
+def test_an_admin_page_refused_to_a_login_without_staff_rights_is_recorded(cast):
+    client = cast.client_for(cast.secretary_a1)
+    response = client.get("/admin/branches/member/")
+    assert response.status_code == 302  # Django's admin sends them to its login page
+    (entry,) = entries(AuditAction.ACCESS_REFUSED)
+    assert (entry.user, entry.object_repr, entry.detail) == (
+        cast.secretary_a1,
+        "/admin/branches/member/",
+        "GET 302",
+    )
 
 
 def test_an_ordinary_page_or_an_anonymous_404_adds_no_entry(cast):
@@ -141,6 +171,42 @@ def test_group_and_permission_changes_of_a_login_are_recorded(cast):
     assert removed.detail == "groups remove: 审计测试组"
     assert added.object_id == str(cast.staff_a.pk)
     assert added.committee == cast.committee_a
+
+
+def test_superuser_staff_and_active_flags_changes_are_recorded_and_a_login_update_is_not(cast):
+    user = cast.secretary_a1
+    before = last_pk()
+    user.is_staff = True
+    user.save()
+    user.is_superuser = True
+    user.is_active = False
+    user.save()
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    user.first_name = "芳"
+    user.save()  # no flag changed
+    created = factories.UserFactory(username="new_root", is_superuser=True, is_staff=True)
+
+    staff, raised, made = entries(AuditAction.PERMISSION_CHANGE, after=before)
+    assert staff.detail == "flags: is_staff=True"
+    assert (staff.object_id, staff.committee) == (str(user.pk), cast.committee_a)
+    assert raised.detail == "flags: is_superuser=True, is_active=False"
+    assert raised.committee is None  # about a superuser: the superusers read it
+    assert made.detail == "flags: is_superuser=True, is_staff=True"
+    assert made.object_id == str(created.pk)
+
+
+def test_a_groups_permission_changes_are_recorded(cast):
+    group = Group.objects.create(name="审计测试组")
+    permission = Permission.objects.get(codename="delete_member")
+    before = last_pk()
+    group.permissions.add(permission)
+    permission.group_set.remove(group)
+
+    added, removed = entries(AuditAction.PERMISSION_CHANGE, after=before)
+    assert (added.object_type, added.object_repr) == ("group", "审计测试组")
+    assert added.detail == f"group permissions add: {permission}"
+    assert removed.detail == f"group permissions remove: {permission}"
 
 
 def test_a_role_granted_in_the_admin_records_who_granted_it_and_from_where(cast):

@@ -99,6 +99,17 @@ def test_a_bad_filter_is_left_out_and_the_page_still_answers(cast):
     assert shown(response) == ["A-entry"]
 
 
+@pytest.mark.parametrize(
+    "query", ["date_to=9999-12-31", "date_from=0001-01-01", "date_to=0001-01-01"]
+)
+def test_a_date_beyond_any_entry_is_refused_with_a_message_not_a_server_error(cast, query):
+    entry(cast.committee_a, repr_="A-entry")
+    response = cast.client_for(cast.admin_a).get(f"{URL}?{query}")
+    assert response.status_code == 200
+    assert "A-entry" in shown(response)  # the filter is left out
+    assert "2000-01-01" in response.content.decode()  # and the field says why
+
+
 def test_the_page_is_paginated(cast):
     for number in range(PER_PAGE + 3):
         entry(cast.committee_a, repr_=f"row-{number}", action=AuditAction.IMPORT)

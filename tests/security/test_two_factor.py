@@ -402,6 +402,23 @@ def test_the_code_comes_before_a_forced_password_change(cast, settings):
     assert redirected_to(client.get("/"), "/accounts/password/", "/")
 
 
+def test_without_a_change_due_the_password_page_waits_for_the_setup(cast, required):
+    client = Client()
+    log_in(client, "admin_a")
+    assert redirected_to(client.get("/accounts/password/"), SETUP, "/accounts/password/")
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-Pass-2026",
+            "new_password2": "Another-Pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    cast.admin_a.refresh_from_db()
+    assert cast.admin_a.check_password(PASSWORD)  # unchanged
+
+
 def test_a_forced_password_change_comes_before_setting_it_up(cast, settings):
     temporary = admin_sets_password(cast, cast.admin_a)
     settings.TWO_FACTOR_REQUIRED = True
