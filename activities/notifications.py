@@ -24,7 +24,7 @@ from django.utils.translation import gettext, override
 
 from activities import access
 from activities.models import ActivityAction, ActivityEvent
-from branches.models import CommitteeRole
+from branches.access import reviewers_of
 from portal.templatetags.people import person_name
 
 logger = logging.getLogger(__name__)
@@ -41,12 +41,7 @@ NOTIFIED_ACTIONS = frozenset(
 
 
 def _reviewers(event: ActivityEvent) -> list:
-    user_ids = (
-        CommitteeRole.objects.current()
-        .filter(committee_id=event.activity.committee_id)
-        .values("user_id")
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids).order_by("pk"))
+    return list(reviewers_of(event.activity.committee_id).order_by("pk"))
 
 
 def _submitters(event: ActivityEvent) -> list:

@@ -240,7 +240,7 @@ class BranchWorkQuerySet(ScopedQuerySet):
 
 def reviewers_of(committee_id: int, *, today=None) -> models.QuerySet:
     """Active logins that currently review ``committee_id`` (its committee staff and admins):
-    who is told that a report is ready."""
+    who is told that a report is ready or that an activity waits for review."""
     from django.contrib.auth import get_user_model
 
     from branches.models import CommitteeRole

@@ -230,9 +230,12 @@ def test_a_login_deactivated_during_its_session_is_logged_out_not_a_server_error
     cast.admin_a.is_active = False
     cast.admin_a.save()
 
-    assert client.get("/").status_code == 302  # to the login page
+    home = client.get("/")
+    assert (home.status_code, home["Location"]) == (302, "/accounts/login/?next=/")
     assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/accounts/login/").status_code == 200
+    login_page = client.get("/accounts/login/")
+    assert login_page.status_code == 200
+    assert 'name="password"' in login_page.content.decode()
 
 
 def test_a_wrong_code_is_refused_and_repeated_wrong_codes_make_even_the_right_one_wait(
