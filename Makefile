@@ -40,17 +40,19 @@ run: install ## Set up, load the demo committee and serve on 127.0.0.1:$(PORT)
 	DEMO_USERS=1 $(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: install system-packages ## Lint, check migrations and settings, run the tests
+test: install system-packages ## Lint, check imports, migrations and settings, run the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check --fail-level WARNING
 	SCREENSHOT_DIR="$(SCREENSHOT_DIR)" $(BIN)/pytest $(PYTEST_ARGS)
 	@echo "make: the browser tests' screenshots are in $(SCREENSHOT_DIR)"
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 fmt: install ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff format .

@@ -119,8 +119,3 @@ def organisers_for(user: User) -> list[Organiser]:
     if scope.everything or reviewed:
         organisers.extend(Organiser(committee=c, branch=None) for c in committees.order_by("name"))
     return organisers
-
-
-def organiser_by_key(user: User, key: str) -> Organiser | None:
-    """The organiser ``key`` (``b<id>`` / ``c<id>``) if ``user`` may log for it, else None."""
-    return next((o for o in organisers_for(user) if o.key == key), None)

@@ -8,8 +8,8 @@ from django.contrib import admin
 from activities.models import Activity, Attachment, Framework, Goal, Honour, Measure
 from branches.admin import RelatedOnly, ScopedAdmin, ScopedHistoryAdmin
 from partnerships.models import Partnership
-from portal.admin_archive import ArchiveAdminMixin
-from portal.admin_scoping import CommitteeScopedInlineMixin
+from portal.admin.archive import ArchiveAdminMixin
+from portal.admin.scoping import CommitteeScopedInlineMixin
 
 
 @admin.register(Framework)

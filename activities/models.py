@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,10 @@ from simple_history.signals import (
     pre_create_historical_m2m_records,
 )
 
-from branches.access import BranchWorkQuerySet, ScopedManager
 from branches.models import Branch, Committee, Member
+from branches.scoping import BranchWorkQuerySet, ScopedManager
 from partnerships.models import PartnerOrganisation, Partnership
-from portal.archiving import ArchivableModel, live_manager
+from portal.core.archiving import ArchivableModel, live_manager
 
 #: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
 MAX_PEOPLE_COUNT = 100_000
@@ -207,12 +207,30 @@ class TransitionError(ValidationError):
     """A workflow move that the activity's status (or a missing reason) does not allow."""
 
 
+def counted_as_done(prefix: str = "") -> Q:
+    """What every figure counts — dashboards, reports, reminders, the coverage matrix: an
+    approved activity that is not archived. ``prefix`` reaches the activity across a relation
+    (``"activity__"``). Raw SQL takes the same rule from ``counted_as_done_sql``."""
+    return Q(**{f"{prefix}status": ActivityStatus.APPROVED, f"{prefix}archived_at__isnull": True})
+
+
+def counted_as_done_sql(alias: str) -> tuple[str, list[object]]:
+    """``counted_as_done`` as an SQL condition on the activity table aliased ``alias``, with its
+    parameters: compiled from the same ``Q``, so that raw queries cannot drift from it."""
+    query = Activity._base_manager.filter(counted_as_done()).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = query.where.as_sql(compiler, connection)
+    table = connection.ops.quote_name(Activity._meta.db_table)
+    return sql.replace(f"{table}.", f"{alias}."), list(params)
+
+
 class ActivityQuerySet(BranchWorkQuerySet):
     """``for_user`` (from ``branches.access``): staff see the committee's, editors their
     branches' activities, organised or co-organised."""
 
     def approved(self) -> ActivityQuerySet:
-        return self.filter(status=ActivityStatus.APPROVED)
+        """Counted as done (``counted_as_done``)."""
+        return self.filter(counted_as_done())
 
     def starting_between(self, start: dt.datetime, end: dt.datetime) -> ActivityQuerySet:
         return self.filter(starts_at__gte=start, starts_at__lt=end)
@@ -273,7 +291,7 @@ ACTIVITY_HISTORY = ActivityHistoricalRecords(
 class Activity(ArchivableModel):
     """A joint activity 联建活动, organised by a branch (or the committee itself).
 
-    Archived instead of deleted (``portal.archiving``): ``objects`` leaves archived activities
+    Archived instead of deleted (``portal.core.archiving``): ``objects`` leaves archived activities
     out of every list, dashboard and report; a committee admin restores them.
     """
 

@@ -2,7 +2,7 @@
 submitted, to whoever submitted it when it is approved, returned or reopened.
 
 ``activity_transition`` asks for ``activities.tasks.activity_event_notify`` through the outbox
-(``portal.outbox``), so a submission succeeds and its e-mail is kept while Redis is down.
+(``portal.core.outbox``), so a submission succeeds and its e-mail is kept while Redis is down.
 
 Exactly once per recipient: the task locks the event, skips the recipients already recorded in
 ``notified_user_ids`` and records each one as their message goes out; ``notified_at`` is set

@@ -23,7 +23,7 @@ from activities.models import Activity, ActivityQuerySet, ActivityStatus, Goal
 from branches.access import reviewed, scope_for
 from branches.models import Branch
 from partnerships.models import PartnerOrganisation
-from portal.periods import Period
+from portal.core.periods import Period
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -40,7 +40,7 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 #: preset key -> (label, the period for a given local "today"); the periods are the
-#: dashboards' (``portal.periods``), so a list and a dashboard agree on what "last quarter" is.
+#: dashboards' (``portal.core.periods``), so a list and a dashboard agree on what "last quarter" is.
 PERIOD_PRESETS = {
     "this_month": (_("This month"), Period.month),
     "last_month": (_("Last month"), lambda today: Period.month(today).previous()),

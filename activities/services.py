@@ -33,7 +33,10 @@ from activities.notifications import NOTIFIED_ACTIONS
 from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
-from portal.outbox import outbox_enqueue
+from portal.core.outbox import outbox_enqueue
+
+#: The review e-mails' task, asked for through the outbox by name (``activities.tasks``).
+ACTIVITY_EVENT_NOTIFY_TASK = "activities.tasks.activity_event_notify"
 
 #: A file kept for an activity form that failed validation waits this long for its form.
 STAGED_UPLOAD_LIFETIME = dt.timedelta(days=2)
@@ -187,9 +190,7 @@ def activity_transition(
         raise ActivityConflict
     event = locked.transition(action, by=by, comment=comment)
     if event.action in NOTIFIED_ACTIONS and settings.ACTIVITY_EMAILS:
-        from activities.tasks import activity_event_notify  # tasks import this module
-
-        outbox_enqueue(activity_event_notify, event.pk)
+        outbox_enqueue(ACTIVITY_EVENT_NOTIFY_TASK, event.pk)
     activity.refresh_from_db()
     return event
 

@@ -7,9 +7,12 @@ A user's reach is computed once per request from three facts:
 * a current ``BranchRole`` (secretary, 组织委员 …) held by the member linked to the login makes
   the user an editor of that branch — and a reader of their own committee's rosters.
 
-Every model whose rows belong to a committee uses ``ScopedQuerySet`` and names the path to its
-committee in ``committee_path``; lists, details, admin change lists, autocomplete and exports
-all call ``Model.objects.for_user(user)``. Views never filter by hand.
+Every model whose rows belong to a committee uses ``ScopedQuerySet`` (``branches.scoping``) and
+names the path to its committee in ``committee_path``; lists, details, admin change lists,
+autocomplete and exports all call ``Model.objects.for_user(user)``. Views never filter by hand.
+
+The role models are looked up in the app registry, not imported: the models' querysets use this
+module, and a module the models import must not import them back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -98,27 +102,16 @@ def forget_scope(user: object) -> None:
 
 
 def _compute_scope(user: AbstractBaseUser) -> Scope:
-    from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind
+    committee_role = apps.get_model("branches", "CommitteeRole")
+    branch_role = apps.get_model("branches", "BranchRole")
 
     today = timezone.localdate()
-    staff: set[int] = set()
-    admin: set[int] = set()
-    for committee_id, role in (
-        CommitteeRole.objects.current_on(today)
-        .filter(user=user)
-        .values_list("committee_id", "role")
-    ):
-        (admin if role == CommitteeRoleKind.ADMIN else staff).add(committee_id)
-
-    from branches.models import ROLES_THAT_LOG_ACTIVITIES
+    staff, admin = committee_role.objects.current_on(today).filter(user=user).by_office()
 
     branch_rows = (
-        BranchRole.objects.current_on(today)
-        .filter(
-            member__user=user,
-            role__in=ROLES_THAT_LOG_ACTIVITIES,
-            member__active_from__lte=today,
-        )
+        branch_role.objects.current_on(today)
+        .logging_activities()
+        .filter(member__user=user, member__active_from__lte=today)
         .filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
     )
     branches: set[int] = set()
@@ -177,74 +170,12 @@ def branch_rows_followed(
     )
 
 
-class ScopedQuerySet(models.QuerySet):
-    """Rows that belong to a committee; ``for_user`` keeps those the user may see.
-
-    The model names the lookup path to its committee in ``committee_path``.
-    """
-
-    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
-        scope = scope_for(user)
-        if scope.everything:
-            return self
-        if not scope.committee_ids:
-            return self.none()
-        return self.filter(**{f"{self.model.committee_path}__in": scope.committee_ids})
-
-    def for_admin_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
-        """Rows a committee admin maintains: their committees only (superuser: all)."""
-        return administered(self, user, self.model.committee_path)
-
-    def in_committee(self, committee_id: int) -> ScopedQuerySet:
-        return self.filter(**{self.model.committee_path: committee_id})
-
-
-ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
-
-
-class CommitteeOfficeQuerySet(ScopedQuerySet):
-    """Rows that are the committee office's own (its periodic reports): committee staff and
-    admins of the committee see them, branch officers do not (a superuser: all)."""
-
-    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> ScopedQuerySet:
-        return reviewed(self, user, self.model.committee_path)
-
-
-class BranchWorkQuerySet(ScopedQuerySet):
-    """Rows that are a branch's own work (activities and what hangs off them).
-
-    Committee staff and admins see all of their committee's; a branch editor sees those of the
-    branches they currently hold a role in, as organiser or co-organiser; nobody else sees any.
-    The model names ``committee_path``, ``branch_path`` (the organising branch) and
-    ``co_branch_path`` (a many-to-many of co-organising branches; matched through a subquery
-    so that rows are never repeated).
-    """
-
-    def for_user(self, user: AbstractBaseUser | AnonymousUser | None) -> BranchWorkQuerySet:
-        scope = scope_for(user)
-        if scope.everything:
-            return self
-        reviewed = scope.staff_committee_ids | scope.admin_committee_ids
-        editable = scope.editable_branch_ids
-        if not reviewed and not editable:
-            return self.none()
-        condition = Q(**{f"{self.model.committee_path}__in": reviewed})
-        if editable:
-            condition |= Q(**{f"{self.model.branch_path}__in": editable})
-            co_organised = self.model._default_manager.filter(
-                **{f"{self.model.co_branch_path}__in": editable}
-            ).values("pk")
-            condition |= Q(pk__in=co_organised)
-        return self.filter(condition)
-
-
 def reviewers_of(committee_id: int, *, today=None) -> models.QuerySet:
     """Active logins that currently review ``committee_id`` (its committee staff and admins):
     who is told that a report is ready or that an activity waits for review."""
     from django.contrib.auth import get_user_model
 
-    from branches.models import CommitteeRole
-
+    committee_role = apps.get_model("branches", "CommitteeRole")
     today = today or timezone.localdate()
-    roles = CommitteeRole.objects.current_on(today).filter(committee_id=committee_id)
+    roles = committee_role.objects.current_on(today).filter(committee_id=committee_id)
     return get_user_model().objects.filter(is_active=True, pk__in=roles.values("user_id"))

@@ -1,6 +1,6 @@
 """Admin for committees, project sites, branches, members, roles and the audit log.
 
-Every admin here is committee-scoped (``portal.admin_scoping``): a committee admin sees and
+Every admin here is committee-scoped (``portal.admin.scoping``): a committee admin sees and
 changes only their committee's rows; a superuser sees every committee.
 """
 
@@ -36,7 +36,7 @@ from branches.services import (
     committee_role_grant,
     member_link_user,
 )
-from portal.admin_scoping import (
+from portal.admin.scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
     MaskedPhoneFormMixin,

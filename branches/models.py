@@ -9,16 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from branches.access import ScopedManager, ScopedQuerySet
+from branches.scoping import ScopedManager, ScopedQuerySet
 
-
-def local_today() -> dt.date:
-    return timezone.localdate()
+# The roles' and members' date defaults (migrations name it ``branches.models.local_today``).
+from portal.core.periods import local_today
 
 
 def mask_phone(phone: str) -> str:
@@ -317,7 +315,8 @@ class DatedRoleQuerySet(ScopedQuerySet):
 
 
 class BranchRoleQuerySet(DatedRoleQuerySet):
-    pass
+    def logging_activities(self) -> BranchRoleQuerySet:
+        return self.filter(role__in=ROLES_THAT_LOG_ACTIVITIES)
 
 
 class BranchRole(models.Model):
@@ -392,6 +391,16 @@ class CommitteeRoleKind(models.TextChoices):
     ADMIN = "admin", _("Committee admin")
 
 
+class CommitteeRoleQuerySet(DatedRoleQuerySet):
+    def by_office(self) -> tuple[set[int], set[int]]:
+        """The committees of these roles, as (staff, admin) sets of ids: one query."""
+        staff: set[int] = set()
+        admin: set[int] = set()
+        for committee_id, role in self.values_list("committee_id", "role"):
+            (admin if role == CommitteeRoleKind.ADMIN else staff).add(committee_id)
+        return staff, admin
+
+
 class CommitteeRole(models.Model):
     """A login's place in a committee's office: staff review and watch, admins maintain."""
 
@@ -413,7 +422,7 @@ class CommitteeRole(models.Model):
 
     history = HistoricalRecords()
     committee_path = "committee"
-    objects = DatedRoleQuerySet.as_manager()
+    objects = CommitteeRoleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("committee office role")
@@ -452,7 +461,7 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor_reset", _("Two-step verification reset")
 
 
-#: How the recorders' details begin (portal.security.audit, branches.services), read in the
+#: How the recorders' details begin (portal.audit.receivers, branches.services), read in the
 #: reader's language; the rest of a detail (names, dates, counts) is shown as recorded.
 AUDIT_DETAIL_WORDS = {
     "granted": _("granted"),

@@ -46,7 +46,7 @@ from branches.models import (
     is_masked_phone,
     mask_phone,
 )
-from portal.importing import normalise_text_cell
+from portal.core.importing import normalise_text_cell
 
 COMMITTEE_COLUMN = "党委"
 

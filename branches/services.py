@@ -1,22 +1,19 @@
-"""Writes that touch branches, members, roles and the audit log."""
+"""Writes that touch branches, members and roles (and the audit entries they leave)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from branches import groups
 from branches.access import forget_scope
 from branches.models import (
-    ROLES_THAT_LOG_ACTIVITIES,
     AuditAction,
     AuditEntry,
     Branch,
@@ -25,56 +22,9 @@ from branches.models import (
     CommitteeRole,
     CommitteeRoleKind,
     Member,
-    local_today,
 )
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address, read as the lockout reads it (``LOGIN_CLIENT_IP_HEADER``)."""
-    if request is None:
-        return None
-    value = request.META.get(settings.LOGIN_CLIENT_IP_HEADER, "")
-    return value.split(",")[-1].strip() or None
-
-
-def audit_record(
-    *,
-    user: AbstractBaseUser | None,
-    action: AuditAction,
-    committee: Committee | None,
-    object_type: str,
-    object_id: str | int = "",
-    object_repr: str = "",
-    detail: str = "",
-    request: HttpRequest | None = None,
-    committee_id: int | None = None,
-) -> AuditEntry:
-    """Append one entry to the audit log. Never put the personal data itself in ``detail``.
-
-    ``committee_id`` stands in for ``committee`` where only the id is at hand."""
-    return AuditEntry.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
-        committee=committee,
-        **({"committee_id": committee_id} if committee is None and committee_id else {}),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        object_repr=object_repr[:200],
-        ip_address=client_ip(request),
-        detail=detail[:500],
-    )
-
-
-def audit_entries_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete the audit entries older than ``AUDIT_RETENTION_DAYS``; returns how many.
-
-    The only way entries leave the log: the queryset's own ``delete`` refuses, so this calls
-    Django's plain one on purpose. On PostgreSQL the table's trigger lets a DELETE through only
-    for entries older than 180 days (migration ``0007_auditentry_append_only_in_database``)."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    expired = AuditEntry.objects.filter(created_at__lt=cutoff)
-    deleted, _per_model = QuerySet.delete(expired)
-    return deleted
+from portal.audit.services import audit_record
+from portal.core.periods import local_today
 
 
 def roster_export_audit(
@@ -185,7 +135,8 @@ def branch_editor_group_sync(*, user: AbstractBaseUser) -> bool:
     dated roles (``branches.access``). Returns whether the user is now in the group.
     """
     holds_role = (
-        BranchRole.objects.filter(member__user=user, role__in=ROLES_THAT_LOG_ACTIVITIES)
+        BranchRole.objects.filter(member__user=user)
+        .logging_activities()
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=local_today()))
         .exists()
     )

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.admin import RelatedOnly, ScopedHistoryAdmin, ScopedRosterAdmin
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
 from partnerships.resources import PartnerOrganisationResource
-from portal.admin_archive import ArchiveAdminMixin
-from portal.admin_scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixin
+from portal.admin.archive import ArchiveAdminMixin
+from portal.admin.scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixin
 
 
 class ContactForm(MaskedPhoneFormMixin, forms.ModelForm):

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from branches.access import ScopedManager, ScopedQuerySet
 from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
-from portal.archiving import ArchivableModel, live_manager
+from branches.scoping import ScopedManager, ScopedQuerySet
+from portal.core.archiving import ArchivableModel, live_manager
 
 
 class PartnerKind(models.TextChoices):
@@ -41,7 +41,7 @@ class PartnerKind(models.TextChoices):
 class PartnerOrganisation(ArchivableModel):
     """An organisation a branch builds with: 街道, 社区, 法院, 银行, 学校 …
 
-    Archived instead of deleted (``portal.archiving``): ``objects`` leaves archived partners
+    Archived instead of deleted (``portal.core.archiving``): ``objects`` leaves archived partners
     out. ``is_active`` is another thing: a partner no longer worked with, still on the roster.
     """
 
@@ -154,7 +154,7 @@ class Partnership(ArchivableModel):
 
     The status is derived from the dates, never stored: a partnership is in force from its
     start to its end (inclusive) and has ended after that. Archived instead of deleted
-    (``portal.archiving``); activities keep their link to an archived partnership.
+    (``portal.core.archiving``); activities keep their link to an archived partnership.
     """
 
     committee = models.ForeignKey(

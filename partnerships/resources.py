@@ -32,7 +32,7 @@ from branches.resources import (
     YesNoWidget,
 )
 from partnerships.models import PartnerKind, PartnerOrganisation
-from portal.importing import normalise_text_cell
+from portal.core.importing import normalise_text_cell
 
 
 class PartnerOrganisationResource(CommitteeRosterResource):

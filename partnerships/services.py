@@ -7,8 +7,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from branches.models import AuditAction
-from branches.services import audit_record
 from partnerships.models import Contact
+from portal.audit.services import audit_record
 
 
 def contact_phone_reveal(

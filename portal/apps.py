@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_schedule(sender, **kwargs) -> None:
+    from portal.celery import app
     from portal.schedule import sync_periodic_tasks
 
-    sync_periodic_tasks()
+    sync_periodic_tasks(app)
 
 
 class PortalConfig(AppConfig):
@@ -14,7 +15,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Reports and reminders")
 
     def ready(self) -> None:
-        from portal import lookups  # noqa: F401  (registers the range-safe ``in``)
+        from portal.audit import receivers
+        from portal.core import lookups  # noqa: F401  (registers the range-safe ``in``)
 
+        # Logins, lockouts, role and permission changes: every path that makes them, recorded.
+        receivers.connect()
         # After migrate, the periodic tasks are in the admin even before beat first runs.
         post_migrate.connect(_sync_schedule, sender=self, dispatch_uid="portal-sync-schedule")

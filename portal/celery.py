@@ -13,7 +13,12 @@ from portal.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+#: The portal's feature packages that define tasks (the apps' ``tasks`` modules are found from
+#: ``INSTALLED_APPS``).
+FEATURE_TASK_PACKAGES = ["portal.core", "portal.reports", "portal.reminders", "portal.audit"]
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
+app.autodiscover_tasks(FEATURE_TASK_PACKAGES)

@@ -9,6 +9,7 @@ its change until beat starts again with this file.
 
 from __future__ import annotations
 
+from celery import Celery
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
@@ -35,7 +36,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.reminders_weekly",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
-    # Tasks a request asked for while the broker was down (portal.outbox).
+    # Tasks a request asked for while the broker was down (portal.core.outbox).
     "outbox-dispatch": {
         "task": "portal.tasks.outbox_dispatch",
         "schedule": crontab(),  # every minute
@@ -57,11 +58,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 
-def sync_periodic_tasks() -> None:
+def sync_periodic_tasks(app: Celery) -> None:
     """Write ``BEAT_SCHEDULE`` into django-celery-beat's tables (created or updated by name)."""
     from django_celery_beat.schedulers import ModelEntry
-
-    from portal.celery import app
 
     for name, entry in BEAT_SCHEDULE.items():
         ModelEntry.from_entry(name, app=app, **entry)

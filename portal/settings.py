@@ -132,23 +132,31 @@ INSTALLED_APPS = [
     "branches",
     "partnerships",
     "activities",
-    "portal",  # reports, reminders, dashboards' commands (generate_group, benchmark)
+    "portal",  # the portal's features: home, dashboards, reports, reminders, audit log
 ]
+
+# Development tooling (``portal.devtools``: the demo committee, the synthetic group, the
+# benchmark and their commands) is installed with DEBUG, for the benchmark's own server, or
+# with DEVTOOLS=1 (a demonstration site); production settings never import it.
+BENCHMARK = _bool("PORTAL_BENCHMARK", default=False)
+DEVTOOLS = _bool("DEVTOOLS", default=DEBUG or BENCHMARK)
+if DEVTOOLS:
+    INSTALLED_APPS.append("portal.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy: see "Security headers"
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "portal.middleware.ChosenLanguageMiddleware",
+    "portal.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # After authentication: records pages refused to a logged-in user (portal.security.audit).
-    "portal.security.audit.AuditMiddleware",
+    # After authentication: records pages refused to a logged-in user (portal.audit.middleware).
+    "portal.audit.middleware.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -165,7 +173,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "portal.context_processors.navigation",
+                "portal.home.context_processors.navigation",
             ],
         },
     },
@@ -219,7 +227,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Resilience: broker outages, /healthz ---------------------------------------------------
-# Requests hand tasks to the broker through the outbox (portal.outbox): with Redis down a
+# Requests hand tasks to the broker through the outbox (portal.core.outbox): with Redis down a
 # request must still answer within 2 s, so connecting fails fast (seconds) and publishing is
 # not retried (the dispatcher, every minute, sends what waits). A worker is not hurried: it
 # keeps reconnecting until the broker is back (CELERY_BROKER_CONNECTION_MAX_RETRIES).
@@ -402,8 +410,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    # Uploads are served only through the access-checked download view (portal.files).
-    "default": {"BACKEND": "portal.storage.ProtectedFileStorage"},
+    # Uploads are served only through the access-checked download view (portal.core.files).
+    "default": {"BACKEND": "portal.core.storage.ProtectedFileStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -498,15 +506,15 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # One console handler (gunicorn and Celery pass it on to the journal). Every line goes through
 # a formatter that masks mobile numbers (138****5678), tracebacks included; nothing logs request
 # bodies, so passwords never reach it (tests/security/test_log_privacy.py). A failing request
-# shows the 500 page (portal.errors.server_error) with a reference that django.request's log
+# shows the 500 page (portal.core.errors.server_error) with a reference that django.request's log
 # line of the same error ends with: "[reference 3F9A-0C1B]" (tests/security/test_error_pages.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"error_reference": {"()": "portal.logs.ErrorReferenceFilter"}},
+    "filters": {"error_reference": {"()": "portal.core.logs.ErrorReferenceFilter"}},
     "formatters": {
         "plain": {
-            "()": "portal.logs.PersonalDataRedactingFormatter",
+            "()": "portal.core.logs.PersonalDataRedactingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },
@@ -527,10 +535,13 @@ LOGGING = {
 # response carries its SQL query count (X-Query-Count header), a bare login-required view
 # answers at /__benchmark__/floor/ as the framework's floor, and the cache is a dummy so that
 # no page or fragment is served from it (PORTAL_BENCHMARK_CACHE=1 keeps the configured cache).
-BENCHMARK = _bool("PORTAL_BENCHMARK", default=False)
 if BENCHMARK:
-    MIDDLEWARE = ["portal.middleware_querycount.QueryCountMiddleware", *MIDDLEWARE]
-    ROOT_URLCONF = "portal.urls_benchmark"
+    if not DEVTOOLS:
+        raise ImproperlyConfigured(
+            "PORTAL_BENCHMARK=1 needs the development tooling: leave DEVTOOLS unset or set it to 1."
+        )
+    MIDDLEWARE = ["portal.devtools.middleware.QueryCountMiddleware", *MIDDLEWARE]
+    ROOT_URLCONF = "portal.devtools.urls"
     # It requests no static files: plain static URLs spare it a collectstatic run (the
     # manifest's only cost per page is a dictionary look-up per {% static %}).
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

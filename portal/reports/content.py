@@ -1,10 +1,10 @@
 """What a committee's progress report for a period says, as plain data.
 
-``report_content`` reads the figures through the dashboards' selectors (``portal.dashboards``:
-same rules, same numbers as the committee dashboard) and returns a JSON-able dict. It is stored
-on the ``Report`` row, and every form of the report — the portal page, the PDF, the Word
-document and the Excel workbook — is rendered from that one dict, so their totals cannot
-disagree.
+``report_content`` reads the figures through the dashboards' selectors
+(``portal.dashboards.selectors``: same rules, same numbers as the committee dashboard) and
+returns a JSON-able dict. It is stored on the ``Report`` row, and every form of the report —
+the portal page, the PDF, the Word document and the Excel workbook — is rendered from that one
+dict, so their totals cannot disagree.
 
 Names (committee, branches, measures, partners) are stored as they were when the report was
 generated; the labels around them are translated when a form is rendered.
@@ -48,7 +48,6 @@ from django.utils.translation import override
 
 from activities.models import (
     Activity,
-    ActivityStatus,
     Attachment,
     AttachmentKind,
     Framework,
@@ -57,9 +56,9 @@ from activities.models import (
 )
 from branches.models import Branch, Committee
 from partnerships.models import PartnerOrganisation
-from portal import dashboards
-from portal.dashboards import Compared
-from portal.periods import Period
+from portal.core.periods import Period
+from portal.dashboards import selectors as dashboards
+from portal.dashboards.selectors import Compared
 
 CONTENT_VERSION = 1
 #: Highlights: this many approved activities with an outcome, photos first.
@@ -103,9 +102,8 @@ def _framework(committee: Committee) -> dict[str, str]:
 
 def _approved_in(committee: Committee, period: Period):
     start, end = period.bounds()
-    return Activity.objects.filter(
+    return Activity.objects.approved().filter(
         committee=committee,
-        status=ActivityStatus.APPROVED,
         starts_at__gte=start,
         starts_at__lt=end,
     )

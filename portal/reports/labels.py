@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from portal.dashboards import Compared
+from portal.dashboards.formatting import percent, signed
+from portal.dashboards.selectors import Compared
 from portal.reports.content import HEADLINE_LABELS
-from portal.templatetags.dashboard_tags import percent, signed
 
 
 def title(content: dict) -> str:

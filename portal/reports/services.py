@@ -15,7 +15,7 @@ twice, in two workers at once, or after a worker died:
   started (the worker was killed, the machine restarted) is marked failed by
   ``reports_recover_stuck`` (every few minutes, from beat) and queued again, up to
   ``REPORT_MAX_ATTEMPTS`` times; a late finisher that lost its claim discards its files.
-* **Enqueued through the outbox** (``portal.outbox``): the task is written in the transaction
+* **Enqueued through the outbox** (``portal.core.outbox``): the task is written in the transaction
   that queues the row and sent after the commit, so a worker never looks for a row that is
   not there yet; when the broker cannot be reached the outbox's dispatcher sends it later. A
   message the broker lost (Redis restarted without persistence) is sent again by the recovery
@@ -43,12 +43,16 @@ from django.utils.translation import gettext, override
 
 from branches.access import reviewers_of
 from branches.models import Committee
-from portal.models import Report, ReportFormat, ReportKind, ReportStatus
-from portal.outbox import outbox_enqueue
-from portal.periods import EARLIEST_YEAR, Period, local_today
+from portal.core.outbox import outbox_enqueue
+from portal.core.periods import EARLIEST_YEAR, Period, local_today
 from portal.reports.content import report_content
+from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 
 logger = logging.getLogger(__name__)
+
+#: The tasks asked for through the outbox, by name (``portal.reports.tasks`` defines them).
+REPORT_GENERATE_TASK = "portal.tasks.report_generate"
+REPORT_DELIVER_TASK = "portal.tasks.report_deliver"
 
 #: The language of the files (they go up to the committee's superiors).
 REPORT_LANGUAGE = "zh-hans"
@@ -95,12 +99,10 @@ def report_period(kind: str, day: dt.date, *, today: dt.date | None = None) -> P
 
 def _enqueue_generation(report_id: int) -> None:
     """Within the transaction that queued the row: the task is kept in the outbox and sent
-    after the commit, or later by the dispatcher if the broker is down (``portal.outbox``).
+    after the commit, or later by the dispatcher if the broker is down (``portal.core.outbox``).
     In-process (no broker, ``make run``) a generation that fails records its reason on the
     row; the request that asked for it carries on to the report's page."""
-    from portal.tasks import report_generate
-
-    outbox_enqueue(report_generate, report_id)
+    outbox_enqueue(REPORT_GENERATE_TASK, report_id)
 
 
 def report_request(
@@ -413,10 +415,8 @@ def _delete_directory(directory: str) -> None:
 
 
 def _enqueue_delivery(report_id: int) -> None:
-    """Within the transaction that published the version (``portal.outbox``)."""
-    from portal.tasks import report_deliver
-
-    outbox_enqueue(report_deliver, report_id)
+    """Within the transaction that published the version (``portal.core.outbox``)."""
+    outbox_enqueue(REPORT_DELIVER_TASK, report_id)
 
 
 def report_url(report: Report) -> str:

@@ -16,7 +16,3 @@ class SecurityConfig(AppConfig):
         # Every way in (the login page, the admin's, a test client's force_login) passes here.
         user_logged_in.connect(session_begin, dispatch_uid="portal.security.session_begin")
         user_logged_in.connect(two_factor_begin, dispatch_uid="portal.security.two_factor_begin")
-
-        from portal.security import audit
-
-        audit.connect()

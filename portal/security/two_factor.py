@@ -39,7 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branches.access import scope_for
 from branches.models import AuditAction
-from portal.security.audit import two_factor_audit
+from portal.audit.receivers import two_factor_audit
 
 #: What this session still owes (a ``TwoFactorState`` value).
 TWO_FACTOR = "security:two_factor"

@@ -10,7 +10,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from portal.dashboards import Compared
+from portal.dashboards.selectors import Compared
 from portal.reports.content import HEADLINE_LABELS
 
 register = template.Library()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from activities import filters, selectors
 from activities.models import Activity, ActivityStatus
 from branches.models import Branch
-from portal.periods import Period
+from portal.core.periods import Period
 from tests import factories
 
 SHANGHAI = timezone.get_default_timezone()

@@ -13,7 +13,7 @@ from activities import services
 from activities.models import ActivityAction, ActivityEvent, ActivityStatus
 from activities.notifications import activity_event_notify
 from activities.tasks import activity_event_notify as notify_task
-from portal.models import OutboxMessage
+from portal.core.models import OutboxMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

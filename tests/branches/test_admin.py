@@ -17,7 +17,8 @@ from django_celery_beat.models import (
 )
 
 from branches.models import AuditAction, AuditEntry, Branch, Member, ProjectSite, RoleKind
-from branches.services import audit_record, branch_role_assign
+from branches.services import branch_role_assign
+from portal.audit.services import audit_record
 from tests import factories
 
 OUR_APPS = {"branches", "partnerships", "activities"}

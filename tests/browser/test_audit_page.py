@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from branches.models import AuditAction
-from branches.services import audit_record
+from portal.audit.services import audit_record
 from tests.factories import PASSWORD
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from activities.models import AttachmentKind
 from activities.services import attachment_add
-from portal.models import Report, ReportFormat, ReportKind, ReportStatus
+from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests.browser.test_activity_pages_js import jpeg, log_in
 from tests.dashboards.conftest import Dashboard, dash  # noqa: F401 - the dashboards' fixture
 

@@ -42,7 +42,7 @@ from django.utils import timezone
 from activities.models import Activity, ActivityStatus, Goal, Measure
 from branches.models import Member
 from partnerships.models import PartnerOrganisation
-from portal.periods import Period
+from portal.core.periods import Period
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

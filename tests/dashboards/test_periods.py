@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from portal.periods import Period, PeriodKind, last_months, period_from_query
+from portal.core.periods import Period, PeriodKind, last_months, period_from_query
 
 TODAY = dt.date(2024, 5, 20)
 D = dt.date

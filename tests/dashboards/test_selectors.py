@@ -1,4 +1,5 @@
-"""Every figure of ``portal.dashboards`` against the hand-computed values of ``conftest.py``."""
+"""Every figure of ``portal.dashboards.selectors`` against the hand-computed values of
+``conftest.py``."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from portal import dashboards
-from portal.periods import Period
+from portal.core.periods import Period
+from portal.dashboards import selectors as dashboards
 from tests.dashboards.conftest import Q2_2024, TODAY, local
 
 pytestmark = pytest.mark.django_db

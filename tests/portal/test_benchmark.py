@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from activities.models import Activity
-from portal.benchmark import (
+from portal.devtools.benchmark import (
     FLOOR,
     PEER,
     QUERY_HEADER,
@@ -26,7 +26,7 @@ from portal.benchmark import (
     parse_form,
     percentile,
 )
-from portal.synthetic import SCALES, generate_group
+from portal.devtools.synthetic import SCALES, generate_group
 
 
 def _database_url_for_the_server(tmp_path: Path) -> str:

@@ -34,7 +34,7 @@ from activities.models import (
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
-from portal.demo_data import monthly_activities
+from portal.devtools.demo_data import monthly_activities
 
 LOGINS = {"demo_admin", "demo_staff", "demo_hz", "demo_sq", "demo_zq"}
 #: Hashing the demo password with the real hasher costs seconds; what is proven here does not

@@ -1,4 +1,4 @@
-"""The navigation's counts (portal.context_processors): what waits for the user."""
+"""The navigation's counts (portal.home.context_processors): what waits for the user."""
 
 from __future__ import annotations
 

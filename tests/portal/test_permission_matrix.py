@@ -77,8 +77,8 @@ from branches.models import (
     CommitteeRoleKind,
 )
 from branches.services import committee_role_grant
-from portal.health import heartbeat_record
-from portal.models import Report, ReportFormat, ReportKind, ReportStatus
+from portal.core.health import heartbeat_record
+from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
 from tests.conftest import Cast
 
@@ -1046,7 +1046,7 @@ for _model, _target, _roster in [
                 [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
         ]
 
-# Archived instead of deleted (portal.archiving): the "Archived" page lists the committee's
+# Archived instead of deleted (portal.core.archiving): the "Archived" page lists the committee's
 # archived rows; restoring one is a POST only (the answers to a POST: tests/security/test_archive).
 for _model, _target in [
     ("partnerships/partnerorganisation/", partner),

@@ -15,7 +15,7 @@ from activities.models import Activity, ActivityAction, ActivityEvent, ActivityS
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember
-from portal.synthetic import (
+from portal.devtools.synthetic import (
     BENCH_PASSWORD,
     MARKER,
     SCALES,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityStatus, Measure
 from partnerships.models import Partnership
-from portal.periods import Period, local_today
+from portal.core.periods import Period, local_today
 from tests import factories
 from tests.conftest import Cast
 

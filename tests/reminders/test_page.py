@@ -8,10 +8,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.models import Reminder, ReminderKind, iso_week
-from portal.periods import local_today
-from portal.reminders import reminders_send_weekly
-from portal.views_reminders import PER_PAGE
+from portal.core.periods import local_today
+from portal.reminders.models import Reminder, ReminderKind, iso_week
+from portal.reminders.services import reminders_send_weekly
+from portal.reminders.views import PER_PAGE
 
 URL = reverse("reminders:list")
 

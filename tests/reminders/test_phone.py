@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from portal.reminders import reminders_send_weekly
+from portal.reminders.services import reminders_send_weekly
 from tests.browser.conftest import browser_page, browser_requirements, screenshot  # noqa: F401
 from tests.factories import PASSWORD
 

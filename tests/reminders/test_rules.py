@@ -1,4 +1,5 @@
-"""Who is reminded of what (portal.reminders): each role only its kinds, each the right items."""
+"""Who is reminded of what (``portal.reminders.services``): each role only its kinds, each the
+right items."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from django.utils import translation
 
 from branches.models import CommitteeRoleKind, RoleKind
 from branches.services import branch_role_assign, committee_role_grant
-from portal import dashboards
-from portal.models import Reminder, ReminderKind, iso_week
-from portal.periods import Period
-from portal.reminders import reminders_due, reminders_record
+from portal.core.periods import Period
+from portal.dashboards import selectors as dashboards
+from portal.reminders.models import Reminder, ReminderKind, iso_week
+from portal.reminders.services import reminders_due, reminders_record
 from tests import factories
 
 

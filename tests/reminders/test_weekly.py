@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from portal.models import Reminder, iso_week
-from portal.reminders import reminders_send_weekly
-from portal.tasks import reminders_weekly
+from portal.reminders.models import Reminder, iso_week
+from portal.reminders.services import reminders_send_weekly
+from portal.reminders.tasks import reminders_weekly
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,8 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from portal.models import Report, ReportFormat, ReportStatus
 from portal.reports import services
+from portal.reports.models import Report, ReportFormat, ReportStatus
 from portal.reports.services import (
     failure_reason,
     report_deliver,
@@ -77,14 +77,14 @@ def media(settings, tmp_path) -> Path:
 @pytest.fixture
 def sent(monkeypatch) -> dict[str, list[int]]:
     """What was handed to the broker, by task (nothing reaches Redis from these tests)."""
-    from portal import tasks
+    from portal.reports import tasks
 
     queued: dict[str, list[int]] = {"generate": [], "deliver": []}
 
     def handed_over(kind: str):
         return lambda args=(), kwargs=None, **options: queued[kind].append(*args)
 
-    # portal.outbox publishes with apply_async, after the commit.
+    # portal.core.outbox publishes with apply_async, after the commit.
     monkeypatch.setattr(tasks.report_generate, "apply_async", handed_over("generate"))
     monkeypatch.setattr(tasks.report_deliver, "apply_async", handed_over("deliver"))
     return queued
@@ -199,8 +199,8 @@ def test_an_error_after_publishing_leaves_the_ready_report_whole(
 ):
     """E.g. in-process (no broker) the e-mail task runs after the commit and fails, or the
     broker is down: the e-mail's task waits in the outbox."""
-    from portal import tasks
-    from portal.models import OutboxMessage
+    from portal.core.models import OutboxMessage
+    from portal.reports import tasks
 
     report = requested(cast.committee_a)
 
@@ -397,7 +397,7 @@ def test_delivery_emails_the_committees_staff_and_admins_once_per_version(
 
 
 def test_generate_task_retries_transient_errors_with_a_bound(cast, renderers, sent, monkeypatch):
-    from portal.tasks import report_generate as task
+    from portal.reports.tasks import report_generate as task
 
     report = requested(cast.committee_a)
     renderers.fail["pdf"] = OSError("NFS share went away")
@@ -413,7 +413,7 @@ def test_generate_task_retries_transient_errors_with_a_bound(cast, renderers, se
 
 
 def test_generate_task_does_not_retry_a_programming_error(cast, renderers, sent):
-    from portal.tasks import report_generate as task
+    from portal.reports.tasks import report_generate as task
 
     report = requested(cast.committee_a)
     renderers.fail["pdf"] = KeyError("headline")

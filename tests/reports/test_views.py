@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from branches.models import AuditAction, AuditEntry
-from portal.models import Report, ReportKind, ReportStatus
-from portal.periods import Period
+from portal.core.periods import Period
 from portal.reports.content import report_content
+from portal.reports.models import Report, ReportKind, ReportStatus
 from tests.dashboards.conftest import Q2_2024
 
 pytestmark = pytest.mark.django_db

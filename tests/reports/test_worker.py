@@ -33,7 +33,7 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.celery import app
-from portal.models import Report, ReportFormat, ReportStatus
+from portal.reports.models import Report, ReportFormat, ReportStatus
 from portal.reports.services import report_request, reports_recover_stuck
 from portal.schedule import BEAT_SCHEDULE
 from tests.conftest import services_required
@@ -279,7 +279,7 @@ def test_a_worker_generates_the_report_in_all_three_files_and_emails_the_staff(
 
 
 def test_two_workers_given_the_same_report_at_once_make_one_report_once(cast, workers, media):
-    from portal.tasks import report_generate
+    from portal.reports.tasks import report_generate
 
     report = report_request(
         committee=cast.committee_a, kind="month", day=dt.date(2026, 3, 1), enqueue=False
@@ -301,7 +301,7 @@ def test_two_workers_given_the_same_report_at_once_make_one_report_once(cast, wo
 def test_worker_killed_mid_report_leaves_nothing_half_written_and_a_new_worker_completes_it(
     cast, workers, media
 ):
-    from portal.tasks import report_generate
+    from portal.reports.tasks import report_generate
 
     report = report_request(
         committee=cast.committee_a, kind="month", day=dt.date(2026, 4, 1), enqueue=False
@@ -364,7 +364,7 @@ def test_worker_process_killed_mid_report_is_replaced_and_the_same_task_complete
     cast, workers, media
 ):
     """Celery's default prefork pool, a child killed (the OOM killer): the task comes back."""
-    from portal.tasks import report_generate
+    from portal.reports.tasks import report_generate
 
     workers.kills.write_text("1")
     report = report_request(
@@ -387,7 +387,7 @@ def test_worker_process_killed_mid_report_is_replaced_and_the_same_task_complete
 def test_report_that_kills_its_worker_process_every_time_is_given_up_after_the_bound(
     cast, workers, media, settings
 ):
-    from portal.tasks import report_generate
+    from portal.reports.tasks import report_generate
 
     settings.REPORT_MAX_ATTEMPTS = PREFORK_MAX_ATTEMPTS  # as the worker has it
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from portal.logs import PersonalDataRedactingFormatter
+from portal.core.logs import PersonalDataRedactingFormatter
 
 
 @contextmanager

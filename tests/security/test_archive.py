@@ -20,8 +20,8 @@ from activities.access import Organiser
 from activities.forms import ActivityForm
 from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus
 from partnerships.models import PartnerOrganisation, Partnership
-from portal import dashboards
-from portal.archiving import row_archive, row_restore
+from portal.core.archiving import row_archive, row_restore
+from portal.dashboards import selectors as dashboards
 from portal.reports.content import report_content
 from tests import factories
 from tests.dashboards.conftest import Q2_2024, TODAY, dash  # noqa: F401 (the fixture)

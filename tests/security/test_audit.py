@@ -16,9 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from branches.models import AuditAction, AuditEntry, CommitteeRole, CommitteeRoleKind
-from branches.services import audit_record, branch_role_assign, committee_role_grant
+from branches.services import branch_role_assign, committee_role_grant
+from portal.audit.services import audit_record
+from portal.audit.tasks import audit_purge
 from portal.schedule import BEAT_SCHEDULE
-from portal.tasks import audit_purge
 from tests import factories
 from tests.conftest import services_required
 from tests.factories import PASSWORD

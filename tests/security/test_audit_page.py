@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone, translation
 
 from branches.models import AuditAction
-from branches.services import audit_record
-from portal.views_audit import PER_PAGE
+from portal.audit.services import audit_record
+from portal.audit.views import PER_PAGE
 from tests import factories
 
 pytestmark = pytest.mark.django_db

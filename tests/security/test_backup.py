@@ -33,7 +33,7 @@ from psycopg import sql
 
 from activities.models import Activity, Attachment, AttachmentKind
 from activities.services import attachment_add
-from portal.backups import DUMP_NAME, MANIFEST_NAME, MEDIA_NAME
+from portal.core.backups import DUMP_NAME, MANIFEST_NAME, MEDIA_NAME
 from tests import factories
 from tests.activities.test_uploads import PDF, image_bytes
 from tests.conftest import services_required

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
 
-from portal import errors
+from portal.core import errors
 from tests.conftest import Cast
 from tests.security.server_log import server_log
 from tests.security.urls_failing import FAILURE_MESSAGE

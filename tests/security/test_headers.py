@@ -57,7 +57,7 @@ POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-#: Uploaded files (portal/files.py) carry a stricter policy of their own: opened in the
+#: Uploaded files (portal/core/files.py) carry a stricter policy of their own: opened in the
 #: browser, a file runs no script and loads nothing.
 FILE_POLICY = {"default-src": "'none'", "img-src": "'self'", "sandbox": ""}
 ONE_YEAR = 31_536_000

@@ -14,9 +14,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from portal.celery import app
-from portal.health import heartbeat_record
-from portal.outbox import outbox_enqueue
-from portal.tasks import report_deliver, worker_heartbeat
+from portal.core.health import heartbeat_record
+from portal.core.outbox import outbox_enqueue
+from portal.core.tasks import worker_heartbeat
+from portal.reports.tasks import report_deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_tasks_waiting_in_the_outbox_are_counted_with_the_oldest_ones_age(
 ):
     heartbeat_record()
     broker_is_own_redis.stop()
-    outbox_enqueue(report_deliver, 7)  # no commit in this test: it simply waits
+    outbox_enqueue(report_deliver.name, 7)  # no commit in this test: it simply waits
     body = healthz(client)[1]
     assert body["outbox_waiting"] == 1
     assert body["outbox_oldest_waiting_age_seconds"] is not None

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from portal.logs import mask_email_addresses, mask_phone_numbers
+from portal.core.logs import mask_email_addresses, mask_phone_numbers
 from tests.conftest import Cast
 from tests.security.server_log import server_log
 

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus
 from activities.tasks import activity_event_notify
-from portal import outbox
-from portal.models import OutboxMessage, Report, ReportStatus
-from portal.outbox import outbox_dispatch, outbox_enqueue, outbox_send
-from portal.tasks import report_deliver, report_generate
+from portal.core import outbox
+from portal.core.models import OutboxMessage
+from portal.core.outbox import outbox_dispatch, outbox_enqueue, outbox_send
+from portal.reports.models import Report, ReportStatus
+from portal.reports.tasks import report_deliver, report_generate
 from tests import factories
 from tests.conftest import services_required
 
@@ -139,7 +140,7 @@ def test_a_task_asked_for_while_redis_is_up_reaches_the_queue_at_commit_not_befo
 ):
     redis = broker_is_own_redis
     with django_capture_on_commit_callbacks(execute=True):
-        message = outbox_enqueue(report_deliver, 41)
+        message = outbox_enqueue(report_deliver.name, 41)
         assert redis.queued() == []  # a worker must not look for rows not committed yet
     [queued] = redis.queued()
     assert (queued["task"], queued["id"]) == (report_deliver.name, str(message.task_id))
@@ -153,7 +154,7 @@ def test_a_change_rolled_back_sends_nothing_and_keeps_nothing(
 ):
     def invalid_change() -> None:
         with transaction.atomic():
-            outbox_enqueue(report_deliver, 41)
+            outbox_enqueue(report_deliver.name, 41)
             raise RuntimeError("the form was invalid after all")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
@@ -177,7 +178,7 @@ def test_the_request_and_two_dispatchers_racing_for_one_message_publish_it_once(
     redis = broker_is_own_redis
     redis.stop()
     with transaction.atomic():
-        message = outbox_enqueue(report_deliver, 41)  # the broker is down: it waits
+        message = outbox_enqueue(report_deliver.name, 41)  # the broker is down: it waits
     redis.start()
 
     publish = outbox._publish
@@ -211,7 +212,7 @@ def test_the_request_and_two_dispatchers_racing_for_one_message_publish_it_once(
 
 def test_a_starting_worker_sends_what_waited_and_beats(broker_is_own_redis):
     """``worker_ready``: a worker started after an outage does not wait a minute for beat."""
-    from portal.tasks import _on_worker_ready, outbox_dispatch, worker_heartbeat
+    from portal.core.tasks import _on_worker_ready, outbox_dispatch, worker_heartbeat
 
     _on_worker_ready(sender=None)
     assert sorted(m["task"] for m in broker_is_own_redis.queued()) == sorted(

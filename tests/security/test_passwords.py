@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
 
-from portal.demo_data import DEMO_PASSWORD
+from portal.devtools.demo_data import DEMO_PASSWORD
 from portal.security.validators import character_classes
 from tests.factories import PASSWORD
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backups import BackupError, backup_create
+from portal.core.backups import BackupError, backup_create
 
 
 class Command(BaseCommand):

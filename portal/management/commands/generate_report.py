@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from branches.models import Committee
-from portal.models import ReportFormat, ReportKind, ReportStatus
-from portal.periods import Period, local_today
+from portal.core.periods import Period, local_today
+from portal.reports.models import ReportFormat, ReportKind, ReportStatus
 from portal.reports.services import report_generate, report_request
 
 

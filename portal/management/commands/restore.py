@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backups import BackupError, backup_restore
+from portal.core.backups import BackupError, backup_restore
 
 
 class Command(BaseCommand):

@@ -1,0 +1,398 @@
+"""Weekly reminders: what is due for whom, recorded once per recipient, item and ISO week, and
+e-mailed once.
+
+The rules (issue 5):
+
+* each current branch secretary (their member active, their login active): the measures their
+  branch has not covered this quarter — no approved activity organised or co-organised under
+  it, the rule of ``portal.dashboards.selectors.coverage_matrix`` — and the branch's returned
+  activities not yet resubmitted;
+* committee staff: the committee's submissions waiting for review for more than 7 days;
+* committee admins: the committee's partnerships whose agreement ends within 30 days.
+
+``reminders_due`` reads what is due (a fixed number of queries, whatever the number of
+committees); ``reminders_record`` stores it as ``Reminder`` rows, relying on the unique key
+(recipient, kind, item, week) so that running twice in a week records nothing new;
+``reminders_email`` sends each recipient one message listing their reminders of the week not yet
+e-mailed, and marks them. ``reminders_send_weekly`` (the Monday beat task) does all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, override
+
+from activities.models import Activity, ActivityStatus, Measure
+from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind, RoleKind
+from partnerships.models import Partnership, PartnershipMember
+from portal.core.periods import Period, local_today
+from portal.reminders.models import Reminder, ReminderKind, iso_week
+
+logger = logging.getLogger(__name__)
+
+#: A submission waiting longer than this is brought to committee staff.
+REVIEW_WAITING_DAYS = 7
+#: An agreement ending within this many days (today included) is brought to committee admins.
+AGREEMENT_ENDING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder as it would be recorded this week."""
+
+    recipient_id: int
+    committee_id: int
+    kind: str
+    item_key: str
+    detail: dict[str, Any]
+    link: str
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return (self.recipient_id, self.kind, self.item_key)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _local_day(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment, timezone.get_default_timezone()) if moment else None
+
+
+def _office_holders(role: str, today: dt.date) -> dict[int, list[int]]:
+    """Committee id → the active logins currently holding ``role`` in its office. One query."""
+    holders: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        CommitteeRole.objects.current_on(today)
+        .filter(role=role, user__is_active=True)
+        .order_by("committee_id", "user_id")
+        .values_list("committee_id", "user_id")
+    )
+    for committee_id, user_id in rows:
+        holders[committee_id].append(user_id)
+    return holders
+
+
+# --- What is due --------------------------------------------------------------------------
+
+
+def _secretaries_due(today: dt.date) -> list[Due]:
+    """Uncovered measures and returned activities, to each branch's current secretary. Four
+    queries: secretaries, measures, covered (branch, measure) pairs, returned activities."""
+    secretaries = list(
+        BranchRole.objects.current_on(today)
+        .filter(role=RoleKind.SECRETARY, member__user__is_active=True)
+        .filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
+        .filter(member__active_from__lte=today)
+        .order_by("branch_id")
+        .values_list("branch_id", "branch__name", "branch__committee_id", "member__user_id")
+    )
+    if not secretaries:
+        return []
+    branch_ids = {row[0] for row in secretaries}
+    committee_ids = {row[2] for row in secretaries}
+
+    quarter = Period.quarter(today)
+    measures: dict[int, list[Measure]] = defaultdict(list)
+    for measure in Measure.objects.filter(committee_id__in=committee_ids).order_by("position"):
+        measures[measure.committee_id].append(measure)
+
+    # The coverage matrix's rule: an approved activity of the quarter counts for its organising
+    # branch and for each co-organising branch.
+    start, end = quarter.bounds()
+    approved = (
+        Activity.objects.approved()
+        .filter(
+            committee_id__in=committee_ids,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .order_by()
+    )
+    organised = approved.filter(branch_id__in=branch_ids).values_list("branch_id", "measure_id")
+    co_organised = approved.filter(co_branches__in=branch_ids).values_list(
+        "co_branches", "measure_id"
+    )
+    covered = set(organised.union(co_organised))
+
+    returned: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for activity in (
+        Activity.objects.filter(status=ActivityStatus.RETURNED, branch_id__in=branch_ids)
+        .order_by("reviewed_at", "pk")
+        .values("pk", "title", "branch_id", "reviewed_at")
+    ):
+        returned[activity["branch_id"]].append(activity)
+
+    due: list[Due] = []
+    quarter_label = quarter.label
+    for branch_id, branch_name, committee_id, user_id in secretaries:
+        link = reverse("dashboards:branch", kwargs={"pk": branch_id})
+        for measure in measures[committee_id]:
+            if (branch_id, measure.pk) in covered:
+                continue
+            due.append(
+                Due(
+                    recipient_id=user_id,
+                    committee_id=committee_id,
+                    kind=ReminderKind.UNCOVERED_MEASURE,
+                    item_key=f"branch:{branch_id}/measure:{measure.pk}/{quarter.start.isoformat()}",
+                    detail={
+                        "branch": branch_name,
+                        "measure": f"{measure.code} {measure.title_display}",
+                        "quarter": quarter_label,
+                    },
+                    link=link,
+                )
+            )
+        for activity in returned[branch_id]:
+            returned_on = _local_day(activity["reviewed_at"])
+            due.append(
+                Due(
+                    recipient_id=user_id,
+                    committee_id=committee_id,
+                    kind=ReminderKind.RETURNED_ACTIVITY,
+                    item_key=f"activity:{activity['pk']}",
+                    detail={
+                        "title": activity["title"],
+                        "branch": branch_name,
+                        "date": returned_on.isoformat() if returned_on else "",
+                    },
+                    link=reverse("activities:detail", kwargs={"pk": activity["pk"]}),
+                )
+            )
+    return due
+
+
+def _staff_due(today: dt.date) -> list[Due]:
+    """Submissions waiting for review since before the day a week ago, to committee staff.
+    Two queries."""
+    staff = _office_holders(CommitteeRoleKind.STAFF, today)
+    if not staff:
+        return []
+    waiting = (
+        Activity.objects.filter(
+            committee_id__in=staff.keys(),
+            status=ActivityStatus.SUBMITTED,
+            submitted_at__lt=_midnight(today - dt.timedelta(days=REVIEW_WAITING_DAYS)),
+        )
+        .order_by("submitted_at", "pk")
+        .values(
+            "pk",
+            "title",
+            "committee_id",
+            "submitted_at",
+            "branch__name",
+            "committee__name",
+        )
+    )
+    due: list[Due] = []
+    for activity in waiting:
+        submitted_on = _local_day(activity["submitted_at"])
+        detail = {
+            "title": activity["title"],
+            # The committee's own activities have no branch.
+            "organiser": activity["branch__name"] or activity["committee__name"],
+            "date": submitted_on.isoformat(),
+            "days": (today - submitted_on).days,
+        }
+        link = reverse("activities:detail", kwargs={"pk": activity["pk"]})
+        due.extend(
+            Due(
+                recipient_id=user_id,
+                committee_id=activity["committee_id"],
+                kind=ReminderKind.REVIEW_WAITING,
+                item_key=f"activity:{activity['pk']}",
+                detail=detail,
+                link=link,
+            )
+            for user_id in staff[activity["committee_id"]]
+        )
+    return due
+
+
+def _admins_due(today: dt.date) -> list[Due]:
+    """Partnerships ending within 30 days, to committee admins. Three queries."""
+    admins = _office_holders(CommitteeRoleKind.ADMIN, today)
+    if not admins:
+        return []
+    ending = list(
+        Partnership.objects.filter(
+            committee_id__in=admins.keys(),
+            starts_on__lte=today,
+            ends_on__gte=today,
+            ends_on__lte=today + dt.timedelta(days=AGREEMENT_ENDING_DAYS),
+        )
+        .order_by("ends_on", "pk")
+        .values("pk", "title", "committee_id", "ends_on")
+    )
+    if not ending:
+        return []
+    partners: dict[int, list[str]] = defaultdict(list)
+    for partnership_id, name in (
+        PartnershipMember.objects.filter(partnership_id__in=[p["pk"] for p in ending])
+        .order_by("joined_on", "partner__name")
+        .values_list("partnership_id", "partner__name")
+    ):
+        partners[partnership_id].append(name)
+    due: list[Due] = []
+    for partnership in ending:
+        detail = {
+            "partner": "、".join(partners[partnership["pk"]]),
+            "partnership": partnership["title"],
+            "date": partnership["ends_on"].isoformat(),
+            "days": (partnership["ends_on"] - today).days,
+        }
+        link = reverse("admin:partnerships_partnership_change", args=[partnership["pk"]])
+        due.extend(
+            Due(
+                recipient_id=user_id,
+                committee_id=partnership["committee_id"],
+                kind=ReminderKind.AGREEMENT_ENDING,
+                # A new end date is a new thing to act on.
+                item_key=f"partnership:{partnership['pk']}/{partnership['ends_on'].isoformat()}",
+                detail=detail,
+                link=link,
+            )
+            for user_id in admins[partnership["committee_id"]]
+        )
+    return due
+
+
+def reminders_due(today: dt.date) -> list[Due]:
+    """Every reminder due on ``today``, for every committee. Names are written in the site's
+    language (Simplified Chinese) as they are stored. At most nine queries."""
+    with override(settings.LANGUAGE_CODE):
+        return _secretaries_due(today) + _staff_due(today) + _admins_due(today)
+
+
+# --- Recording and e-mailing --------------------------------------------------------------
+
+
+def reminders_record(today: dt.date) -> list[Due]:
+    """Store this week's reminders; those already recorded this week are left as they are.
+    Returns the reminders that are new."""
+    week = iso_week(today)
+    due = reminders_due(today)
+    if not due:
+        return []
+    recorded = set(
+        Reminder.objects.filter(week=week, recipient_id__in={d.recipient_id for d in due})
+        .values_list("recipient_id", "kind", "item_key")
+        .iterator()
+    )
+    new = [d for d in due if d.key not in recorded]
+    # ignore_conflicts: a run at the same time may have recorded some of them meanwhile; the
+    # unique key (recipient, kind, item, week) keeps one.
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                recipient_id=d.recipient_id,
+                committee_id=d.committee_id,
+                kind=d.kind,
+                item_key=d.item_key,
+                week=week,
+                detail=d.detail,
+                link=d.link,
+            )
+            for d in new
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    return new
+
+
+def _message_for(recipient, reminders: list[Reminder], week: str) -> EmailMessage:
+    with override(settings.LANGUAGE_CODE):
+        year, number = week.split("-W")
+        monday = dt.date.fromisocalendar(int(year), int(number), 1)
+        subject = gettext("Reminders for the week %(first)s to %(last)s") % {
+            "first": monday.isoformat(),
+            "last": (monday + dt.timedelta(days=6)).isoformat(),
+        }
+        lines = [
+            f"- {reminder.message}\n  {settings.PORTAL_BASE_URL}{reminder.link}"
+            if reminder.link
+            else f"- {reminder.message}"
+            for reminder in reminders
+        ]
+        body = gettext(
+            "This week in the Joint Party-Building Portal:\n\n%(items)s\n\n"
+            "All your reminders: %(url)s\n\n"
+            "This message was sent automatically by the Joint Party-Building Portal."
+        ) % {
+            "items": "\n".join(lines),
+            "url": settings.PORTAL_BASE_URL + reverse("reminders:list"),
+        }
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+
+
+def reminders_email(week: str, *, now: dt.datetime | None = None) -> int:
+    """One e-mail per recipient listing their reminders of ``week`` not yet e-mailed; each is
+    e-mailed once (``emailed_at``). Returns the number of messages sent.
+
+    Each recipient's reminders are locked while their message goes out, so that two runs at once
+    do not both send it. A failed send leaves that recipient's reminders unmarked and does not
+    stop the others; the first failure is raised at the end (the task then retries, and only
+    the unmarked ones go out).
+    """
+    now = now or timezone.now()
+    failure: Exception | None = None
+    recipient_ids = (
+        Reminder.objects.filter(week=week, emailed_at=None, recipient__is_active=True)
+        .exclude(recipient__email="")
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    connection = get_connection()
+    for recipient_id in list(recipient_ids):
+        with transaction.atomic():
+            reminders = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("recipient")
+                .filter(recipient_id=recipient_id, week=week, emailed_at=None)
+                .order_by("kind", "created_at", "pk")
+            )
+            if not reminders:
+                continue
+            try:
+                connection.send_messages([_message_for(reminders[0].recipient, reminders, week)])
+            except Exception as error:  # one bad address must not stop the rest
+                logger.warning("Reminders of %s to user %s not sent: %s", week, recipient_id, error)
+                failure = failure or error
+                continue
+            Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(emailed_at=now)
+            sent += 1
+    if failure is not None:
+        raise failure
+    return sent
+
+
+def reminders_send_weekly(*, today: dt.date | None = None) -> int:
+    """The Monday task: record this week's reminders and e-mail the new ones. Returns the number
+    of reminders recorded."""
+    today = today or local_today()
+    new = reminders_record(today)
+    sent = reminders_email(iso_week(today))
+    logger.info("Weekly reminders %s: %d new, %d e-mails", iso_week(today), len(new), sent)
+    return len(new)
+
+
+def reminders_this_week(user, *, today: dt.date | None = None) -> QuerySet[Reminder]:
+    """The user's reminders of the current ISO week (the reminders page's first section)."""
+    week = iso_week(today or local_today())
+    return Reminder.objects.for_user(user).filter(week=week).order_by("kind", "created_at", "pk")
