@@ -294,8 +294,8 @@ PEOPLE_FIGURES = ("volunteers", "beneficiaries", "external_participants")
 # common table expression: an index range per window, never the committee's whole history)
 # and groups them as many ways as the page needs, in one ``UNION ALL``, each window counted
 # with a conditional aggregate. It is written in SQL rather than built with the ORM: the ORM
-# took longer to compile the dozens of conditional aggregates (≈ 50 ms) than PostgreSQL took
-# to run them. The SQL is portable (PostgreSQL and SQLite); values are passed as parameters,
+# took longer to compile the dozens of conditional aggregates than PostgreSQL took to run
+# them. The SQL is portable (PostgreSQL and SQLite); values are passed as parameters,
 # adapted like the ORM adapts them. Every part has the same columns: its dimension, a key (a
 # measure, goal, branch or partner id, 0 for committee-wide rows) and, per window, the
 # figures of ``_FIGURES`` (0 where a part has none).

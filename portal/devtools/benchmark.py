@@ -46,7 +46,7 @@ from branches.models import Committee, CommitteeRole
 from portal.devtools.synthetic import BENCH_PASSWORD, ROOT_USERNAME
 
 QUERY_HEADER = "X-Query-Count"
-#: Targets of issue 4 (group scale, this 2-core machine).
+#: The page targets at group scale on a 2-core machine (docs/performance.md).
 TARGET_DASHBOARD_P95_MS = 150
 TARGET_LIST_P95_MS = 100
 TARGET_MAX_QUERIES = 12
@@ -445,7 +445,7 @@ def _reverse(name: str, **kwargs: Any) -> str | None:
 
 
 def page_cases(subject: Subject) -> list[Case]:
-    """The pages of issue 4 for one subject (fragments are found when the pages load)."""
+    """The measured pages for one subject (fragments are found when the pages load)."""
     committee = subject.committee
     role = subject.role
     # A superuser has every committee: the pages take the committee explicitly, as a link does.

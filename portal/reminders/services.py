@@ -1,7 +1,7 @@
 """Weekly reminders: what is due for whom, recorded once per recipient, item and ISO week, and
 e-mailed once.
 
-The rules (issue 5):
+The rules:
 
 * each current branch secretary (their member active, their login active): the measures their
   branch has not covered this quarter — no approved activity organised or co-organised under
