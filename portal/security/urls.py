@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal.security import views_two_factor
-from portal.security.views import PasswordChangeView
+from portal.security.views import two_factor
+from portal.security.views.password import PasswordChangeView
 
 urlpatterns = [
     path(
@@ -14,12 +14,12 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
-    path("two-factor/", views_two_factor.account, name="two_factor_account"),
-    path("two-factor/setup/", views_two_factor.setup, name="two_factor_setup"),
-    path("two-factor/verify/", views_two_factor.verify, name="two_factor_verify"),
+    path("two-factor/", two_factor.account, name="two_factor_account"),
+    path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path(
         "two-factor/recovery-codes/",
-        views_two_factor.recovery_codes_new,
+        two_factor.recovery_codes_new,
         name="two_factor_recovery_codes",
     ),
 ]

@@ -1,0 +1,1 @@
+"""The login controls' pages: the password change and the second factor's."""
