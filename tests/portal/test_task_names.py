@@ -1,0 +1,56 @@
+"""Services ask for tasks by name through the outbox: the names they use are the tasks' own, and
+a process that has imported no task module yet (a web worker) still finds the task."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from activities.services import ACTIVITY_EVENT_NOTIFY_TASK
+from activities.tasks import activity_event_notify
+from portal.reports.services import REPORT_DELIVER_TASK, REPORT_GENERATE_TASK
+from portal.reports.tasks import report_deliver, report_generate
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+FIND_BY_NAME = """
+import json, sys, django
+django.setup()
+from portal.core import outbox
+before = "portal.reports.tasks" in sys.modules
+task = outbox._task("portal.tasks.report_generate")
+print(json.dumps([before, task.name, "portal.reports.tasks" in sys.modules]))
+"""
+
+
+def test_the_names_the_services_ask_for_are_the_tasks_names() -> None:
+    assert REPORT_GENERATE_TASK == report_generate.name
+    assert REPORT_DELIVER_TASK == report_deliver.name
+    assert ACTIVITY_EVENT_NOTIFY_TASK == activity_event_notify.name
+
+
+def test_tasks_keep_the_names_waiting_outbox_messages_and_beat_rows_store() -> None:
+    assert [report_generate.name, report_deliver.name, activity_event_notify.name] == [
+        "portal.tasks.report_generate",
+        "portal.tasks.report_deliver",
+        "activities.tasks.activity_event_notify",
+    ]
+
+
+def test_a_fresh_process_finds_a_task_by_name_before_importing_any_task_module() -> None:
+    environment = os.environ | {"DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", FIND_BY_NAME],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    before, name, after = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (before, name, after) == (False, "portal.tasks.report_generate", True)
