@@ -27,9 +27,9 @@ print(json.dumps([before, task.name, "portal.reports.tasks" in sys.modules]))
 
 
 def test_the_names_the_services_ask_for_are_the_tasks_names() -> None:
-    assert REPORT_GENERATE_TASK == report_generate.name
-    assert REPORT_DELIVER_TASK == report_deliver.name
-    assert ACTIVITY_EVENT_NOTIFY_TASK == activity_event_notify.name
+    assert report_generate.name == REPORT_GENERATE_TASK
+    assert report_deliver.name == REPORT_DELIVER_TASK
+    assert activity_event_notify.name == ACTIVITY_EVENT_NOTIFY_TASK
 
 
 def test_tasks_keep_the_names_waiting_outbox_messages_and_beat_rows_store() -> None:
