@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.processes import run_project
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -35,15 +33,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     environment.update(dict.fromkeys(_BLANK, ""))
     environment.update(env)
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_project("manage.py", *args, env=environment)
 
 
 def loaded(**env: str) -> dict[str, object]:

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 from activities.services import ACTIVITY_EVENT_NOTIFY_TASK
 from activities.tasks import activity_event_notify
 from portal.reports.services import REPORT_DELIVER_TASK, REPORT_GENERATE_TASK
 from portal.reports.tasks import report_deliver, report_generate
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.processes import run_project
 
 FIND_BY_NAME = """
 import json, sys, django
@@ -42,15 +38,7 @@ def test_tasks_keep_the_names_waiting_outbox_messages_and_beat_rows_store() -> N
 
 def test_a_fresh_process_finds_a_task_by_name_before_importing_any_task_module() -> None:
     environment = os.environ | {"DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1"}
-    result = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", FIND_BY_NAME],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_project("-c", FIND_BY_NAME, env=environment)
     assert result.returncode == 0, result.stderr
     before, name, after = json.loads(result.stdout.strip().splitlines()[-1])
     assert (before, name, after) == (False, "portal.tasks.report_generate", True)
