@@ -9,7 +9,10 @@ rules for writing:
   of the committee itself (no branch) — the committee's staff and admins;
 * only while the activity is a draft or returned (approved ones are locked until reopened);
 * **reviewers** (committee staff and admins of its committee, a superuser) approve, return and
-  reopen.
+  reopen;
+* **four eyes**: nobody approves or returns their own work (``is_own_work``), unless the
+  committee allows it (``Committee.allow_self_review``, for a single reviewer); the timeline
+  marks each such review.
 
 Objects out of a user's reading scope are a 404 (``get_activity_or_404``), never a 403, so
 that guessing ids tells an outsider nothing.
@@ -23,6 +26,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.shortcuts import get_object_or_404
 
 from activities.models import (
+    AUTHOR_ACTIONS,
+    FOUR_EYES_ACTIONS,
     REVIEW_ACTIONS,
     Activity,
     ActivityAction,
@@ -66,10 +71,44 @@ def can_review(user: User, activity: Activity) -> bool:
     return scope_for(user).reviews_committee(activity.committee_id)
 
 
+def is_own_work(user: User, activity: Activity) -> bool:
+    """Whether ``activity`` is ``user``'s own work, which four eyes keep them from judging.
+
+    Their own: they created, changed or submitted it (its creator, its timeline), or they hold
+    an office in a branch that organised or co-organised it (whose figures it counts in) — the
+    login that is both a branch's secretary and committee staff. Reads the activity's events
+    and co-organisers from its prefetched rows when there are (the activity page), otherwise
+    with a query each.
+    """
+    if not user.is_authenticated:
+        return False
+    if activity.created_by_id == user.pk:
+        return True
+    editable = scope_for(user).editable_branch_ids
+    if editable and activity.organising_branch_ids() & editable:
+        return True
+    if "events" in getattr(activity, "_prefetched_objects_cache", {}):
+        return any(
+            e.actor_id == user.pk and e.action in AUTHOR_ACTIONS for e in activity.events.all()
+        )
+    return activity.events.filter(actor_id=user.pk, action__in=AUTHOR_ACTIONS).exists()
+
+
+def judges_own_work(user: User, activity: Activity, action: str) -> bool:
+    """Whether taking ``action`` would have ``user`` approve or return their own work."""
+    return action in FOUR_EYES_ACTIONS and is_own_work(user, activity)
+
+
+def four_eyes_forbid(user: User, activity: Activity, action: str) -> bool:
+    """Whether four eyes forbid ``user`` to take ``action``: their own work, and the committee
+    does not allow its reviewers to review their own (``Committee.allow_self_review``)."""
+    return not activity.committee.allow_self_review and judges_own_work(user, activity, action)
+
+
 def may_take(user: User, activity: Activity, action: str) -> bool:
     """Whether ``user`` has the right to take ``action`` (the status is checked separately)."""
     if action in REVIEW_ACTIONS:
-        return can_review(user, activity)
+        return can_review(user, activity) and not four_eyes_forbid(user, activity, action)
     if action == ActivityAction.SUBMITTED:
         return is_organiser(user, activity)
     return False

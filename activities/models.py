@@ -201,6 +201,13 @@ ACTIONS_NEEDING_A_REASON = frozenset({ActivityAction.RETURNED, ActivityAction.RE
 REVIEW_ACTIONS = frozenset(
     {ActivityAction.APPROVED, ActivityAction.RETURNED, ActivityAction.REOPENED}
 )
+#: Review actions that judge the organiser's work: four eyes apply (``access.is_own_work``).
+#: Reopening hands an approved activity back and counts nothing: any reviewer may.
+FOUR_EYES_ACTIONS = frozenset({ActivityAction.APPROVED, ActivityAction.RETURNED})
+#: The timeline's steps that make an activity the actor's own work.
+AUTHOR_ACTIONS = frozenset(
+    {ActivityAction.CREATED, ActivityAction.EDITED, ActivityAction.SUBMITTED}
+)
 
 
 class TransitionError(ValidationError):
@@ -491,12 +498,16 @@ class Activity(ArchivableModel):
             a for a, (sources, _target) in ACTIVITY_TRANSITIONS.items() if self.status in sources
         ]
 
-    def transition(self, action: str, *, by: AbstractBaseUser, comment: str = "") -> ActivityEvent:
+    def transition(
+        self, action: str, *, by: AbstractBaseUser, comment: str = "", self_review: bool = False
+    ) -> ActivityEvent:
         """Move the activity along the review workflow, recording who, when and why.
 
         Illegal moves (wrong status, missing reason, a future activity submitted) raise
         ``TransitionError`` with a message for the user; nothing is written then. Callers hold
-        the row locked (``services.activity_transition``) and check the user's right first.
+        the row locked (``services.activity_transition``) and check the user's right first;
+        ``self_review`` marks on the timeline a reviewer judging their own work, as their
+        committee allows.
         """
         try:
             sources, target = ACTIVITY_TRANSITIONS[action]
@@ -532,6 +543,7 @@ class Activity(ArchivableModel):
             comment=comment,
             from_status=previous,
             to_status=target,
+            self_review=self_review,
         )
 
     def after_archive_change(self, *, by: AbstractBaseUser | None) -> None:
@@ -618,6 +630,9 @@ class ActivityEvent(models.Model):
     to_status = models.CharField(
         _("to status"), max_length=10, choices=ActivityStatus.choices, blank=True
     )
+    #: The reviewer judged their own work, which their committee allows
+    #: (``Committee.allow_self_review``): the timeline says so.
+    self_review = models.BooleanField(_("own work reviewed"), default=False)
     #: E-mail about this step (activities.notifications): who has had theirs, and when all had.
     notified_user_ids = models.JSONField(
         _("e-mailed to"), default=list, db_default=[], blank=True, editable=False

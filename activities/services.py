@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from activities import access
 from activities.models import (
+    REVIEW_ACTIONS,
     Activity,
     ActivityAction,
     ActivityEvent,
@@ -52,6 +53,19 @@ class ActivityConflict(ValidationError):
                 "not saved: reload the page to see the current version, then make them again."
             ),
             code="conflict",
+        )
+
+
+class FourEyesRefusal(PermissionDenied):
+    """A reviewer tried to approve or return their own work (``access.is_own_work``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "You created, changed or submitted this activity, or hold an office in a "
+                "branch that organised it: another reviewer must approve or return it. "
+                "Nothing was done."
+            )
         )
 
 
@@ -178,17 +192,22 @@ def activity_transition(
 ) -> ActivityEvent:
     """Take a workflow ``action`` (submit, approve, return, reopen) as ``by``.
 
-    A user without the right gets ``PermissionDenied``; a move the status does not allow, or a
-    return without a reason, ``TransitionError``; with ``expected_version`` (the version the
-    user's page showed), a change since then ``ActivityConflict`` — each with nothing written.
-    The version is compared on the locked row, so two clicks at once cannot both pass.
+    A user without the right gets ``PermissionDenied`` (``FourEyesRefusal`` when it is their
+    own work they would approve or return); a move the status does not allow, or a return
+    without a reason, ``TransitionError``; with ``expected_version`` (the version the user's
+    page showed), a change since then ``ActivityConflict`` — each with nothing written. The
+    version is compared on the locked row, so two clicks at once cannot both pass. A review
+    of one's own work that the committee allows is marked on the timeline.
     """
     locked = _locked(activity)
     if not access.may_take(by, locked, action):
+        if action in REVIEW_ACTIONS and access.can_review(by, locked):
+            raise FourEyesRefusal  # a reviewer, but of their own work
         raise PermissionDenied(_("You may not do this with this activity."))
     if expected_version is not None and locked.version != expected_version:
         raise ActivityConflict
-    event = locked.transition(action, by=by, comment=comment)
+    self_review = locked.committee.allow_self_review and access.judges_own_work(by, locked, action)
+    event = locked.transition(action, by=by, comment=comment, self_review=self_review)
     if event.action in NOTIFIED_ACTIONS and settings.ACTIVITY_EMAILS:
         outbox_enqueue(ACTIVITY_EVENT_NOTIFY_TASK, event.pk)
     activity.refresh_from_db()

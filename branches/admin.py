@@ -83,7 +83,7 @@ class ScopedRosterAdmin(
 
 @admin.register(Committee)
 class CommitteeAdmin(ScopedAdmin):
-    list_display = ("name", "short_name", "organisation", "founded_on")
+    list_display = ("name", "short_name", "organisation", "founded_on", "allow_self_review")
     search_fields = ("name", "short_name", "organisation")
 
 

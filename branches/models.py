@@ -74,6 +74,18 @@ class Committee(models.Model):
     )
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    #: Four eyes: nobody approves or returns an activity they created, changed or submitted
+    #: (``activities.access``). A committee with a single reviewer may allow it; every use is
+    #: marked on the activity's timeline.
+    allow_self_review = models.BooleanField(
+        _("reviewers may review their own activities"),
+        default=False,
+        help_text=_(
+            "Only for a committee with a single reviewer. When ticked, a reviewer may approve "
+            "or return an activity they created, changed or submitted themselves; the "
+            "activity's timeline marks each such review."
+        ),
+    )
 
     committee_path = "pk"
     objects = ScopedManager()

@@ -82,6 +82,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if activity.status == ActivityStatus.RETURNED:
         review_note = next((e for e in reversed(events) if e.action in REVIEW_NOTES), None)
     actions = [SLUG_BY_ACTION[a] for a in access.actions_for(request.user, activity)]
+    # A reviewer shown no approve button because it is their own work is told why.
+    own_work = (
+        activity.status == ActivityStatus.SUBMITTED
+        and access.can_review(request.user, activity)
+        and access.four_eyes_forbid(request.user, activity, ActivityAction.APPROVED)
+    )
     context = {
         "activity": activity,
         "attendees": list(activity.attendees.all()),
@@ -90,6 +96,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "review_note": review_note,
         "actions": actions,
+        "own_work": own_work,
         "can_edit": access.can_edit(request.user, activity),
         # Photos can be added from the activity page too, without opening the whole form.
         "upload_rows": attachment_rows() if access.can_edit(request.user, activity) else None,
@@ -123,15 +130,18 @@ def _opened_version(request: HttpRequest) -> int | None:
 def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
     """Submit, approve, return or reopen, then back to the activity page with a message.
 
-    A user without the right gets 403; a move the status does not allow, a missing reason or
-    a page opened before the activity last changed gets a message, and nothing is written.
+    A user without the right gets 403; a reviewer approving or returning their own work, a
+    move the status does not allow, a missing reason or a page opened before the activity last
+    changed gets a message, and nothing is written.
     """
     try:
         workflow_action = ACTION_BY_SLUG[action]
     except KeyError:
         raise Http404 from None
     activity = access.get_activity_or_404(request.user, pk)
-    if not access.may_take(request.user, activity, workflow_action):
+    # A reviewer kept from their own work by four eyes is told why (the service refuses).
+    user = request.user
+    if not (access.may_take(user, activity, workflow_action) or access.can_review(user, activity)):
         raise PermissionDenied
     detail = redirect("activities:detail", pk=activity.pk)
 
@@ -144,6 +154,9 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
             comment=request.POST.get("comment", "").replace("\x00", ""),
             expected_version=_opened_version(request),
         )
+    except services.FourEyesRefusal as exc:
+        messages.error(request, str(exc))
+        return detail
     except services.ActivityConflict:
         messages.error(
             request,

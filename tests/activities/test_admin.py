@@ -114,3 +114,43 @@ def test_superuser_cannot_tie_an_honour_to_another_committees_or_a_later_activit
         assert response.status_code == 200
         assert "activities" in response.context["adminform"].form.errors
     assert not Honour.objects.exists()
+
+
+# --- Four eyes: the committee's own setting -----------------------------------------------------
+
+
+def _committee_data(committee, **extra) -> dict:
+    data = {
+        "name": committee.name,
+        "short_name": committee.short_name,
+        "organisation": committee.organisation,
+        "founded_on": "",
+        "description": committee.description,
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_committee_admin_allows_self_review_for_their_committee_only(cast):
+    """Off by default; the committee's admins tick it in the admin; another committee's admin
+    cannot reach it."""
+    url = reverse("admin:branches_committee_change", args=[cast.committee_a.pk])
+    assert cast.committee_a.allow_self_review is False
+    page = cast.client_for(cast.admin_a).get(url)
+    assert 'name="allow_self_review"' in page.content.decode()
+
+    refused = cast.client_for(cast.admin_b).post(
+        url, _committee_data(cast.committee_a, allow_self_review="on")
+    )
+    # Django's answer to a row outside the admin's queryset: back to the list, "not found".
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("admin:index")
+    cast.committee_a.refresh_from_db()
+    assert cast.committee_a.allow_self_review is False
+
+    response = cast.client_for(cast.admin_a).post(
+        url, _committee_data(cast.committee_a, allow_self_review="on")
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    cast.committee_a.refresh_from_db()
+    assert cast.committee_a.allow_self_review is True

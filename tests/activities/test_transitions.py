@@ -10,13 +10,24 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from activities import services
 from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus
-from tests.activities.test_detail import detail_url, english, make_activity
+from branches.access import forget_scope
+from branches.models import CommitteeRoleKind
+from branches.services import committee_role_grant
+from tests import factories
+from tests.activities.test_detail import (
+    detail_url,
+    english,
+    make_activity,
+    page,
+    transition_forms,
+)
 
 SLUG = {
     ActivityAction.SUBMITTED: "submit",
@@ -379,3 +390,136 @@ def test_a_nul_character_in_a_comment_is_dropped_not_a_server_error(cast):
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.RETURNED
     assert activity.review_comment == "补充照片"
+
+
+# --- Four eyes: nobody approves or returns their own work -----------------------------------
+
+
+def committee_activity(cast, *, created_by, submitted_by=None):
+    """An activity of committee A itself (no branch), created and submitted through services."""
+    activity = make_activity(cast, by=created_by, branch=None, title="党委联建推进会")
+    services.activity_transition(
+        activity, action=ActivityAction.SUBMITTED, by=submitted_by or created_by
+    )
+    activity.refresh_from_db()
+    return activity
+
+
+def make_staff(cast, user) -> None:
+    committee_role_grant(user=user, committee=cast.committee_a, role=CommitteeRoleKind.STAFF)
+    forget_scope(user)
+
+
+OWN_WORK_NOTE = "another reviewer approves or returns it"
+
+
+def test_staff_who_logged_and_submitted_a_committee_activity_cannot_approve_or_return_it(cast):
+    """The review's finding: one login as creator, submitter and approver. The page offers
+    staff no approve or return button on their own activity and says why; a forced POST is
+    refused with a message and nothing counts; another reviewer approves it."""
+    activity = committee_activity(cast, created_by=cast.staff_a)
+
+    html = page(cast, cast.staff_a, activity)
+    assert transition_forms(html) == set()
+    assert OWN_WORK_NOTE in html
+    for slug in ("approve", "return"):
+        before = written(activity)
+        response = post(cast, cast.staff_a, activity, slug, comment="自己审自己")
+        assert_back_on_the_page(response, activity)
+        level, text = message_of(response)
+        assert level == "error"
+        assert "another reviewer must approve or return it" in text
+        assert written(activity) == before
+    assert not Activity.objects.approved().exists()
+
+    assert transition_forms(page(cast, cast.admin_a, activity)) == {"approve", "return"}
+    response = post(cast, cast.admin_a, activity, "approve")
+    assert message_of(response) == ("success", "Approved.")
+    assert Activity.objects.approved().get() == activity
+
+
+def test_the_refusal_reads_in_chinese(cast):
+    activity = committee_activity(cast, created_by=cast.staff_a)
+    client = cast.client_for(cast.staff_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post(
+        transition_url(activity, "approve"), {"version": activity.version}, follow=True
+    )
+    (message,) = list(response.context["messages"])
+    assert "另一位审核人" in str(message)
+
+
+def test_who_only_submitted_or_changed_it_cannot_review_it_either(cast):
+    activity = make_activity(cast, by=cast.admin_a, branch=None, title="党委联建推进会")
+    services.activity_update(
+        activity, by=cast.superuser, expected_version=activity.version, summary="补充"
+    )
+    services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.staff_a)
+
+    for author in (cast.admin_a, cast.superuser, cast.staff_a):  # created, changed, submitted
+        html = page(cast, author, activity)
+        assert transition_forms(html) == set(), author
+        assert message_of(post(cast, author, activity, "approve"))[0] == "error"
+    assert written(activity)[0] == ActivityStatus.SUBMITTED
+
+    other_staff = factories.UserFactory(username="staff_a_2")
+    make_staff(cast, other_staff)
+    assert message_of(post(cast, other_staff, activity, "return", comment="请补充"))[0] == (
+        "success"
+    )
+
+
+def test_a_branch_secretary_who_is_also_committee_staff_does_not_review_their_branchs_work(cast):
+    """The login that is both: their own branch's activity (organised or co-organised, even
+    when a colleague logged it) is not theirs to judge; another branch's is."""
+    make_staff(cast, cast.secretary_a1)
+    own = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
+    make_staff(cast, cast.secretary_a2)
+    co_organised = make_activity(
+        cast, by=cast.secretary_a2, branch=cast.branch_a2, co_branches=[cast.branch_a1]
+    )
+    services.activity_transition(
+        co_organised, action=ActivityAction.SUBMITTED, by=cast.secretary_a2
+    )
+
+    for activity in (own, co_organised):
+        html = page(cast, cast.secretary_a1, activity)
+        assert transition_forms(html) == set()
+        assert OWN_WORK_NOTE in html
+        assert message_of(post(cast, cast.secretary_a1, activity, "approve"))[0] == "error"
+        assert written(activity)[0] == ActivityStatus.SUBMITTED
+
+    elsewhere = make_activity(cast, by=cast.secretary_a2, branch=cast.branch_a2, title="宿迁联学")
+    services.activity_transition(elsewhere, action=ActivityAction.SUBMITTED, by=cast.secretary_a2)
+    assert transition_forms(page(cast, cast.secretary_a1, elsewhere)) == {"approve", "return"}
+    assert message_of(post(cast, cast.secretary_a1, elsewhere, "approve")) == (
+        "success",
+        "Approved.",
+    )
+
+
+def test_a_committee_that_allows_self_review_has_each_use_on_the_timeline(cast):
+    cast.committee_a.allow_self_review = True
+    cast.committee_a.save()
+    activity = committee_activity(cast, created_by=cast.staff_a)
+
+    assert transition_forms(page(cast, cast.staff_a, activity)) == {"approve", "return"}
+    response = post(cast, cast.staff_a, activity, "approve")
+    assert message_of(response) == ("success", "Approved.")
+
+    approval = activity.events.get(action=ActivityAction.APPROVED)
+    assert approval.self_review
+    assert not activity.events.exclude(pk=approval.pk).filter(self_review=True).exists()
+    html = page(cast, cast.admin_a, activity)
+    entry = html[html.index("timeline__item--approved") :]
+    entry = entry[: entry.index("</li>")]
+    assert "Reviewed by a person who created, changed or submitted it" in entry
+
+
+def test_reopening_is_not_judging_its_creator_may_reopen(cast):
+    """Reopening takes an approved activity out of the figures and back to the organiser."""
+    activity = committee_activity(cast, created_by=cast.staff_a)
+    post(cast, cast.admin_a, activity, "approve")
+    response = post(cast, cast.staff_a, activity, "reopen", comment="人数有误")
+    assert message_of(response) == ("success", "Reopened: the organiser can change it again.")
+    assert not activity.events.filter(self_review=True).exists()

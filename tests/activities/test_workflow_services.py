@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities import services
 from activities.models import (
+    ACTIVITY_TRANSITIONS,
     Activity,
     ActivityAction,
     ActivityEvent,
@@ -213,6 +214,56 @@ def test_committee_staff_submit_their_committee_level_activity(cast):
     activity = factories.ActivityFactory(committee=cast.committee_a, branch=None)
     services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.staff_a)
     assert activity.status == SUBMITTED
+
+
+# --- Four eyes -------------------------------------------------------------------------------
+
+
+def _committee_activity_submitted(cast, *, created_by, submitted_by):
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a, branch=None, created_by=created_by
+    )
+    services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=submitted_by)
+    return activity
+
+
+@pytest.mark.parametrize("action", [ActivityAction.APPROVED, ActivityAction.RETURNED])
+@pytest.mark.parametrize("author", ["creator", "submitter"])
+def test_the_service_refuses_a_reviewer_their_own_work(cast, action, author):
+    """The one place that decides: a page, the admin or a script calling the service alike."""
+    activity = _committee_activity_submitted(
+        cast, created_by=cast.staff_a, submitted_by=cast.admin_a
+    )
+    reviewer = {"creator": cast.staff_a, "submitter": cast.admin_a}[author]
+    before = _snapshot(activity)
+    with pytest.raises(services.FourEyesRefusal, match="another reviewer"):
+        services.activity_transition(activity, action=action, by=reviewer, comment="理由")
+    assert _snapshot(activity) == before
+
+    services.activity_transition(activity, action=action, by=cast.superuser, comment="理由")
+    assert Activity.objects.get(pk=activity.pk).status == ACTIVITY_TRANSITIONS[action][1]
+
+
+def test_the_committees_setting_allows_it_and_marks_the_event(cast):
+    cast.committee_a.allow_self_review = True
+    cast.committee_a.save()
+    activity = _committee_activity_submitted(
+        cast, created_by=cast.staff_a, submitted_by=cast.staff_a
+    )
+    event = services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.staff_a)
+    assert activity.status == APPROVED
+    assert event.self_review
+    # Another reviewer's review under the same setting is an ordinary one.
+    other = _committee_activity_submitted(cast, created_by=cast.staff_a, submitted_by=cast.staff_a)
+    assert not services.activity_transition(
+        other, action=ActivityAction.APPROVED, by=cast.admin_a
+    ).self_review
+
+
+def test_the_setting_is_off_for_a_new_committee():
+    from branches.models import Committee
+
+    assert Committee(name="新党委").allow_self_review is False
 
 
 # --- The version check ----------------------------------------------------------------------
