@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
-from activities.models import Activity, Attachment, Framework, Goal, Honour, Measure
+from activities import services
+from activities.models import (
+    EDITABLE_STATUSES,
+    Activity,
+    Attachment,
+    Framework,
+    Goal,
+    Honour,
+    Measure,
+)
 from branches.admin import RelatedOnly, ScopedAdmin, ScopedHistoryAdmin
 from partnerships.models import Partnership
 from portal.admin.archive import ArchiveAdminMixin
@@ -48,6 +63,28 @@ class AttachmentInline(CommitteeScopedInlineMixin, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    # The files of an activity under review or approved are the reviewer's evidence.
+    def has_change_permission(self, request, obj=None):
+        return not activity_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not activity_locked(obj) and super().has_delete_permission(request, obj)
+
+
+def activity_locked(activity: Activity | None) -> bool:
+    """Whether ``activity`` is under review or approved: changed only through the workflow.
+
+    For a version from its history (the revert form), the live row's status decides.
+    """
+    if activity is None or activity.pk is None:
+        return False
+    status = activity.status
+    if getattr(activity, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None:
+        status = (
+            Activity.all_objects.filter(pk=activity.pk).values_list("status", flat=True).first()
+        )
+    return status is not None and status not in EDITABLE_STATUSES
 
 
 class ActivityAdminForm(forms.ModelForm):
@@ -153,6 +190,38 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
         "created_by_id",
     )
 
+    # --- Submitted and approved activities are read-only here --------------------------------
+    # What the reviewer saw is what the dashboards count: a change goes through the workflow
+    # (staff reopen it in the portal, the organiser changes it, a reviewer approves it again),
+    # never silently here. The page shows such an activity read-only, without "Revert" in its
+    # history; ``save_model`` refuses a forced POST.
+    def has_change_permission(self, request, obj=None):
+        return not activity_locked(obj) and super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            activity = self.get_object(request, unquote(object_id))
+            if activity_locked(activity):
+                self._say_locked(request, activity)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _say_locked(self, request, activity: Activity) -> None:
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "This activity is %(status)s: it is read-only here. To correct it, "
+                    "committee staff reopen it on its page in the portal; the organiser "
+                    "changes it and it is reviewed again."
+                )
+                % {"status": activity.get_status_display()},
+                reverse("activities:detail", args=[activity.pk]),
+                _("Open the activity's page"),
+            ),
+            messages.WARNING,
+        )
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partnership":
             # An activity keeps its archived partnership when it is saved here: the field
@@ -163,12 +232,26 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
-        live = Activity.objects.filter(pk=obj.pk).values(*self.workflow_fields, "version").first()
+        live = (
+            Activity.all_objects.filter(pk=obj.pk).values(*self.workflow_fields, "version").first()
+        )
+        if change and live is not None and live["status"] not in EDITABLE_STATUSES:
+            # A forced POST, or a history revert (whose version may be an old draft).
+            raise PermissionDenied(_("This activity is under review or approved."))
         if change and live is not None:
             for name, value in live.items():
                 setattr(obj, name, value)
             obj.version = live["version"] + 1  # a portal form opened before this is now stale
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = list(form.changed_data)
+        if any(formset.has_changed() for formset in formsets):
+            changed.append("attachments")
+        services.activity_admin_change_record(
+            form.instance, by=request.user, created=not change, changed=changed
+        )
 
     def save_formset(self, request, form, formset, change):
         for attachment in formset.save(commit=False):

@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from activities import access
 from activities.models import (
@@ -179,6 +180,38 @@ def activity_update(
         activity=locked, action=ActivityAction.EDITED, actor=by, to_status=locked.status
     )
     return locked
+
+
+@transaction.atomic
+def activity_admin_change_record(
+    activity: Activity, *, by: AbstractBaseUser, created: bool, changed: Sequence[str]
+) -> ActivityEvent | None:
+    """Put a save in the admin on the activity's timeline: who, and which fields changed.
+
+    The admin changes drafts and returned activities only (``ActivityAdmin``); its changes
+    count as their author's work for four eyes (``access.is_own_work``) like a portal edit.
+    ``changed`` are the form's field names; nothing changed, nothing recorded.
+    """
+    if not created and not changed:
+        return None
+    labels = [_field_label(name) for name in changed]
+    return ActivityEvent.objects.create(
+        activity=activity,
+        action=ActivityAction.CREATED if created else ActivityAction.EDITED,
+        actor=by,
+        comment=_("In the admin: %(fields)s")
+        % {"fields": pgettext("list separator", ", ").join(labels)}
+        if labels
+        else _("In the admin"),
+        to_status=activity.status,
+    )
+
+
+def _field_label(name: str) -> str:
+    field = Activity._meta.get_field(name)
+    if field.auto_created and not field.concrete:  # a reverse relation: the attachments
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
 
 
 @transaction.atomic

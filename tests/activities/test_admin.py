@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+import datetime as dt
 
-from activities.models import Activity, Honour
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Activity, ActivityAction, ActivityStatus, Attachment, Honour
 from tests import factories
+from tests.activities.test_detail import english
+from tests.branches.test_history import _form_data
 
 
 def _activity_data(cast, measure, **extra) -> dict:
@@ -154,3 +162,129 @@ def test_a_committee_admin_allows_self_review_for_their_committee_only(cast):
     assert response.status_code == 302, response.context["adminform"].form.errors
     cast.committee_a.refresh_from_db()
     assert cast.committee_a.allow_self_review is True
+
+
+# --- Under review or approved: changed through the workflow, never silently here ----------------
+
+
+def _reviewed(cast, measure, status: str) -> Activity:
+    """An activity A1's secretary logged and submitted, approved by staff if ``status`` says."""
+    start = timezone.now() - dt.timedelta(days=3)
+    activity = services.activity_create(
+        created_by=cast.secretary_a1,
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        measure=measure,
+        title="联合主题党日",
+        kind="study",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        beneficiaries=120,
+    )
+    services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+    if status == ActivityStatus.APPROVED:
+        services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.staff_a)
+    activity.refresh_from_db()
+    assert activity.status == status
+    return activity
+
+
+def _counted_beneficiaries() -> int:
+    """What the dashboards add up: approved, not archived (``counted_as_done``)."""
+    return Activity.objects.approved().aggregate(total=Sum("beneficiaries"))["total"] or 0
+
+
+def _change_url(activity) -> str:
+    return reverse("admin:activities_activity_change", args=[activity.pk])
+
+
+@pytest.mark.parametrize("status", [ActivityStatus.APPROVED, ActivityStatus.SUBMITTED])
+@pytest.mark.parametrize("user", ["admin_a", "superuser"])
+def test_an_activity_under_review_or_approved_cannot_be_changed_in_the_admin(cast, status, user):
+    """The review's finding: a committee admin set an approved activity's beneficiaries to
+    99,999; it stayed approved, the dashboards counted it, the timeline showed nothing."""
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    activity = _reviewed(cast, measure, status)
+    counted, events = _counted_beneficiaries(), activity.events.count()
+    data = _activity_data(cast, measure, title="联合主题党日", beneficiaries="99999")
+
+    response = cast.client_for(getattr(cast, user)).post(_change_url(activity), data)
+
+    assert response.status_code == 403
+    activity.refresh_from_db()
+    assert (activity.status, activity.beneficiaries) == (status, 120)
+    assert _counted_beneficiaries() == counted
+    assert activity.events.count() == events
+
+
+def test_the_admin_shows_an_approved_activity_read_only_and_points_to_the_workflow(cast):
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    activity = _reviewed(cast, measure, ActivityStatus.APPROVED)
+    Attachment.objects.create(activity=activity, file="activities/x/1.pdf", kind="document")
+
+    response = english(cast.client_for(cast.admin_a)).get(_change_url(activity))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="_save"' not in html
+    assert 'name="beneficiaries"' not in html
+    assert 'name="attachments-0-caption"' not in html  # its files are the reviewer's evidence
+    (message,) = list(response.context["messages"])
+    assert "read-only here" in str(message)
+    assert f'href="{reverse("activities:detail", args=[activity.pk])}"' in html
+
+
+def test_reverting_an_approved_activity_to_an_old_version_is_refused(cast):
+    """simple_history's revert form would save any version, the draft included."""
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    activity = _reviewed(cast, measure, ActivityStatus.APPROVED)
+    Activity.history.filter(id=activity.pk).update(beneficiaries=99_999)  # an old version
+    version = activity.history.earliest()
+    url = reverse(
+        "admin:activities_activity_simple_history", args=[activity.pk, version.history_id]
+    )
+    client = english(cast.client_for(cast.admin_a))
+
+    assert 'name="_save"' not in client.get(url).content.decode()
+    response = client.post(url, _activity_data(cast, measure, beneficiaries="99999"))
+
+    assert response.status_code == 403
+    activity.refresh_from_db()
+    assert (activity.status, activity.beneficiaries) == (ActivityStatus.APPROVED, 120)
+
+
+def test_after_reopening_the_admin_corrects_it_on_the_timeline_and_cannot_approve_it(cast):
+    """The workflow: staff reopen it; the admin's correction is on the timeline with who and
+    what; it counts again only once a reviewer other than the corrector approves it."""
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    activity = _reviewed(cast, measure, ActivityStatus.APPROVED)
+    services.activity_transition(
+        activity, action=ActivityAction.REOPENED, by=cast.staff_a, comment="受益人数需更正"
+    )
+    assert _counted_beneficiaries() == 0
+
+    client = english(cast.client_for(cast.admin_a))
+    data = _form_data(client.get(_change_url(activity)))
+    data.update(
+        {"beneficiaries": "150", "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0"}
+    )
+    response = client.post(_change_url(activity), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    edit = activity.events.latest("at", "pk")
+    assert (edit.action, edit.actor) == (ActivityAction.EDITED, cast.admin_a)
+    assert edit.comment == "In the admin: beneficiaries"
+    services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+    with pytest.raises(services.FourEyesRefusal):
+        services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.admin_a)
+    services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.staff_a)
+    assert _counted_beneficiaries() == 150
+
+
+def test_an_activity_added_in_the_admin_starts_its_timeline(cast):
+    measure = factories.MeasureFactory(committee=cast.committee_a)
+    cast.client_for(cast.admin_a).post(
+        reverse("admin:activities_activity_add"), _activity_data(cast, measure)
+    )
+    (event,) = Activity.objects.get().events.all()
+    assert (event.action, event.actor) == (ActivityAction.CREATED, cast.admin_a)
