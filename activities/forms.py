@@ -9,7 +9,9 @@ the same rules again before anything is written (``Activity.validate_relations``
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import re
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,22 @@ COUNT_FIELDS = ("external_participants", "volunteers", "beneficiaries")
 ATTACHMENT_ROWS = 3
 #: What a phone offers in its file picker (the server checks the content anyway).
 ACCEPTED_FILES = "image/jpeg,image/png,image/webp,application/pdf"
+
+
+#: The create form's one-time token (``CreateFormToken``): a form sent twice saves once.
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 - a field name
+_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def posted_form_token(data: Mapping[str, Any]) -> str:
+    """The token a create form sent, or "" when it sent none or not one of ours (such a form
+    is saved as before, without the guard)."""
+    value = data.get(FORM_TOKEN_FIELD, "")
+    return value if isinstance(value, str) and _FORM_TOKEN.fullmatch(value) else ""
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -201,8 +219,16 @@ class ActivityForm(forms.ModelForm):
             self.fields["version"] = forms.IntegerField(
                 widget=forms.HiddenInput, initial=self.instance.version
             )
+        else:
+            # A new form gets a fresh token; a form sent back with mistakes keeps its own.
+            self.fields[FORM_TOKEN_FIELD] = forms.CharField(
+                widget=forms.HiddenInput, required=False, initial=new_form_token
+            )
 
     # --- Cleaning ----------------------------------------------------------------------------
+    def clean_form_token(self) -> str:
+        return posted_form_token(self.data)
+
     def _clean_count(self, name: str) -> int:
         value = self.cleaned_data.get(name)
         return 0 if value is None else value

@@ -749,6 +749,40 @@ class StagedUpload(models.Model):
         return self.caption or self.original_name
 
 
+class CreateFormToken(models.Model):
+    """The one-time token of an activity form that made an activity.
+
+    The create form carries a fresh token; saving it claims the token for its sender (one row,
+    unique per login). The same form sent again — a double tap, a resend after a timeout,
+    identical POSTs at once — finds the token taken and lands on the activity it made instead
+    of making another (``services.activity_create``). A concurrent second INSERT waits for the
+    first transaction and then fails on the unique constraint, so exactly one activity is
+    made. Rows go with their activity.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    token = models.CharField(_("form token"), max_length=64)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="+", verbose_name=_("activity")
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity form token")
+        verbose_name_plural = _("activity form tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="create_form_token_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class HonourLevel(models.TextChoices):
     NATIONAL = "national", _("National")
     PROVINCIAL = "provincial", _("Provincial")

@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from activities.access import activities_for
-from activities.models import Activity, ActivityQuerySet, ActivityStatus, Goal
+from activities.models import Activity, ActivityQuerySet, ActivityStatus, CreateFormToken, Goal
 from branches.access import reviewed, scope_for
 from branches.models import Branch
 from partnerships.models import PartnerOrganisation
@@ -238,3 +238,15 @@ def review_queue(user: User) -> ActivityQuerySet:
         status=ActivityStatus.SUBMITTED
     )
     return with_row_details(queue).order_by(F("submitted_at").asc(nulls_first=True), "pk")
+
+
+# --- The create form's token ---------------------------------------------------------------
+
+
+def activity_of_create_form(user: User, token: str) -> Activity | None:
+    """The activity that ``user``'s create form with ``token`` made, if it made one (and
+    ``user`` may still read it): where a form sent twice lands."""
+    if not token or not user.is_authenticated:
+        return None
+    made = CreateFormToken.objects.filter(user_id=user.pk, token=token).values("activity_id")
+    return activities_for(user).filter(pk__in=made).first()

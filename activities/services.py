@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -28,6 +28,7 @@ from activities.models import (
     ActivityAction,
     ActivityEvent,
     Attachment,
+    CreateFormToken,
     Goal,
     StagedUpload,
 )
@@ -55,6 +56,14 @@ class ActivityConflict(ValidationError):
             ),
             code="conflict",
         )
+
+
+class FormAlreadySaved(Exception):
+    """The create form with this token was saved already (sent twice): nothing saved now.
+
+    The activity it made is ``selectors.activity_of_create_form``'s to find, after this
+    transaction is over (the database refuses queries inside it once the claim failed).
+    """
 
 
 class FourEyesRefusal(PermissionDenied):
@@ -119,11 +128,14 @@ def activity_create(
     co_branches: Iterable[Branch] = (),
     goals: Iterable[Goal] = (),
     staged: Sequence[StagedUpload] = (),
+    form_token: str = "",
     **fields: Any,
 ) -> Activity:
     """Create an activity with its relations and files; on any invalid part nothing is saved.
 
-    ``staged`` uploads (the creator's own) become the activity's attachments.
+    ``staged`` uploads (the creator's own) become the activity's attachments. ``form_token``
+    (the create form's, ``CreateFormToken``) is claimed for the creator: a form sent again
+    raises ``FormAlreadySaved`` and saves nothing.
     """
     relations = _unsaved_relations(partners, attendees, co_branches, goals)
     activity = Activity(created_by=created_by, **fields)
@@ -131,6 +143,8 @@ def activity_create(
     activity.validate_relations(**relations)
     _check_total_size(activity, adding=sum(s.size for s in staged))
     _save_with_relations(activity, relations, created=True)
+    if form_token and created_by is not None:
+        _claim_form_token(activity, by=created_by, token=form_token)
     _adopt_staged(activity, staged, by=created_by)
     ActivityEvent.objects.create(
         activity=activity,
@@ -139,6 +153,16 @@ def activity_create(
         to_status=activity.status,
     )
     return activity
+
+
+def _claim_form_token(activity: Activity, *, by: AbstractBaseUser, token: str) -> None:
+    """Claim the create form's token, before the files are adopted (a second sender waits
+    here for the first's transaction, then fails: its own save is undone whole)."""
+    try:
+        CreateFormToken.objects.create(user=by, token=token, activity=activity)
+    except IntegrityError:
+        # No query may follow in this transaction: leaving it undoes the whole save.
+        raise FormAlreadySaved from None
 
 
 @transaction.atomic

@@ -18,9 +18,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import access, services
+from activities import access, selectors, services
 from activities.access import Organiser
-from activities.forms import ActivityForm, attachment_rows, parse_ids, picked_files
+from activities.forms import (
+    FORM_TOKEN_FIELD,
+    ActivityForm,
+    attachment_rows,
+    parse_ids,
+    picked_files,
+    posted_form_token,
+)
 from activities.models import (
     Activity,
     ActivityAction,
@@ -177,11 +184,21 @@ def _activity_form_page(
     staged = StagedFiles()
     conflict = False
     if request.method == "POST":
+        # A create form sent again lands on the activity it made, its files not kept twice.
+        token = posted_form_token(request.POST) if activity is None else ""
+        made = selectors.activity_of_create_form(user, token)
+        if made is not None:
+            return _already_saved(request, made)
         staged = _stage_files(request)
         form = ActivityForm(request.POST, user=user, organiser=organiser, instance=activity)
         if form.is_valid() and not staged.errors:
             try:
                 saved = _save(request, form, activity=activity, staged=staged.kept)
+            except services.FormAlreadySaved:
+                # Sent at the same time as its twin, which saved it first.
+                for item in staged.kept:
+                    services.staged_upload_discard(user, item.pk)
+                return _already_saved(request, selectors.activity_of_create_form(user, token))
             except services.ActivityConflict as exc:
                 conflict = True
                 form.add_error(None, exc)
@@ -227,6 +244,7 @@ def _save(
             committee=form.organiser.committee,
             branch=form.organiser.branch,
             staged=staged,
+            form_token=form.cleaned_data[FORM_TOKEN_FIELD],
             **values,
         )
     return services.activity_update(
@@ -250,6 +268,16 @@ def _show_service_errors(form: ActivityForm, staged: StagedFiles, exc: Validatio
             form.add_error(name, errors)
         else:
             form.add_error(None, errors)
+
+
+def _already_saved(request: HttpRequest, activity: Activity | None) -> HttpResponse:
+    messages.info(
+        request,
+        _("This form was saved already (was it sent twice?): nothing was saved again."),
+    )
+    if activity is None:  # archived since, or no longer the user's to read
+        return redirect("activities:list")
+    return redirect("activities:detail", pk=activity.pk)
 
 
 def _after_save(request: HttpRequest, activity: Activity) -> HttpResponse:

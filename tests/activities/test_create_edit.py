@@ -7,12 +7,17 @@ to its relations. Files accepted on a failed try are kept, so nobody picks them 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
+import time
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from activities import services
 from activities.models import (
     MAX_PEOPLE_COUNT,
     Activity,
@@ -20,6 +25,7 @@ from activities.models import (
     ActivityEvent,
     ActivityStatus,
     Attachment,
+    CreateFormToken,
     StagedUpload,
 )
 from activities.services import staged_upload_create
@@ -36,6 +42,7 @@ from tests.activities.test_uploads import (
     truncated_jpeg,
     upload,
 )
+from tests.conftest import services_required
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 CREATE = reverse("activities:create")
@@ -770,8 +777,9 @@ def _more_rows(cast, activity=None, n=5):
 CREATE_PAGE_QUERIES = 12
 #: the create page's, plus the activity, its four relations' initial values and its files
 EDIT_PAGE_QUERIES = 17
-#: a failed POST also reads the staged files and checks each submitted choice
-FAILED_POST_QUERIES = 15
+#: a failed POST also reads the staged files and checks each submitted choice, and looks for
+#: an activity its one-time token already made (issue 14; was 15)
+FAILED_POST_QUERIES = 16
 
 
 def test_create_page_queries_do_not_grow_with_partners_or_members(
@@ -809,10 +817,15 @@ def test_failed_post_with_staged_files_queries_do_not_grow(
         for _ in range(5)
     ]
     _more_rows(cast)
+    token = "pinned-count-token-0000"  # as the page sends it
     with django_assert_num_queries(FAILED_POST_QUERIES):
-        client.post(CREATE, _data(framework, title="", staged=[str(s.pk) for s in few]))
+        client.post(
+            CREATE, _data(framework, title="", staged=[str(s.pk) for s in few], form_token=token)
+        )
     with django_assert_num_queries(FAILED_POST_QUERIES):
-        client.post(CREATE, _data(framework, title="", staged=[str(s.pk) for s in many]))
+        client.post(
+            CREATE, _data(framework, title="", staged=[str(s.pk) for s in many], form_token=token)
+        )
     _nothing_saved()
 
 
@@ -821,8 +834,9 @@ def test_failed_post_with_staged_files_queries_do_not_grow(
 #: constraints are tested in Python: no query), the activity, one INSERT per relation, ONE
 #: history record (its row, and each relation's rows read and written once), the timeline
 #: event, the staged files. It was ~80 and grew with the relations set: every ``.set()``
-#: wrote a history record that re-read all four relations.
-CREATE_POST_QUERIES = 32
+#: wrote a history record that re-read all four relations. The form's one-time token costs
+#: two (issue 14): the look-up of an activity it already made, and claiming it (was 32).
+CREATE_POST_QUERIES = 34
 
 
 def _full_post(cast, framework, n: int) -> dict:
@@ -835,6 +849,7 @@ def _full_post(cast, framework, n: int) -> dict:
         attendees=[str(m.pk) for m in members],
         co_branches=[str(cast.branch_a2.pk)],
         goals=[str(g.pk) for g in framework["goals"]],
+        form_token=f"pinned-count-token-{n:04}",  # as the page sends it
     )
 
 
@@ -877,3 +892,138 @@ def test_create_and_edit_write_one_history_record_each_with_the_final_relations(
     assert [r.member_id for r in changed.attendees.all()] == [int(kept[0])]
     assert not changed.goals.exists()
     assert not changed.co_branches.exists()
+
+
+# --- A form sent twice saves once (the create form's one-time token) ---------------------------
+
+
+def _form_token(response) -> str:
+    match = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
+    assert match, "the create form carries its one-time token"
+    return match.group(1)
+
+
+def test_the_same_create_form_sent_three_times_makes_one_activity(cast, framework):
+    """A double tap on a slow phone network (the review sent three identical POSTs, which
+    made three activities): the first makes the activity, the others land on it, and their
+    photos are not kept a second time."""
+    client = cast.client_for(cast.secretary_a1)
+    token = _form_token(client.get(CREATE))
+
+    responses = [
+        client.post(
+            CREATE,
+            _data(framework, form_token=token, **rows(("photo", "合影", photo()))),
+            follow=True,
+        )
+        for _ in range(3)
+    ]
+
+    activity = Activity.objects.get()
+    detail = reverse("activities:detail", args=[activity.pk])
+    assert [r.redirect_chain for r in responses] == [[(detail, 302)]] * 3
+    assert [str(m) for m in responses[1].context["messages"]] == [
+        "This form was saved already (was it sent twice?): nothing was saved again."
+    ]
+    assert activity.attachments.count() == 1
+    assert not StagedUpload.objects.exists()
+    assert activity.events.count() == 1  # created, once
+
+
+def test_a_new_form_gets_a_new_token(cast, framework):
+    client = cast.client_for(cast.secretary_a1)
+    first, second = _form_token(client.get(CREATE)), _form_token(client.get(CREATE))
+    assert first != second
+    for token in (first, second):
+        client.post(CREATE, _data(framework, form_token=token))
+    assert Activity.objects.count() == 2
+
+
+def test_a_form_sent_back_with_mistakes_keeps_its_token_and_still_saves_once(cast, framework):
+    client = cast.client_for(cast.secretary_a1)
+    token = _form_token(client.get(CREATE))
+
+    failed = client.post(CREATE, _data(framework, form_token=token, title=""))
+
+    assert failed.status_code == 200
+    assert _form_token(failed) == token
+    _nothing_saved()
+    for _ in range(2):
+        client.post(CREATE, _data(framework, form_token=token))
+    assert Activity.objects.count() == 1
+
+
+def test_a_token_is_its_senders_only(cast, framework):
+    """Another login sending the same token makes its own activity and never lands on the
+    first one's (which it might not be allowed to read)."""
+    key = f"c{cast.committee_a.pk}"
+    token = _form_token(cast.client_for(cast.staff_a).get(_create_url(key)))
+    for user in (cast.staff_a, cast.admin_a):
+        cast.client_for(user).post(_create_url(key), _data(framework, form_token=token))
+    assert sorted(a.created_by.username for a in Activity.objects.all()) == ["admin_a", "staff_a"]
+
+
+@pytest.mark.parametrize("junk", ["", "short", "x" * 65, "<script>alert(1)</script>" * 2, "²" * 20])
+def test_a_form_without_a_token_of_ours_is_saved_as_before(cast, framework, junk):
+    """A form opened before the token existed, or a forged value: saved, without the guard."""
+    client = cast.client_for(cast.secretary_a1)
+    for _ in range(2):
+        assert client.post(CREATE, _data(framework, form_token=junk)).status_code == 302
+    assert Activity.objects.count() == 2
+
+
+def _require_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        reason = "concurrent requests need PostgreSQL (SQLite serialises them): set DATABASE_URL"
+        if services_required():
+            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
+        pytest.skip(f"NOT TESTED: {reason}")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_three_identical_create_posts_at_once_make_one_activity(cast, framework, monkeypatch):
+    """The review's three concurrent POSTs, on PostgreSQL: the first holds its transaction
+    (slowed down here, after claiming the token) while the others reach the claim; they wait
+    for it, fail on the token's unique constraint, undo their own save and land on its
+    activity."""
+    _require_postgresql()
+    adopt, claim = services._adopt_staged, services._claim_form_token
+    claims: list[str] = []
+
+    def slow_adopt(*args, **kwargs):
+        time.sleep(1)
+        adopt(*args, **kwargs)
+
+    def counted_claim(*args, **kwargs):
+        claims.append(kwargs["token"])
+        claim(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_adopt_staged", slow_adopt)
+    monkeypatch.setattr(services, "_claim_form_token", counted_claim)
+    token = _form_token(cast.client_for(cast.secretary_a1).get(CREATE))
+    data = _data(framework, form_token=token)
+    clients = [cast.client_for(cast.secretary_a1) for _ in range(3)]
+    start = threading.Barrier(len(clients))
+    responses: list = []
+
+    def send(client) -> None:
+        try:
+            start.wait(timeout=10)
+            responses.append(client.post(CREATE, data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    activity = Activity.objects.get()
+    detail = reverse("activities:detail", args=[activity.pk])
+    assert sorted((r.status_code, r["Location"]) for r in responses) == [(302, detail)] * 3
+    assert activity.events.count() == 1
+    assert CreateFormToken.objects.get().activity == activity
+    # They did race: at least two reached the claim before the first had committed (a later
+    # one may have found the activity before saving anything).
+    assert len(claims) >= 2
