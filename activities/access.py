@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from activities.models import (
@@ -31,6 +32,7 @@ from activities.models import (
     REVIEW_ACTIONS,
     Activity,
     ActivityAction,
+    ActivityEvent,
     ActivityQuerySet,
     Attachment,
 )
@@ -78,7 +80,7 @@ def is_own_work(user: User, activity: Activity) -> bool:
     an office in a branch that organised or co-organised it (whose figures it counts in) — the
     login that is both a branch's secretary and committee staff. Reads the activity's events
     and co-organisers from its prefetched rows when there are (the activity page), otherwise
-    with a query each.
+    with a query each. ``own_work_condition`` states the same rule in SQL for lists.
     """
     if not user.is_authenticated:
         return False
@@ -92,6 +94,23 @@ def is_own_work(user: User, activity: Activity) -> bool:
             e.actor_id == user.pk and e.action in AUTHOR_ACTIONS for e in activity.events.all()
         )
     return activity.events.filter(actor_id=user.pk, action__in=AUTHOR_ACTIONS).exists()
+
+
+def own_work_condition(user: User) -> Q:
+    """``is_own_work`` for a list of activities: the same rule as one SQL condition."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    authored = ActivityEvent.objects.filter(
+        activity=OuterRef("pk"), actor_id=user.pk, action__in=AUTHOR_ACTIONS
+    )
+    condition = Q(created_by_id=user.pk) | Q(Exists(authored))
+    editable = scope_for(user).editable_branch_ids
+    if editable:
+        co_organised = Activity.co_branches.through.objects.filter(
+            activity=OuterRef("pk"), branch_id__in=editable
+        )
+        condition |= Q(branch_id__in=editable) | Q(Exists(co_organised))
+    return condition
 
 
 def judges_own_work(user: User, activity: Activity, action: str) -> bool:

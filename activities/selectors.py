@@ -12,13 +12,25 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from activities.access import activities_for
+from activities.access import activities_for, own_work_condition
 from activities.models import Activity, ActivityQuerySet, ActivityStatus, CreateFormToken, Goal
 from branches.access import reviewed, scope_for
 from branches.models import Branch
@@ -233,11 +245,18 @@ def review_queue(user: User) -> ActivityQuerySet:
 
     A branch editor's own branches' submissions are not in it (they cannot approve them),
     unless they also review that committee. The navigation's count is this queryset's count.
+    Each row says whether four eyes leave it to another reviewer (``own_work``: the user's own
+    work, in a committee that does not allow self-review).
     """
     queue = reviewed(activities_for(user), user, "committee").filter(
         status=ActivityStatus.SUBMITTED
     )
-    return with_row_details(queue).order_by(F("submitted_at").asc(nulls_first=True), "pk")
+    others_review = Q(committee__allow_self_review=False) & own_work_condition(user)
+    return (
+        with_row_details(queue)
+        .annotate(own_work=Case(When(others_review, then=True), default=False))
+        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
+    )
 
 
 # --- The create form's token ---------------------------------------------------------------

@@ -13,7 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, ActivityStatus
+from activities import selectors
+from activities.access import is_own_work
+from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus
+from branches.access import forget_scope
+from branches.models import RoleKind
+from branches.services import branch_role_assign
 from tests import factories
 
 
@@ -167,3 +172,47 @@ def test_queue_queries_do_not_grow_with_the_rows(queue):
 
     assert queries() == before
     assert len(shown(get_queue(client))) == 11
+
+
+# --- Four eyes: the reviewer's own work is left to another ------------------------------------
+
+OWN_WORK = "Your own work: another reviewer approves or returns it."
+
+
+def own_marked(response) -> list[str]:
+    """The titles of the items marked as the reviewer's own work."""
+    items = response.content.decode().split('<li class="card review-item">')[1:]
+    return [html.unescape(TITLE.search(item).group(1)) for item in items if OWN_WORK in item]
+
+
+def test_the_reviewers_own_work_is_marked_for_another_reviewer(queue):
+    """staff_a logged the committee's own activity; staff_a also holds an office in A2 (the
+    login that is both), so A2's submission is theirs too: both are left to another reviewer."""
+    Activity.objects.filter(title="党委自己的活动").update(created_by=queue.staff_a)
+    member = factories.MemberFactory(branch=queue.branch_a2, user=queue.staff_a)
+    branch_role_assign(branch=queue.branch_a2, member=member, role=RoleKind.PUBLICITY)
+    forget_scope(queue.staff_a)
+
+    staff = get_queue(queue.client_for(queue.staff_a))
+    assert shown(staff) == ["等了五天的活动", "党委自己的活动", "刚提交的活动"]  # all still listed
+    assert own_marked(staff) == ["等了五天的活动", "党委自己的活动"]
+    assert own_marked(get_queue(queue.client_for(queue.admin_a))) == []
+
+    queue.committee_a.allow_self_review = True
+    queue.committee_a.save()
+    assert own_marked(get_queue(queue.client_for(queue.staff_a))) == []
+
+
+def test_the_queue_and_the_activity_page_agree_on_what_is_own_work(queue):
+    """The rule is stated twice (for one activity, and as SQL for the list): same answers."""
+    ActivityEvent.objects.create(  # changed by staff_a before it was submitted
+        activity=Activity.objects.get(title="刚提交的活动"),
+        action=ActivityAction.EDITED,
+        actor=queue.staff_a,
+    )
+    Activity.objects.filter(title="党委自己的活动").update(created_by=queue.staff_a)
+    for user in (queue.staff_a, queue.admin_a, queue.superuser):
+        rows = selectors.review_queue(user)
+        assert {a.title: a.own_work for a in rows} == {
+            a.title: is_own_work(user, a) for a in rows
+        }, user
