@@ -9,7 +9,6 @@ the same rules again before anything is written (``Activity.validate_relations``
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -397,8 +396,3 @@ def picked_files(rows: forms.BaseFormSet) -> tuple[list[PickedFile], list[str]]:
         for f in row.cleaned_data.get("files") or []
     ]
     return picked, errors
-
-
-def parse_ids(values: Iterable[str]) -> list[int]:
-    """Row ids from a POST list; anything that is not a plain small number is dropped."""
-    return [int(v) for v in values if v.isdecimal() and v.isascii() and len(v) <= 12]

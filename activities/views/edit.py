@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import access, services
 from activities.access import Organiser
-from activities.forms import ActivityForm, attachment_rows, parse_ids, picked_files
+from activities.forms import ActivityForm, attachment_rows, picked_files
 from activities.models import (
     Activity,
     ActivityAction,
@@ -29,6 +29,7 @@ from activities.models import (
     TransitionError,
 )
 from activities.uploads import max_file_bytes
+from portal.core.ids import parse_ids
 
 #: The name of the button that saves and submits for review in one go.
 SUBMIT_BUTTON = "submit_for_review"
