@@ -25,7 +25,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
@@ -184,6 +184,39 @@ def _is_committee_admin(request: HttpRequest) -> bool:
     return scope_for(request.user).is_committee_admin
 
 
+def _set_outside_forms(model: type[models.Model]) -> frozenset[str]:
+    """The fields a unique constraint of ``model`` reads (in its fields or its condition) that
+    no form edits (``editable=False``, e.g. the archive stamp): the portal sets them itself."""
+    names: set[str] = set()
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names.update(constraint.fields)
+            if constraint.condition is not None:
+                names.update(constraint.condition.referenced_base_fields)
+    return frozenset(
+        field.name
+        for field in model._meta.concrete_fields
+        if field.name in names and not field.editable
+    )
+
+
+def constraint_checked_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """``form_class``, validating the model's unique constraints also where they read a field
+    the form does not have (Django skips such a constraint, and the database's IntegrityError
+    became a 500): the instance's own value of that field is used, and a duplicate is the
+    constraint's message on the form."""
+    checked = _set_outside_forms(form_class._meta.model)
+    if not checked:
+        return form_class
+
+    class ConstraintCheckedForm(form_class):
+        def _get_validation_exclusions(self):
+            return super()._get_validation_exclusions() - checked
+
+    ConstraintCheckedForm.__name__ = form_class.__name__
+    return ConstraintCheckedForm
+
+
 class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
     """Mix into a ``ModelAdmin`` whose model has a ``ScopedQuerySet`` manager.
 
@@ -273,6 +306,9 @@ class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
         if not scope_for(request.user).administers_committee(obj.committee_id):
             raise PermissionDenied
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return constraint_checked_form(super().get_form(request, obj, change, **kwargs))
+
     def save_model(self, request, obj, form, change):
         self.assign_committee(request, obj)
         super().save_model(request, obj, form, change)
@@ -283,6 +319,11 @@ class CommitteeScopedInlineMixin(_ScopedRelationsMixin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_user(request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = constraint_checked_form(formset.form)
+        return formset
 
 
 class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
