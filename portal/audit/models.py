@@ -13,6 +13,10 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: The audit entry's detail for a failed login naming no login (the name is not kept: it is often
+#: a password typed in the wrong field).
+UNKNOWN_LOGIN = "unknown login"
+
 
 def tally_window(moment: dt.datetime) -> dt.datetime:
     """The hour ``moment`` falls in: failures are counted per address and hour."""

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from branches.access import scope_for
 from branches.models import AuditAction, BranchRole, CommitteeRole
+from portal.audit.models import UNKNOWN_LOGIN
 from portal.audit.services import audit_record, unknown_login_failure_record
 
 #: The request being answered, kept by ``AuditMiddleware`` for the receivers (who and from where).
@@ -82,7 +83,6 @@ def _attempted_user(username: str):
 
 #: The detail of a failed login or lockout for a username no login has: what was typed is not
 #: kept, as it is often the password typed into the wrong field.
-UNKNOWN_LOGIN = "unknown login"
 
 
 def _typed(username: str, user) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from branches.models import AuditAction, AuditEntry
-from portal.audit.models import UnknownLoginTally, tally_window
-from portal.audit.receivers import UNKNOWN_LOGIN
+from portal.audit.models import UNKNOWN_LOGIN, UnknownLoginTally, tally_window
 
 
 def unknown_login_attempts(entries: Iterable[AuditEntry]) -> dict[int, int]:
