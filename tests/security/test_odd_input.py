@@ -86,3 +86,10 @@ def test_a_nul_byte_typed_as_a_username_is_a_400_not_a_failed_login_entry(client
     response = client.post(reverse("login"), {"username": "root\x00", "password": "x"})
     assert response.status_code == 400
     assert not AuditEntry.objects.exists()
+
+
+def test_an_authenticator_code_is_six_ascii_digits() -> None:
+    from portal.security.two_factor import _is_app_code
+
+    assert _is_app_code("123456")
+    assert not any(map(_is_app_code, ["²²²²²²", "١٢٣٤٥٦", "１２３４５６", "12345", "12345a"]))
