@@ -558,6 +558,8 @@ class AuditedImportExportMixin:
             return self._staged_refused(request)
         try:
             return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            return self._staged_refused(request)  # deleted meanwhile (by hand)
         finally:
             self._staged_discard(request)
 

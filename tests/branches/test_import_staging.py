@@ -185,3 +185,12 @@ def test_the_nightly_purge_deletes_rosters_older_than_the_longest_session(
 
     assert staged_imports_purge() == 1
     assert _files(staging_dir) == sorted([fresh_name, "not-a-staged-file.txt"])
+
+
+def test_a_staged_roster_deleted_meanwhile_is_a_message_not_an_error(cast, staging_dir):
+    client = cast.client_for(cast.admin_a)
+    preview = _preview(client, MEMBERS, "m.csv", GOOD_ROSTER)
+    (staging_dir / preview.context["confirm_form"].initial["import_file_name"]).unlink()
+    response = _confirm(client, MEMBERS, preview)
+    assert response.status_code == 400
+    assert not Member.objects.filter(name="韩梅梅").exists()
