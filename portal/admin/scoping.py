@@ -56,6 +56,7 @@ from portal.admin.history import (
     has_history,
     records_describe,
 )
+from portal.core.import_staging import staged_import_remove
 from portal.core.importing import decode_text_upload
 
 if TYPE_CHECKING:
@@ -518,6 +519,10 @@ class AuditedImportExportMixin:
     * CSV uploads are read as UTF-8 (with or without BOM) or else GB18030.
     * A file with one bad row imports nothing, validation errors included.
     * Every export, and every confirmed import, is written to the audit log.
+    * The file between preview and confirmation (``portal.core.import_staging``) is bound to
+      the session that previewed it: the confirmation must come back exactly as this session's
+      last preview of this model issued it, or nothing is read or deleted. The file is deleted
+      once confirmed, when a preview fails, and when a new preview replaces it.
     """
 
     import_template_name = "admin/roster_import.html"
@@ -556,6 +561,73 @@ class AuditedImportExportMixin:
         )
         tmp_storage.save(data)
         return tmp_storage
+
+    def _staged_session_key(self) -> str:
+        return f"staged_import:{self.model._meta.label_lower}"
+
+    def _staged_discard(self, request: HttpRequest) -> None:
+        """Forget this session's staged import of this model and delete its file."""
+        staged = request.session.pop(self._staged_session_key(), None)
+        if staged is not None:
+            staged_import_remove(staged.get("import_file_name"))
+
+    def import_action(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            self._staged_discard(request)  # a new preview abandons the one before it
+        response = super().import_action(request, **kwargs)
+        # The library names the staged file on the upload itself (also when it then fails).
+        written = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        staged = request.session.get(self._staged_session_key(), {})
+        if written is not None and staged.get("import_file_name") != written:
+            staged_import_remove(written)  # the preview failed: nothing can confirm it
+        return response
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial:
+            request.session[self._staged_session_key()] = {
+                name: str(value) for name, value in initial.items()
+            }
+        return initial
+
+    def process_import(self, request, **kwargs):
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)  # 405 or 403
+        staged = request.session.get(self._staged_session_key())
+        posted = {name: request.POST.get(name, "") for name in (staged or {})}
+        if staged is None or posted != staged:
+            return self._staged_refused(request)
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            return self._staged_refused(request)  # deleted meanwhile (by hand)
+        finally:
+            self._staged_discard(request)
+
+    def _staged_refused(self, request: HttpRequest) -> TemplateResponse:
+        """A confirmation that is not of this session's waiting preview: say so, touch nothing."""
+        self.message_user(
+            request,
+            _(
+                "This import is not waiting for your confirmation: it was already confirmed, "
+                "replaced by a newer preview, or previewed in another session. Upload the "
+                "file again."
+            ),
+            messages.ERROR,
+        )
+        context = self.admin_site.each_context(request)
+        context.update(
+            {
+                "title": _("Import"),
+                "form": self.get_import_form_class(request)(
+                    self.get_import_formats(), self.get_import_resource_classes(request)
+                ),
+                "opts": self.model._meta,
+                "roster_columns": self.roster_columns(),
+            }
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context, status=400)
 
     def get_import_data_kwargs(self, **kwargs):
         import_kwargs = super().get_import_data_kwargs(**kwargs)
