@@ -1,13 +1,13 @@
 """The activity ledger 台账 as an Excel workbook: one row per activity.
 
-Headers are translated strings (Chinese when the UI is Chinese). Text cells are always written
-as text, so a title such as ``=HYPERLINK(…)`` stays a title and never becomes a formula, and
-control characters that Excel refuses (pasted from Word) are dropped.
+Headers are translated strings (Chinese when the UI is Chinese). Cells are written through
+``portal.core.spreadsheets.sheet_cell``: text always as text, so a title such as ``=HYPERLINK(…)``
+stays a title and never becomes a formula, and control characters that Excel refuses (pasted from
+Word) are dropped.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,15 +17,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from activities.models import Activity
+from portal.core.spreadsheets import sheet_cell
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def list_separator() -> str:
@@ -79,19 +77,6 @@ COLUMNS = [
 ]
 
 
-def _cell(sheet, value: object, **style: object) -> WriteOnlyCell:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    else:
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, dt.datetime):
-            cell.number_format = DATETIME_FORMAT
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
 def activity_ledger_workbook(activities: Iterable[Activity]) -> Workbook:
     """The ledger of ``activities`` (rows from ``selectors.activity_ledger``).
 
@@ -108,14 +93,14 @@ def activity_ledger_workbook(activities: Iterable[Activity]) -> Workbook:
         "fill": PatternFill("solid", fgColor="FBEEEE"),
         "alignment": Alignment(vertical="center", wrap_text=True),
     }
-    sheet.append([_cell(sheet, column.header(), **header_style) for column in COLUMNS])
+    sheet.append([sheet_cell(sheet, column.header(), **header_style) for column in COLUMNS])
     wrapped = Alignment(vertical="top", wrap_text=True)
     top = Alignment(vertical="top")
     rows = 1
     for activity in activities:
         sheet.append(
             [
-                _cell(sheet, column.value(activity), alignment=wrapped if column.wrap else top)
+                sheet_cell(sheet, column.value(activity), alignment=wrapped if column.wrap else top)
                 for column in COLUMNS
             ]
         )

@@ -34,6 +34,7 @@ from activities.models import ActivityQuerySet, ActivityStatus, Goal, Measure
 from branches.access import scope_for
 from branches.models import Branch, Committee
 from partnerships.models import PartnerOrganisation
+from portal.core.ids import parse_id
 
 CUSTOM_PERIOD = "custom"
 PERIOD_CHOICES = [
@@ -234,8 +235,7 @@ class CommitteeChoiceFilter(PreloadedChoiceFilter):
 
 def _id(value: Any) -> int | None:
     """A query string value as a row id, or None (text, or too large for an id column)."""
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return parse_id(value)
 
 
 class ActivityFilterForm(forms.Form):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,8 +423,3 @@ def picked_files(rows: forms.BaseFormSet) -> tuple[list[PickedFile], list[str]]:
         for f in row.cleaned_data.get("files") or []
     ]
     return picked, errors
-
-
-def parse_ids(values: Iterable[str]) -> list[int]:
-    """Row ids from a POST list; anything that is not a plain small number is dropped."""
-    return [int(v) for v in values if v.isdecimal() and v.isascii() and len(v) <= 12]

@@ -36,6 +36,7 @@ from activities.notifications import NOTIFIED_ACTIONS
 from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
+from portal.core.ids import parse_ids
 from portal.core.outbox import outbox_enqueue
 
 #: The review e-mails' task, asked for through the outbox by name (``activities.tasks``).
@@ -347,9 +348,9 @@ def staged_uploads_of(owner: AbstractBaseUser, ids: Iterable[int | str]) -> list
     """The ``owner``'s own staged uploads among ``ids`` (somebody else's ids are ignored).
 
     Ids come from a POST: anything but a plain ASCII number of sane length is dropped
-    (``"²".isdigit()`` is true but ``int("²")`` fails; a 40-digit id overflows the database).
+    (``portal.core.ids``).
     """
-    clean_ids = [int(i) for i in map(str, ids) if i.isascii() and i.isdecimal() and len(i) <= 18]
+    clean_ids = parse_ids(ids)
     if not clean_ids or not owner.is_authenticated:
         return []
     return list(StagedUpload.objects.filter(owner=owner, pk__in=clean_ids))

@@ -36,6 +36,7 @@ from branches.services import (
     committee_role_grant,
     member_link_user,
 )
+from portal.admin.formats import FormulaSafeCSV, FormulaSafeXLSX
 from portal.admin.scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
@@ -76,7 +77,8 @@ class ScopedRosterAdmin(
 
     export_form_class = ColumnNameExportForm
     import_formats = [CSV, XLSX]
-    export_formats = [CSV, XLSX]
+    # A name such as =HYPERLINK(…) is exported as text, never as a live formula.
+    export_formats = [FormulaSafeCSV, FormulaSafeXLSX]
     # With a byte-order mark Chinese Excel and WPS open the CSV as UTF-8, not as GB18030.
     to_encoding = "utf-8-sig"
 

@@ -4,6 +4,7 @@ Django finds them under the one app label (``portal``) their migrations were wri
 Features import their own models (``portal.reports.models``), never this module.
 """
 
+from portal.audit.models import UnknownLoginTally
 from portal.core.models import Heartbeat, OutboxMessage
 from portal.reminders.models import Reminder, ReminderKind, ReminderQuerySet, iso_week
 from portal.reports.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "ReportKind",
     "ReportQuerySet",
     "ReportStatus",
+    "UnknownLoginTally",
     "iso_week",
     "report_upload_to",
 ]

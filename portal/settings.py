@@ -149,6 +149,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.core.middleware.ChosenLanguageMiddleware",
+    "portal.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -501,6 +502,15 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# The roster admins export through portal.admin.formats, which write every text cell so that a
+# spreadsheet never runs it (CSV and XLSX alike, text unchanged). The library's own guard, which
+# only drops a leading "=", stays on for any other format an admin might offer.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# A roster between its import preview and the confirmation: a random name in a folder of its
+# own, outside MEDIA_ROOT (never served, never in a backup), bound to the session that staged it,
+# deleted on confirm or abandon and by the nightly purge (portal.core.import_staging).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "portal.core.import_staging.StagedImportStorage"
+IMPORT_STAGING_DIR = Path(env.str("IMPORT_STAGING_DIR", default=str(VAR_DIR / "import-staging")))
 
 # --- Logs and error pages -------------------------------------------------------------------
 # One console handler (gunicorn and Celery pass it on to the journal). Every line goes through

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 admin.site.site_header = _("Joint Party-Building Portal")
 admin.site.site_title = _("Joint Party-Building Portal")
@@ -19,6 +20,12 @@ urlpatterns = [
     path("reminders/", include("portal.reminders.urls")),
     path("audit/", include("portal.audit.urls")),
     path("reports/", include("portal.reports.urls")),
+    # One password page for every login: its rules, its throttle of wrong current passwords,
+    # its record of who chose the password (the admin's own page has none of them).
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="password_change", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     # Protected files (access-checked downloads) and the health check (no login).
     path("", include("portal.core.urls")),

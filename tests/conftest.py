@@ -33,6 +33,13 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _import_staging_dir(tmp_path_factory) -> Iterator[None]:
+    """Import previews stage their rosters in a folder of the test run, not in ``var/``."""
+    with override_settings(IMPORT_STAGING_DIR=tmp_path_factory.mktemp("import-staging")):
+        yield
+
+
 def services_required() -> bool:
     """In CI, or whenever the real services are configured, a missing one fails the run."""
     return os.environ.get("CI", "").lower() == "true" or bool(

@@ -28,6 +28,7 @@ from activities.models import (
 )
 from branches.models import Member
 from partnerships.models import PartnerOrganisation
+from portal.core.ids import parse_id
 
 #: The workflow's URL slugs and the actions they stand for.
 ACTION_BY_SLUG: dict[str, str] = {
@@ -121,8 +122,8 @@ def _opened_version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version")
     if raw is None:
         return None
-    # isdigit() would let "²" through to int(); only plain ASCII digits are a version.
-    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 10 else -1
+    version = parse_id(raw)
+    return version if version is not None and version < 10**9 else -1
 
 
 @login_required

@@ -24,7 +24,6 @@ from activities.forms import (
     FORM_TOKEN_FIELD,
     ActivityForm,
     attachment_rows,
-    parse_ids,
     picked_files,
     posted_form_token,
 )
@@ -36,6 +35,7 @@ from activities.models import (
     TransitionError,
 )
 from activities.uploads import max_file_bytes
+from portal.core.ids import parse_ids
 
 #: The name of the button that saves and submits for review in one go.
 SUBMIT_BUTTON = "submit_for_review"

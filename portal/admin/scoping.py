@@ -25,7 +25,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
@@ -56,6 +56,7 @@ from portal.admin.history import (
     has_history,
     records_describe,
 )
+from portal.core.import_staging import staged_import_remove
 from portal.core.importing import decode_text_upload
 
 if TYPE_CHECKING:
@@ -184,6 +185,39 @@ def _is_committee_admin(request: HttpRequest) -> bool:
     return scope_for(request.user).is_committee_admin
 
 
+def _set_outside_forms(model: type[models.Model]) -> frozenset[str]:
+    """The fields a unique constraint of ``model`` reads (in its fields or its condition) that
+    no form edits (``editable=False``, e.g. the archive stamp): the portal sets them itself."""
+    names: set[str] = set()
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names.update(constraint.fields)
+            if constraint.condition is not None:
+                names.update(constraint.condition.referenced_base_fields)
+    return frozenset(
+        field.name
+        for field in model._meta.concrete_fields
+        if field.name in names and not field.editable
+    )
+
+
+def constraint_checked_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """``form_class``, validating the model's unique constraints also where they read a field
+    the form does not have (Django skips such a constraint, and the database's IntegrityError
+    became a 500): the instance's own value of that field is used, and a duplicate is the
+    constraint's message on the form."""
+    checked = _set_outside_forms(form_class._meta.model)
+    if not checked:
+        return form_class
+
+    class ConstraintCheckedForm(form_class):
+        def _get_validation_exclusions(self):
+            return super()._get_validation_exclusions() - checked
+
+    ConstraintCheckedForm.__name__ = form_class.__name__
+    return ConstraintCheckedForm
+
+
 class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
     """Mix into a ``ModelAdmin`` whose model has a ``ScopedQuerySet`` manager.
 
@@ -273,6 +307,9 @@ class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
         if not scope_for(request.user).administers_committee(obj.committee_id):
             raise PermissionDenied
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return constraint_checked_form(super().get_form(request, obj, change, **kwargs))
+
     def save_model(self, request, obj, form, change):
         self.assign_committee(request, obj)
         super().save_model(request, obj, form, change)
@@ -283,6 +320,11 @@ class CommitteeScopedInlineMixin(_ScopedRelationsMixin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_user(request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = constraint_checked_form(formset.form)
+        return formset
 
 
 class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
@@ -477,6 +519,10 @@ class AuditedImportExportMixin:
     * CSV uploads are read as UTF-8 (with or without BOM) or else GB18030.
     * A file with one bad row imports nothing, validation errors included.
     * Every export, and every confirmed import, is written to the audit log.
+    * The file between preview and confirmation (``portal.core.import_staging``) is bound to
+      the session that previewed it: the confirmation must come back exactly as this session's
+      last preview of this model issued it, or nothing is read or deleted. The file is deleted
+      once confirmed, when a preview fails, and when a new preview replaces it.
     """
 
     import_template_name = "admin/roster_import.html"
@@ -515,6 +561,73 @@ class AuditedImportExportMixin:
         )
         tmp_storage.save(data)
         return tmp_storage
+
+    def _staged_session_key(self) -> str:
+        return f"staged_import:{self.model._meta.label_lower}"
+
+    def _staged_discard(self, request: HttpRequest) -> None:
+        """Forget this session's staged import of this model and delete its file."""
+        staged = request.session.pop(self._staged_session_key(), None)
+        if staged is not None:
+            staged_import_remove(staged.get("import_file_name"))
+
+    def import_action(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            self._staged_discard(request)  # a new preview abandons the one before it
+        response = super().import_action(request, **kwargs)
+        # The library names the staged file on the upload itself (also when it then fails).
+        written = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        staged = request.session.get(self._staged_session_key(), {})
+        if written is not None and staged.get("import_file_name") != written:
+            staged_import_remove(written)  # the preview failed: nothing can confirm it
+        return response
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial:
+            request.session[self._staged_session_key()] = {
+                name: str(value) for name, value in initial.items()
+            }
+        return initial
+
+    def process_import(self, request, **kwargs):
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)  # 405 or 403
+        staged = request.session.get(self._staged_session_key())
+        posted = {name: request.POST.get(name, "") for name in (staged or {})}
+        if staged is None or posted != staged:
+            return self._staged_refused(request)
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            return self._staged_refused(request)  # deleted meanwhile (by hand)
+        finally:
+            self._staged_discard(request)
+
+    def _staged_refused(self, request: HttpRequest) -> TemplateResponse:
+        """A confirmation that is not of this session's waiting preview: say so, touch nothing."""
+        self.message_user(
+            request,
+            _(
+                "This import is not waiting for your confirmation: it was already confirmed, "
+                "replaced by a newer preview, or previewed in another session. Upload the "
+                "file again."
+            ),
+            messages.ERROR,
+        )
+        context = self.admin_site.each_context(request)
+        context.update(
+            {
+                "title": _("Import"),
+                "form": self.get_import_form_class(request)(
+                    self.get_import_formats(), self.get_import_resource_classes(request)
+                ),
+                "opts": self.model._meta,
+                "roster_columns": self.roster_columns(),
+            }
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context, status=400)
 
     def get_import_data_kwargs(self, **kwargs):
         import_kwargs = super().get_import_data_kwargs(**kwargs)

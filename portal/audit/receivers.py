@@ -17,7 +17,8 @@ from django.http import HttpRequest
 
 from branches.access import scope_for
 from branches.models import AuditAction, BranchRole, CommitteeRole
-from portal.audit.services import audit_record
+from portal.audit.models import UNKNOWN_LOGIN
+from portal.audit.services import audit_record, unknown_login_failure_record
 
 #: The request being answered, kept by ``AuditMiddleware`` for the receivers (who and from where).
 current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
@@ -82,7 +83,6 @@ def _attempted_user(username: str):
 
 #: The detail of a failed login or lockout for a username no login has: what was typed is not
 #: kept, as it is often the password typed into the wrong field.
-UNKNOWN_LOGIN = "unknown login"
 
 
 def _typed(username: str, user) -> str:
@@ -93,6 +93,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     # Django has already masked the password in ``credentials``; only the username is kept.
     username = str((credentials or {}).get("username") or "")[:150]
     user = _attempted_user(username)
+    if user is None:
+        unknown_login_failure_record(request=request, detail=UNKNOWN_LOGIN)
+        return
     _record_about_user(
         action=AuditAction.LOGIN_FAILED,
         actor=None,

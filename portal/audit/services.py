@@ -7,11 +7,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from branches.models import AuditAction, AuditEntry, Committee
+from portal.audit.models import UnknownLoginTally, tally_window
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -50,6 +52,33 @@ def audit_record(
     )
 
 
+def unknown_login_failure_record(
+    *, request: HttpRequest | None, detail: str, now: dt.datetime | None = None
+) -> bool:
+    """A failed login naming no login: counted per client address and hour; only the first of
+    an hour is an audit entry (``UnknownLoginTally``). True if this one wrote the entry."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tally, created = UnknownLoginTally.objects.select_for_update().get_or_create(
+            ip_address=client_ip(request) or "",
+            window_start=tally_window(now),
+            defaults={"last_at": now},
+        )
+        UnknownLoginTally.objects.filter(pk=tally.pk).update(
+            attempts=F("attempts") + 1, last_at=now
+        )
+        if created:
+            audit_record(
+                user=None,
+                action=AuditAction.LOGIN_FAILED,
+                committee=None,
+                object_type="user",
+                detail=detail,
+                request=request,
+            )
+    return created
+
+
 def audit_entries_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the audit entries older than ``AUDIT_RETENTION_DAYS``; returns how many.
 
@@ -59,4 +88,5 @@ def audit_entries_purge(*, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
     expired = AuditEntry.objects.filter(created_at__lt=cutoff)
     deleted, _per_model = QuerySet.delete(expired)
+    UnknownLoginTally.objects.filter(last_at__lt=cutoff).delete()
     return deleted

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import scope_for
 from branches.models import AuditAction, AuditEntry, Committee
+from portal.audit.selectors import unknown_login_attempts
 
 #: Entries per page.
 PER_PAGE = 50
@@ -106,6 +107,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries.order_by("-created_at", "-pk"), PER_PAGE).get_page(
         request.GET.get("page")
     )
+    attempts = unknown_login_attempts(page.object_list)
+    for entry in page.object_list:
+        entry.unknown_login_attempts = attempts.get(entry.pk)
     context = {
         "form": form,
         "page": page,

@@ -6,6 +6,8 @@ newer versions offer "CSV UTF-8", which starts with a byte-order mark. Both must
 
 from __future__ import annotations
 
+from portal.core.spreadsheets import csv_cell_unmarked
+
 
 def decode_text_upload(data: bytes) -> str:
     """Decode an uploaded text file: UTF-8 (with or without BOM), else GB18030.
@@ -33,7 +35,9 @@ def normalise_text_cell(value: object) -> str:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
+    # A text an export marked so that a spreadsheet keeps it text (portal.core.spreadsheets)
+    # imports as the text itself.
+    text = csv_cell_unmarked(str(value).strip()).strip()
     if text.endswith(".0") and text[:-2].isdigit():
         return text[:-2]
     return text

@@ -11,7 +11,7 @@ from django.db import DatabaseError, InterfaceError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from portal.core import health, outbox
+from portal.core import health, import_staging, outbox
 
 #: Errors worth another try (a database restart, a full disk, a broker blip), with backoff.
 TRANSIENT_ERRORS = (DatabaseError, InterfaceError, BrokerError, RedisConnectionError, OSError)
@@ -43,3 +43,10 @@ def _on_worker_ready(sender, **kwargs) -> None:
     connection that the pool processes it forks later would inherit."""
     outbox_dispatch.delay()
     worker_heartbeat.delay()
+
+
+@shared_task(name="portal.tasks.staged_imports_purge", ignore_result=True, **RETRY_POLICY)
+def staged_imports_purge() -> int:
+    """Beat, nightly: roster files of import previews that were never confirmed nor abandoned
+    in the portal (a closed tab, an ended session)."""
+    return import_staging.staged_imports_purge()

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from branches.access import reviewed, scope_for
 from branches.models import Branch, Committee
+from portal.core.ids import parse_id
 from portal.core.periods import Period, PeriodKind, local_today, period_from_query
 from portal.dashboards import selectors as dashboards
 from portal.dashboards.formatting import ActivityLinks
@@ -50,9 +51,8 @@ def reviewed_committees(request: HttpRequest) -> tuple[Committee | None, list[Co
     raw = request.GET.get("committee", "").strip()
     if not raw:
         return (committees[0] if committees else None), committees
-    if not raw.isdigit():
-        raise Http404
-    committee = next((c for c in committees if c.pk == int(raw)), None)
+    committee_id = parse_id(raw)
+    committee = next((c for c in committees if c.pk == committee_id), None)
     if committee is None:
         raise Http404
     return committee, committees

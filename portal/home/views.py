@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from branches.models import Committee
+from portal.core.ids import parse_id
 from portal.home.selectors import committee_home
 
 
@@ -10,10 +11,11 @@ from portal.home.selectors import committee_home
 def home(request: HttpRequest) -> HttpResponse:
     """The user's committee: its framework and its branches (``?committee=<id>`` to switch)."""
     raw = request.GET.get("committee", "")
-    if raw and not raw.isdigit():
+    committee_id = parse_id(raw)
+    if raw and committee_id is None:
         raise Http404
     try:
-        overview = committee_home(request.user, int(raw) if raw else None)
+        overview = committee_home(request.user, committee_id)
     except Committee.DoesNotExist as exc:
         raise Http404 from exc
     context = {

@@ -6,8 +6,9 @@ sheet of raw rows per topic — activities, coverage, partner organisations, hon
 by branch — with a header row, frozen and filterable, so that staff can sort, filter and pivot.
 
 Figures are written as numbers (rates as fractions shown as percentages, dates as dates) and
-totals as values, the same as the page's; text is always written as text (``_cell`` of the
-activity ledger), so a title that starts with "=" never becomes a formula.
+totals as values, the same as the page's; text is always written as text
+(``portal.core.spreadsheets.sheet_cell``, as in every export), so a title that starts with "="
+never becomes a formula.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from activities.exports import _cell, list_separator, workbook_bytes
+from activities.exports import list_separator, workbook_bytes
+from portal.core.spreadsheets import sheet_cell
 from portal.reports import labels
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -54,10 +56,10 @@ class Rate:
 
 def _value_cell(sheet, value: object, **style: object):
     if isinstance(value, Rate):
-        return _cell(sheet, value.value, number_format=RATE_FORMAT, **style)
+        return sheet_cell(sheet, value.value, number_format=RATE_FORMAT, **style)
     if isinstance(value, dt.date):
-        return _cell(sheet, value, number_format=DATE_FORMAT, **style)
-    return _cell(sheet, value, **style)
+        return sheet_cell(sheet, value, number_format=DATE_FORMAT, **style)
+    return sheet_cell(sheet, value, **style)
 
 
 def _row(sheet, values: Iterable[object], **style: object) -> None:

@@ -19,8 +19,10 @@ from enum import StrEnum
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 #: The change message Django's admin writes when it sets a password ("Changed password.").
@@ -73,3 +75,20 @@ def password_change_reason(
         if (now or timezone.now()) - set_at > dt.timedelta(days=max_age):
             return ChangeReason.EXPIRED
     return None
+
+
+def current_password_guess_refused(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Count a wrong current password given on the password change page as a failed login of
+    ``user`` from this client (django-axes counts it, the audit log records it), so that a
+    stolen session cannot guess its way to a new password. True once the login is locked."""
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def password_guessing_locked(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether ``user``'s login is locked for this client, as the login page would find it."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, {"username": user.get_username()})

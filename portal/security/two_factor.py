@@ -162,7 +162,8 @@ def _normalised(code: str) -> str:
 
 
 def _is_app_code(code: str) -> bool:
-    return code.isdigit() and len(code) == 6
+    # ASCII digits only: "²" passes isdigit(), and int() reads other scripts' digits.
+    return code.isascii() and code.isdecimal() and len(code) == 6
 
 
 # --- Writing --------------------------------------------------------------------------------

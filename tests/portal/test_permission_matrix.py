@@ -936,7 +936,10 @@ MATRIX: list[Row] = [
         [OK, OK, OK, OK, to("/admin/"), OK, to("/admin/")]),
     row("admin/logout/", POST, nothing,
         [to("/admin/")] * 4 + [to("/accounts/login/"), to("/admin/"), to("/accounts/login/")]),
-    row(("admin/password_change/", "admin/password_change/done/", "admin/jsi18n/"), GET, nothing,
+    # The admin's password page is the portal's (its rules and its throttle): a redirect for
+    # anybody, and the portal's page then asks whoever is not logged in to log in.
+    row("admin/password_change/", GET, nothing, [to("/accounts/password/")] * len(USERS)),
+    row(("admin/password_change/done/", "admin/jsi18n/"), GET, nothing,
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK]),
     row("admin/autocomplete/", GET, nothing,
         [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, OK],

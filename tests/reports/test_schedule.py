@@ -68,6 +68,11 @@ EXPECTED = {
         [],
         [at(2026, 11, 28, 3, 15), at(2026, 11, 29, 3, 15)],
     ),
+    "purge-staged-imports": (  # nightly: roster files of import previews left behind
+        "portal.tasks.staged_imports_purge",
+        [],
+        [at(2026, 11, 28, 3, 20), at(2026, 11, 29, 3, 20)],
+    ),
 }
 
 

@@ -1,0 +1,26 @@
+"""Reads for the audit page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from branches.models import AuditAction, AuditEntry
+from portal.audit.models import UNKNOWN_LOGIN, UnknownLoginTally, tally_window
+
+
+def unknown_login_attempts(entries: Iterable[AuditEntry]) -> dict[int, int]:
+    """For the entries of failed logins naming no login: how many such failures came from the
+    same address in that hour (entry id → attempts). One query, none if there are no such."""
+    wanted = {
+        entry.pk: (entry.ip_address or "", tally_window(entry.created_at))
+        for entry in entries
+        if entry.action == AuditAction.LOGIN_FAILED and entry.detail == UNKNOWN_LOGIN
+    }
+    if not wanted:
+        return {}
+    tallies = UnknownLoginTally.objects.filter(
+        ip_address__in={ip for ip, _hour in wanted.values()},
+        window_start__in={hour for _ip, hour in wanted.values()},
+    )
+    counts = {(t.ip_address, t.window_start): t.attempts for t in tallies}
+    return {pk: counts[key] for pk, key in wanted.items() if key in counts}
