@@ -383,13 +383,15 @@ def test_a_superscript_digit_as_version_is_refused_like_a_stale_one(cast):
     assert written(activity) == before
 
 
-def test_a_nul_character_in_a_comment_is_dropped_not_a_server_error(cast):
+def test_a_nul_character_in_a_comment_is_a_bad_request_and_changes_nothing(cast):
+    # No keyboard types a NUL byte: every input holding one is refused centrally (a 400 page,
+    # RejectNulBytesMiddleware) before PostgreSQL could refuse it with a 500.
     activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
     response = post(cast, cast.staff_a, activity, "return", comment="补充\x00照片")
-    assert_back_on_the_page(response, activity)
+    assert response.status_code == 400
     activity.refresh_from_db()
-    assert activity.status == ActivityStatus.RETURNED
-    assert activity.review_comment == "补充照片"
+    assert activity.status == ActivityStatus.SUBMITTED
+    assert activity.review_comment == ""
 
 
 # --- Four eyes: nobody approves or returns their own work -----------------------------------
