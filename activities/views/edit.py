@@ -28,7 +28,7 @@ from activities.models import (
     StagedUpload,
     TransitionError,
 )
-from activities.uploads import CheckingClock, max_file_bytes
+from activities.uploads import CheckingClock, max_file_bytes, max_files_per_request
 
 #: The name of the button that saves and submits for review in one go.
 SUBMIT_BUTTON = "submit_for_review"
@@ -219,6 +219,7 @@ def _activity_form_page(
         "conflict": conflict,
         "submit_button": SUBMIT_BUTTON,
         "max_file_bytes": max_file_bytes(),
+        "max_files_per_request": max_files_per_request(),
     }
     if activity is None:
         context["form_action"] = f"{reverse('activities:create')}?organiser={organiser.key}"
