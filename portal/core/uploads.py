@@ -374,19 +374,11 @@ def _in_plain_mode(image: Image.Image, image_format: str) -> Image.Image:
     """Pixels in a mode that resizes smoothly and encodes in ``image_format`` (a palette or
     1-bit picture would be resized by picking pixels; CMYK is not stored as such)."""
     if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
-        return _keeping_info(image, image.convert("RGB"))
+        return image.convert("RGB")  # keeps the EXIF, for the orientation read later
     if image.mode not in {"RGB", "RGBA", "L", "LA"}:
         has_alpha = "A" in image.getbands() or "transparency" in image.info
-        return _keeping_info(image, image.convert("RGBA" if has_alpha else "RGB"))
+        return image.convert("RGBA" if has_alpha else "RGB")
     return image
-
-
-def _keeping_info(source: Image.Image, converted: Image.Image) -> Image.Image:
-    """``converted`` with the EXIF of ``source`` (for the orientation, read later)."""
-    exif = source.getexif()
-    if exif:
-        converted.info["exif"] = exif.tobytes()
-    return converted
 
 
 def _downscaled(image: Image.Image, side: int) -> Image.Image:

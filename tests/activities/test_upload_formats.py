@@ -120,6 +120,24 @@ def test_a_12_mp_phone_photo_is_decoded_whole_and_stored_at_the_full_side(decode
     assert Image.open(io.BytesIO(prepared.content.read())).size == (2560, 1920)
 
 
+@pytest.mark.parametrize(
+    ("mode", "image_format"),
+    [("RGB", "JPEG"), ("CMYK", "JPEG"), ("P", "PNG"), ("RGBA", "PNG"), ("RGB", "WEBP")],
+)
+def test_a_large_picture_turned_by_exif_is_downscaled_then_stored_upright(
+    settings, mode, image_format
+):
+    settings.ATTACHMENT_IMAGE_MAX_SIDE = 400
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held upright
+    buffer = io.BytesIO()
+    Image.new(mode, (1000, 500)).save(buffer, image_format, exif=exif.tobytes())
+    prepared = prepare_upload(_upload(buffer.getvalue()), AttachmentKind.PHOTO)
+    stored = Image.open(io.BytesIO(prepared.content.read()))
+    assert stored.size == (200, 400)
+    assert not stored.getexif()
+
+
 def test_a_large_jpeg_is_decoded_small_and_stored_within_the_side_limit(settings):
     settings.ATTACHMENT_IMAGE_MAX_SIDE = 800
     prepared = prepare_upload(_upload(_jpeg((4000, 3000))), AttachmentKind.PHOTO)
