@@ -31,6 +31,7 @@ from activities.models import (
     Goal,
     Measure,
 )
+from activities.uploads import max_files_per_request
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation, Partnership
 
@@ -387,8 +388,35 @@ class AttachmentRowForm(forms.Form):
         return cleaned
 
 
+class BaseAttachmentRows(forms.BaseFormSet):
+    """The file rows together: at most ``ATTACHMENT_MAX_FILES_PER_REQUEST`` files in all, so
+    that one request cannot keep a worker decoding pictures for long."""
+
+    def clean(self) -> None:
+        super().clean()
+        files = self.files if hasattr(self.files, "getlist") else None
+        if files is None:
+            return
+        chosen = sum(len(files.getlist(row.add_prefix("files"))) for row in self.forms)
+        limit = max_files_per_request()
+        if chosen > limit:
+            raise forms.ValidationError(
+                _(
+                    "%(count)s files were chosen, but at most %(limit)s can be sent at once. "
+                    "None of them was taken: choose fewer, and add the rest afterwards."
+                )
+                % {"count": chosen, "limit": limit},
+                code="too_many_files",
+            )
+
+
 AttachmentRowFormSet = forms.formset_factory(
-    AttachmentRowForm, extra=ATTACHMENT_ROWS, max_num=20, absolute_max=20, validate_max=True
+    AttachmentRowForm,
+    formset=BaseAttachmentRows,
+    extra=ATTACHMENT_ROWS,
+    max_num=20,
+    absolute_max=20,
+    validate_max=True,
 )
 
 
@@ -405,9 +433,14 @@ class PickedFile:
 
 
 def picked_files(rows: forms.BaseFormSet) -> tuple[list[PickedFile], list[str]]:
-    """The files chosen in valid rows, and the messages of the rows that are not valid."""
+    """The files chosen in valid rows, and the messages of the rows that are not valid.
+
+    When the rows as a whole are refused (too many files or rows), no file is taken.
+    """
     if not rows.is_valid():
         errors = list(rows.non_form_errors())
+        if errors:
+            return [], errors
         for row in rows.forms:
             for messages in row.errors.values():
                 errors.extend(messages)

@@ -24,6 +24,7 @@ from branches.models import Branch, Committee, Member
 from branches.scoping import BranchWorkQuerySet, ScopedManager
 from partnerships.models import PartnerOrganisation, Partnership
 from portal.core.archiving import ArchivableModel, live_manager
+from portal.core.uploads import IMAGE, PDF, CheckedFileField
 
 #: Counts above this are refused as typing mistakes (a joint activity is not a stadium event).
 MAX_PEOPLE_COUNT = 100_000
@@ -818,8 +819,14 @@ class Honour(models.Model):
     activities = models.ManyToManyField(
         Activity, blank=True, related_name="honours", verbose_name=_("related activities")
     )
-    evidence = models.FileField(
-        _("evidence"), upload_to=honour_upload_to, blank=True, max_length=255
+    #: A certificate's scan, a photo of the banner: checked like every upload.
+    evidence = CheckedFileField(
+        _("evidence"),
+        upload_to=honour_upload_to,
+        blank=True,
+        max_length=255,
+        accepts=(PDF, IMAGE),
+        help_text=_("A picture (JPEG, PNG, WebP) or a PDF file."),
     )
     description = models.TextField(_("description"), blank=True)
 

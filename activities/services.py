@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,13 @@ from activities.models import (
     StagedUpload,
 )
 from activities.notifications import NOTIFIED_ACTIONS
-from activities.uploads import PreparedFile, max_total_bytes, prepare_upload
+from activities.uploads import (
+    PreparedFile,
+    max_files_per_activity,
+    max_total_bytes,
+    prepare_upload,
+    upload_name,
+)
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
 from portal.core.ids import parse_ids
@@ -142,7 +148,7 @@ def activity_create(
     activity = Activity(created_by=created_by, **fields)
     activity.full_clean(exclude=["version"])
     activity.validate_relations(**relations)
-    _check_total_size(activity, adding=sum(s.size for s in staged))
+    _check_room(activity, adding_bytes=sum(s.size for s in staged), adding_files=len(staged))
     _save_with_relations(activity, relations, created=True)
     if form_token and created_by is not None:
         _claim_form_token(activity, by=created_by, token=form_token)
@@ -197,7 +203,7 @@ def activity_update(
     relations = _unsaved_relations(partners, attendees, co_branches, goals)
     locked.full_clean(exclude=["version"])
     locked.validate_relations(**relations)
-    _check_total_size(locked, adding=sum(s.size for s in staged))
+    _check_room(locked, adding_bytes=sum(s.size for s in staged), adding_files=len(staged))
     locked.version += 1
     _save_with_relations(locked, relations, created=False)
     _adopt_staged(locked, staged, by=by)
@@ -288,11 +294,24 @@ def _locked(activity: Activity) -> Activity:
 # --- Files -----------------------------------------------------------------------------------
 
 
-def _check_total_size(activity: Activity, *, adding: int) -> None:
-    existing = 0
+def _check_room(activity: Activity, *, adding_bytes: int, adding_files: int) -> None:
+    """Refuse files that would take the activity over ``ATTACHMENT_MAX_TOTAL_MB`` or
+    ``ATTACHMENT_MAX_FILES_PER_ACTIVITY``."""
+    existing, count = 0, 0
     if activity.pk:
-        existing = activity.attachments.aggregate(total=Sum("size"))["total"] or 0
-    if existing + adding > max_total_bytes():
+        held = activity.attachments.aggregate(total=Sum("size"), count=Count("pk"))
+        existing, count = held["total"] or 0, held["count"]
+    if count + adding_files > max_files_per_activity():
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "An activity may have at most %(limit)s files; it has %(count)s, and "
+                    "%(adding)s more would be too many."
+                )
+                % {"limit": max_files_per_activity(), "count": count, "adding": adding_files}
+            }
+        )
+    if existing + adding_bytes > max_total_bytes():
         raise ValidationError(
             {
                 "attachments": _(
@@ -301,7 +320,7 @@ def _check_total_size(activity: Activity, *, adding: int) -> None:
                 )
                 % {
                     "limit": filesizeformat(max_total_bytes()),
-                    "total": filesizeformat(existing + adding),
+                    "total": filesizeformat(existing + adding_bytes),
                 }
             }
         )
@@ -323,6 +342,17 @@ def staged_upload_create(
     What one user keeps waiting is bounded like one activity's files
     (``ATTACHMENT_MAX_TOTAL_MB``): abandoned forms cannot fill the disk.
     """
+    waiting_files = StagedUpload.objects.filter(owner=owner).count()
+    if waiting_files >= max_files_per_activity():
+        raise ValidationError(
+            _(
+                "“%(name)s” was not kept: %(count)s files are already waiting for your activity "
+                "form, as many as one activity may have. Save the activity, or remove some of "
+                "them."
+            )
+            % {"name": upload_name(upload), "count": waiting_files},
+            code="staged_full",
+        )
     prepared = prepare_upload(upload, kind)
     waiting = StagedUpload.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"] or 0
     if waiting + prepared.size > max_total_bytes():
@@ -410,11 +440,12 @@ def attachment_add(
     """Check and attach a file to an activity its organiser may still change."""
     if not access.can_edit(by, activity):
         raise PermissionDenied(_("This activity can no longer be changed."))
+    _check_room(activity, adding_bytes=0, adding_files=1)  # a full activity decodes nothing
     prepared = prepare_upload(upload, kind)  # decoding takes a moment: before the row lock
     locked = _locked(activity)
     if not access.can_edit(by, locked):
         raise PermissionDenied(_("This activity can no longer be changed."))
-    _check_total_size(locked, adding=prepared.size)
+    _check_room(locked, adding_bytes=prepared.size, adding_files=1)
     attachment = Attachment(
         activity=locked, kind=kind, caption=caption.strip()[:200], uploaded_by=by
     )

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
 from branches.scoping import ScopedManager, ScopedQuerySet
 from portal.core.archiving import ArchivableModel, live_manager
+from portal.core.uploads import IMAGE, PDF, CheckedFileField
 
 
 class PartnerKind(models.TextChoices):
@@ -182,8 +183,14 @@ class Partnership(ArchivableModel):
     )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    agreement = models.FileField(
-        _("signed agreement"), upload_to=agreement_upload_to, blank=True, max_length=255
+    #: A scan or photo of the signed paper: checked like every upload (portal.core.uploads).
+    agreement = CheckedFileField(
+        _("signed agreement"),
+        upload_to=agreement_upload_to,
+        blank=True,
+        max_length=255,
+        accepts=(PDF, IMAGE),
+        help_text=_("A PDF file or a picture (JPEG, PNG, WebP) of the signed agreement."),
     )
     commitments = models.TextField(_("commitments"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -432,6 +432,16 @@ ACTIVITY_MAX_DAYS_AHEAD = _int("ACTIVITY_MAX_DAYS_AHEAD", default=365, minimum=1
 # Each uploaded file, and all files of one activity together, in megabytes.
 ATTACHMENT_MAX_FILE_MB = _int("ATTACHMENT_MAX_FILE_MB", default=20, minimum=1)
 ATTACHMENT_MAX_TOTAL_MB = _int("ATTACHMENT_MAX_TOTAL_MB", default=200, minimum=1)
+# How many files one request may carry, and one activity hold: each photo takes the worker a
+# moment to check (tests/activities/test_upload_worst_case.py measures the worst request).
+ATTACHMENT_MAX_FILES_PER_REQUEST = _int("ATTACHMENT_MAX_FILES_PER_REQUEST", default=12, minimum=1)
+ATTACHMENT_MAX_FILES_PER_ACTIVITY = _int("ATTACHMENT_MAX_FILES_PER_ACTIVITY", default=60, minimum=1)
+# Seconds one request may spend checking files; those not started by then are left out with
+# a message (a picture made to be slow takes a second or more to check).
+ATTACHMENT_CHECK_SECONDS = _int("ATTACHMENT_CHECK_SECONDS", default=5, minimum=1)
+# Django's own stop (a plain 400) for requests carrying far more files than the portal's
+# message above allows; up to it, the form says in words how many are allowed.
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * ATTACHMENT_MAX_FILES_PER_REQUEST
 # Photos are downscaled so that their longer side is at most this many pixels.
 ATTACHMENT_IMAGE_MAX_SIDE = _int("ATTACHMENT_IMAGE_MAX_SIDE", default=2560, minimum=320)
 ATTACHMENT_THUMBNAIL_SIDE = 480

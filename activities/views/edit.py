@@ -34,7 +34,7 @@ from activities.models import (
     StagedUpload,
     TransitionError,
 )
-from activities.uploads import max_file_bytes
+from activities.uploads import CheckingClock, max_file_bytes, max_files_per_request
 from portal.core.ids import parse_ids
 
 #: The name of the button that saves and submits for review in one go.
@@ -85,7 +85,10 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     for message in row_errors:
         messages.error(request, message)
     added = 0
+    clock = CheckingClock()
     for item in picked:
+        if not clock.has_time_for(item.upload):
+            continue
         try:
             services.attachment_add(
                 activity, by=request.user, upload=item.upload, kind=item.kind, caption=item.caption
@@ -95,6 +98,8 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, message)
         else:
             added += 1
+    if clock.late:
+        messages.warning(request, clock.late_message())
     if added:
         messages.success(request, _("Files added: %(count)s.") % {"count": added})
     elif not picked and not row_errors:
@@ -164,7 +169,10 @@ def _stage_files(request: HttpRequest) -> StagedFiles:
     wanted = [i for i in parse_ids(request.POST.getlist("staged")) if i not in removed]
     result = StagedFiles(kept=services.staged_uploads_of(user, wanted))
     picked, result.errors = picked_files(attachment_rows(request.POST, request.FILES))
+    clock = CheckingClock()
     for item in picked:
+        if not clock.has_time_for(item.upload):
+            continue
         try:
             result.kept.append(
                 services.staged_upload_create(
@@ -173,6 +181,8 @@ def _stage_files(request: HttpRequest) -> StagedFiles:
             )
         except ValidationError as exc:
             result.errors.extend(exc.messages)
+    if clock.late:
+        result.errors.append(clock.late_message())
     return result
 
 
@@ -226,6 +236,7 @@ def _activity_form_page(
         "conflict": conflict,
         "submit_button": SUBMIT_BUTTON,
         "max_file_bytes": max_file_bytes(),
+        "max_files_per_request": max_files_per_request(),
     }
     if activity is None:
         context["form_action"] = f"{reverse('activities:create')}?organiser={organiser.key}"

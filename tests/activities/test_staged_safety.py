@@ -83,3 +83,18 @@ def test_files_waiting_for_one_user_are_bounded_like_one_activitys(cast, setting
     services.staged_upload_create(
         owner=cast.secretary_a2, upload=_photo(), kind=AttachmentKind.PHOTO
     )
+
+
+def test_files_waiting_for_one_user_are_no_more_than_one_activity_may_have(cast, settings):
+    settings.ATTACHMENT_MAX_FILES_PER_ACTIVITY = 2
+
+    def stage() -> StagedUpload:
+        return services.staged_upload_create(
+            owner=cast.secretary_a1, upload=_photo(), kind=AttachmentKind.PHOTO
+        )
+
+    stage(), stage()
+    with pytest.raises(ValidationError) as error:
+        stage()
+    assert error.value.code == "staged_full"
+    assert StagedUpload.objects.count() == 2

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from activities.models import ActivityStatus, Attachment, AttachmentKind
+from activities.models import ActivityStatus, Attachment, AttachmentKind, StagedUpload
 from activities.services import attachment_add
 from tests import factories
 
@@ -273,6 +274,69 @@ def test_upload_over_the_per_activity_total_is_refused(cast, activity, settings)
     )
     assert "The files of one activity may take at most 1.0\xa0MB" in response.content.decode()
     assert list(activity.attachments.all()) == [first]
+
+
+def test_more_files_than_one_request_may_carry_are_all_refused_with_a_message(
+    cast, activity, settings
+):
+    settings.ATTACHMENT_MAX_FILES_PER_REQUEST = 2
+    files = [photo(f"{n}.jpg") for n in range(3)]
+    response = cast.client_for(cast.secretary_a1).post(
+        _upload_url(activity), rows(("photo", "", files)), follow=True
+    )
+    assert "3 files were chosen, but at most 2 can be sent at once" in response.content.decode()
+    assert not Attachment.objects.exists()  # none decoded, none kept
+
+
+def test_the_form_says_how_many_files_can_be_sent_at_once(cast, settings):
+    settings.ATTACHMENT_MAX_FILES_PER_REQUEST = 7
+    page = cast.client_for(cast.secretary_a1).get(reverse("activities:create"))
+    assert "Up to 7 files can be chosen at once" in page.content.decode()
+
+
+def test_files_for_a_new_activity_beyond_the_per_request_limit_are_not_kept(cast, settings):
+    settings.ATTACHMENT_MAX_FILES_PER_REQUEST = 2
+    files = [photo(f"{n}.jpg") for n in range(3)]
+    response = cast.client_for(cast.secretary_a1).post(
+        reverse("activities:create"), rows(("photo", "", files))
+    )
+    assert response.status_code == 200
+    assert "at most 2 can be sent at once" in response.content.decode()
+    assert not StagedUpload.objects.exists()
+
+
+def test_a_request_with_far_more_files_than_allowed_is_stopped_before_the_view(cast, activity):
+    files = [photo(f"{n}.jpg") for n in range(2 * settings.ATTACHMENT_MAX_FILES_PER_REQUEST + 1)]
+    response = cast.client_for(cast.secretary_a1).post(
+        _upload_url(activity), rows(("photo", "", files))
+    )
+    assert response.status_code == 400
+    assert not Attachment.objects.exists()
+
+
+def test_an_activity_takes_at_most_the_configured_number_of_files(cast, activity, settings):
+    settings.ATTACHMENT_MAX_FILES_PER_ACTIVITY = 2
+    _add(cast, activity, photo("1.jpg"))
+    response = cast.client_for(cast.secretary_a1).post(
+        _upload_url(activity), rows(("photo", "", [photo("2.jpg"), photo("3.jpg")])), follow=True
+    )
+    assert "An activity may have at most 2 files" in response.content.decode()
+    assert activity.attachments.count() == 2
+
+
+def test_files_not_started_within_the_checking_time_are_left_out_with_a_message(
+    cast, activity, monkeypatch
+):
+    """A request checks files for ATTACHMENT_CHECK_SECONDS: the first file here uses it all."""
+    readings = iter([0.0, 1.0] + [1000.0] * 10)
+    monkeypatch.setattr("activities.uploads.time.monotonic", lambda: next(readings))
+    files = [photo("1.jpg"), photo("2.jpg"), photo("3.jpg")]
+    response = cast.client_for(cast.secretary_a1).post(
+        _upload_url(activity), rows(("photo", "", files)), follow=True
+    )
+    page = response.content.decode()
+    assert "were not checked because checking the others took long: 2.jpg、3.jpg" in page
+    assert list(activity.attachments.values_list("original_name", flat=True)) == ["1.jpg"]
 
 
 def test_upload_by_another_branch_is_not_found(cast, activity):
