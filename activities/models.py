@@ -633,7 +633,8 @@ class ActivityEvent(models.Model):
     )
     #: The reviewer judged their own work, which their committee allows
     #: (``Committee.allow_self_review``): the timeline says so.
-    self_review = models.BooleanField(_("own work reviewed"), default=False)
+    # A database default too: rows written without the ORM (generate_group's COPY) still insert.
+    self_review = models.BooleanField(_("own work reviewed"), default=False, db_default=False)
     #: E-mail about this step (activities.notifications): who has had theirs, and when all had.
     notified_user_ids = models.JSONField(
         _("e-mailed to"), default=list, db_default=[], blank=True, editable=False

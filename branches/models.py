@@ -80,6 +80,7 @@ class Committee(models.Model):
     allow_self_review = models.BooleanField(
         _("reviewers may review their own activities"),
         default=False,
+        db_default=False,  # rows written without the ORM (generate_group's COPY) still insert
         help_text=_(
             "Only for a committee with a single reviewer. When ticked, a reviewer may approve "
             "or return an activity they created, changed or submitted themselves; the "

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activityevent',
             name='self_review',
-            field=models.BooleanField(default=False, verbose_name='own work reviewed'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='own work reviewed'),
         ),
     ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='committee',
             name='allow_self_review',
-            field=models.BooleanField(default=False, help_text="Only for a committee with a single reviewer. When ticked, a reviewer may approve or return an activity they created, changed or submitted themselves; the activity's timeline marks each such review.", verbose_name='reviewers may review their own activities'),
+            field=models.BooleanField(db_default=False, default=False, help_text="Only for a committee with a single reviewer. When ticked, a reviewer may approve or return an activity they created, changed or submitted themselves; the activity's timeline marks each such review.", verbose_name='reviewers may review their own activities'),
         ),
     ]

@@ -41,6 +41,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from activities.forms import FORM_TOKEN_FIELD, new_form_token
 from activities.models import Activity, ActivityStatus, Measure
 from branches.models import Committee, CommitteeRole
 from portal.devtools.synthetic import BENCH_PASSWORD, ROOT_USERNAME
@@ -554,11 +555,13 @@ def prepare_post(session: Session, case: Case) -> None:
         + [("attendees", a) for a in attendees[:8]]
     )
 
-    filled = {"title", *fixed, "measure", "goals", "partners", "attendees"}
+    filled = {"title", *fixed, "measure", "goals", "partners", "attendees", FORM_TOKEN_FIELD}
     base = [(k, v) for k, v in form.browser_fields() if k not in filled]
 
     def fields(n: int) -> list[tuple[str, str]]:
-        return [*base, ("title", f"基准测试联建活动 {n}"), *fixed.items(), *many]
+        # Each POST stands for a form opened afresh: a token of its own (a token saves once).
+        token = (FORM_TOKEN_FIELD, new_form_token())
+        return [*base, token, ("title", f"基准测试联建活动 {n}"), *fixed.items(), *many]
 
     case.post_fields = fields
 
