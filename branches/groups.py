@@ -1,8 +1,19 @@
-"""The three permission groups; the data migration ``0002_role_groups`` creates them.
+"""The three permission groups, created (or brought back to these permissions) after every
+``migrate`` and every ``flush`` by ``role_groups_sync`` on ``post_migrate``.
 
 Groups grant model permissions (what kind of thing a user may do); which rows they reach is
 decided by ``branches.access`` from their committee and current roles.
+
+They used to come from a data migration; a flush (every transactional test) deleted them and
+nothing brought them back but a serialized copy of the database. Made on ``post_migrate`` they
+are there after a flush as the content types, the permissions and the beat schedule are.
 """
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
 
 BRANCH_EDITOR = "Branch editor"
 COMMITTEE_STAFF = "Committee staff"
@@ -72,3 +83,29 @@ PERMISSIONS: dict[str, list[str]] = {
         ),
     ],
 }
+
+
+def role_groups_sync(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create the three groups if missing and give each exactly its ``PERMISSIONS``.
+
+    Idempotent: run after every ``migrate`` and ``flush`` (``BranchesConfig.ready``). Other
+    apps' ``post_migrate`` may not have run yet, so their permissions are made here first
+    (``create_permissions`` only adds what is missing).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    app_labels = {code.split(".")[0] for codes in PERMISSIONS.values() for code in codes}
+    for label in sorted(app_labels):
+        create_permissions(global_apps.get_app_config(label), verbosity=0, using=using)
+    by_code = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(content_type__app_label__in=app_labels)
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+    for name, codes in PERMISSIONS.items():
+        missing = sorted(set(codes) - set(by_code))
+        if missing:
+            raise LookupError(f"The group {name!r} needs permissions that do not exist: {missing}")
+        group, _created = Group.objects.using(using).get_or_create(name=name)
+        group.permissions.set([by_code[code] for code in codes])

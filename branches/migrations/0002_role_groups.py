@@ -1,34 +1,11 @@
-"""Create the permission groups for branch editors, committee staff and committee admins."""
+"""Once created the permission groups; ``branches.groups.role_groups_sync`` does it now.
 
-from django.contrib.auth.management import create_permissions
+The groups are made on ``post_migrate`` (after every migrate and every flush), so that a flush
+in a transactional test does not leave a database without them. This migration stays, empty,
+because later migrations depend on it and databases have it recorded as applied.
+"""
+
 from django.db import migrations
-
-from branches.groups import PERMISSIONS
-
-
-def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations ran; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codes in PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=group_name)
-        permissions = []
-        for code in codes:
-            app_label, codename = code.split(".")
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(permissions)
-
-
-def remove_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Group.objects.filter(name__in=list(PERMISSIONS)).delete()
 
 
 class Migration(migrations.Migration):
@@ -40,4 +17,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_groups, remove_groups)]
+    operations = []

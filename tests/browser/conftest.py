@@ -67,18 +67,18 @@ def browser_requirements() -> None:
 
 @pytest.fixture
 def browser_page(
-    browser_requirements: None, django_db_serialized_rollback: None, live_server: Any
+    browser_requirements: None, transactional_db: None, live_server: Any
 ) -> Iterator[Page]:
     """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
 
     ``page.goto(path)`` with a path starting with "/" opens it on the live server. The live
-    server sees only committed rows, so these tests run on a transactional database, with a
-    serialized rollback that brings back what migrations created (the permission groups).
+    server sees only committed rows, so these tests run on a transactional database (flushed
+    after each test; post_migrate then makes the permission groups again).
 
     Playwright starts and stops with each test, after pytest-django has prepared the database:
     while Playwright runs, its event loop is marked running on this thread, and Django then
     hands this thread other database connections (asgiref's ``Local`` switches to per-context
-    storage) which know nothing of the test database's serialized rollback.
+    storage) which know nothing of the test's database set-up.
     """
     from playwright.sync_api import sync_playwright
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 pytestmark = [
     pytest.mark.browser,
     # The live server sees only committed rows (see test_smoke.py).
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 Q2_2024 = "period=quarter&anchor=2024-05-01"

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server sees only committed rows; the serialized rollback brings back the rows
-    # that migrations create (the permission groups) after each test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server sees only committed rows. After each test's flush, post_migrate makes
+    # the permission groups again (branches.groups.role_groups_sync).
+    pytest.mark.django_db(transaction=True),
 ]
 
 PHONE_WIDTH = 390

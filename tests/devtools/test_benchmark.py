@@ -46,9 +46,7 @@ def _database_url_for_the_server(tmp_path: Path) -> str:
     return f"sqlite:///{path}?transaction_mode=IMMEDIATE&timeout=20"
 
 
-# serialized_rollback: an earlier transactional test flushed the tables, taking the permission
-# groups (created by a data migration) with them; bring them back first.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_benchmark_logs_in_and_measures_every_page_with_its_query_count(tmp_path):
     generate_group(scale=SCALES["tiny"], seed=1)
     before = Activity.objects.count()

@@ -38,7 +38,7 @@ from portal.reports.services import report_request, reports_recover_stuck
 from portal.schedule import BEAT_SCHEDULE
 from tests.conftest import services_required
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BASE_URL = "http://portal.test"
 STARTUP_SECONDS = 60

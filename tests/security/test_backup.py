@@ -38,7 +38,7 @@ from tests import factories
 from tests.activities.test_uploads import PDF, image_bytes
 from tests.conftest import services_required
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
