@@ -107,5 +107,14 @@ def role_groups_sync(*, using: str = DEFAULT_DB_ALIAS) -> None:
         missing = sorted(set(codes) - set(by_code))
         if missing:
             raise LookupError(f"The group {name!r} needs permissions that do not exist: {missing}")
-        group, _created = Group.objects.using(using).get_or_create(name=name)
-        group.permissions.set([by_code[code] for code in codes])
+        wanted = [by_code[code] for code in codes]
+        group, created = Group.objects.using(using).get_or_create(name=name)
+        if created:
+            # Installing the portal changes nobody's rights: the rows are written without the
+            # m2m signals the audit log records permission changes from (as the migration did).
+            through = Group.permissions.through
+            through.objects.using(using).bulk_create(
+                [through(group_id=group.pk, permission_id=pk) for pk in wanted]
+            )
+        else:
+            group.permissions.set(wanted)  # a change (a deploy, or undoing a hand edit): audited

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from branches import groups
+from branches.models import AuditEntry
 
 
 def assert_the_three_groups_have_their_permissions() -> None:
@@ -28,6 +29,7 @@ def test_the_groups_are_back_after_a_flush_as_transactional_tests_do():
     call_command("flush", interactive=False, verbosity=0)
 
     assert_the_three_groups_have_their_permissions()
+    assert not AuditEntry.objects.exists(), "making the groups is nobody's change of rights"
 
 
 @pytest.mark.django_db
