@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +25,44 @@ from django.utils import timezone
 from branches.models import Branch, Committee, CommitteeRoleKind, Member, RoleKind
 from branches.services import branch_role_assign, committee_role_grant
 from tests import factories
+
+
+def _redis_database_of_this_worker(url: str, worker: str) -> str:
+    """``url`` with the Redis database number of xdist worker ``worker`` ("gw0", "gw1" …):
+    the base database plus one plus the worker's number (of Redis's 16)."""
+    number = int(worker.removeprefix("gw"))
+    match = re.fullmatch(r"(?P<server>[a-z]+://[^/]*)(?:/(?P<db>\d*))?(?P<rest>[?#].*)?", url)
+    if match is None:
+        raise ValueError(f"cannot tell the Redis database of {url!r}")
+    base = int(match["db"] or 0)
+    return f"{match['server']}/{(base + 1 + number) % 16}{match['rest'] or ''}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest-xdist worker gets a database of its own from pytest-django; here it also
+    gets a Redis database of its own (cache, broker, results), so that one worker's cached
+    lockouts, queued tasks and real workers never meet another's. Subprocesses (the real
+    Celery workers) inherit it through the environment."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+
+    from portal.celery import app
+
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        if os.environ.get(name, "").startswith(("redis://", "rediss://")):
+            os.environ[name] = _redis_database_of_this_worker(os.environ[name], worker)
+    if settings.REDIS_URL:
+        settings.REDIS_URL = _redis_database_of_this_worker(settings.REDIS_URL, worker)
+        settings.CELERY_RESULT_BACKEND = settings.REDIS_URL
+        settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
+        app.conf.result_backend = settings.REDIS_URL
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        settings.CELERY_BROKER_URL = _redis_database_of_this_worker(
+            settings.CELERY_BROKER_URL, worker
+        )
+        app.conf.broker_url = settings.CELERY_BROKER_URL
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -38,7 +38,11 @@ from portal.reports.services import report_request, reports_recover_stuck
 from portal.schedule import BEAT_SCHEDULE
 from tests.conftest import services_required
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # The workers are started once for the module: its tests stay on one xdist process.
+    pytest.mark.xdist_group("real-workers"),
+]
 
 BASE_URL = "http://portal.test"
 STARTUP_SECONDS = 60
