@@ -19,7 +19,7 @@ from django.db import connections
 from tests.conftest import services_required
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 # Playwright's sync API keeps an asyncio event loop on this thread, so Django would refuse the
 # test's (synchronous) ORM calls with SynchronousOnlyOperation although no async code runs here.
@@ -65,20 +65,40 @@ def browser_requirements() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
-def browser_page(
-    browser_requirements: None, transactional_db: None, live_server: Any
-) -> Iterator[Page]:
-    """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests share one Chromium (``chromium``): under pytest-xdist they run as one
+    group, on one process, one after the other, so that it is started once."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
-    ``page.goto(path)`` with a path starting with "/" opens it on the live server. The live
-    server sees only committed rows, so these tests run on a transactional database (flushed
-    after each test; post_migrate then makes the permission groups again).
 
-    Playwright starts and stops with each test, after pytest-django has prepared the database:
-    while Playwright runs, its event loop is marked running on this thread, and Django then
-    hands this thread other database connections (asgiref's ``Local`` switches to per-context
-    storage) which know nothing of the test's database set-up.
+#: Every context (a test's browser "profile"): a phone screen at one image pixel per CSS
+#: pixel (a 3× phone costs nine times the pixels in every screenshot and paint and shows no
+#: layout that 1× does not: the pages are laid out in CSS pixels), asking for English.
+CONTEXT = {
+    "viewport": PHONE,
+    "device_scale_factor": 1,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "en-US",
+    "timezone_id": "Asia/Shanghai",
+}
+
+
+@pytest.fixture(scope="package")
+def chromium(browser_requirements: None) -> Iterator[Browser]:
+    """One Chromium for all the browser tests; each test has a context of its own (its own
+    cookies, storage and cache), which is what a new browser gave it, at a fraction of the
+    cost.
+
+    Package scope: Playwright's sync API marks its event loop running on this thread while it
+    runs, and Django then hands this thread database connections of that loop's context
+    (asgiref's ``Local``). Stopping it after the last browser test gives the tests that follow
+    on the same process the connections they had (the tests of this package run together:
+    ``pytest_collection_modifyitems`` above).
     """
     from playwright.sync_api import sync_playwright
 
@@ -86,29 +106,40 @@ def browser_page(
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport=PHONE,
-            device_scale_factor=3,
-            is_mobile=True,
-            has_touch=True,
-            locale="en-US",
-            timezone_id="Asia/Shanghai",
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
         try:
-            yield page
-            screenshots = os.environ.get("SCREENSHOT_DIR")
-            if screenshots:
-                Path(screenshots).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(screenshots) / f"{_test_name()}.png"), full_page=True)
+            yield browser
         finally:
-            # The connections this test opened while the loop ran belong to that context:
-            # close them now rather than leave them open on the test database.
-            connections.close_all()
-            context.close()
+            connections.close_all()  # those opened while the loop ran
             browser.close()
+
+
+def new_phone_context(browser: Browser, live_server: Any, **options: Any) -> BrowserContext:
+    context = browser.new_context(base_url=live_server.url, **{**CONTEXT, **options})
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def browser_page(chromium: Browser, transactional_db: None, live_server: Any) -> Iterator[Page]:
+    """A fresh phone-sized page (390 × 844) whose browser asks for English, like many phones.
+
+    ``page.goto(path)`` with a path starting with "/" opens it on the live server. The live
+    server sees only committed rows, so these tests run on a transactional database (flushed
+    after each test; post_migrate then makes the permission groups again).
+
+    At the end the screen the test left is saved as ``$SCREENSHOT_DIR/<test>.png`` (the
+    visible part; a test saves whole pages it looks at with ``screenshot``).
+    """
+    context = new_phone_context(chromium, live_server)
+    page = context.new_page()
+    try:
+        yield page
+        screenshots = os.environ.get("SCREENSHOT_DIR")
+        if screenshots:
+            Path(screenshots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(screenshots) / f"{_test_name()}.png"))
+    finally:
+        context.close()
 
 
 def _test_name() -> str:
@@ -140,8 +171,8 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page | Locator, str]
         path = folder / f"{taken:02d}-{step}.png"
         if hasattr(target, "goto"):  # a page: all of it, one image pixel per CSS pixel
             target.screenshot(path=str(path), full_page=True, scale="css")
-        else:  # an element: as sharp as the phone shows it
-            target.screenshot(path=str(path))
+        else:  # an element: just its box
+            target.screenshot(path=str(path), scale="css")
         return path
 
     return take

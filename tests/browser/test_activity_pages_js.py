@@ -34,7 +34,7 @@ from activities.services import attachment_add
 from branches.models import Member
 from partnerships.models import PartnerOrganisation
 from tests import factories
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, new_phone_context
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -154,17 +154,9 @@ def log_in(context: BrowserContext, live_server: Any, user) -> None:
 @pytest.fixture
 def no_js_page(browser_page: Page, live_server: Any) -> Iterator[Page]:
     """A second phone-sized page, in a context with JavaScript switched off."""
-    context = browser_page.context.browser.new_context(
-        base_url=live_server.url,
-        viewport=PHONE,
-        device_scale_factor=3,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-US",
-        timezone_id="Asia/Shanghai",
-        java_script_enabled=False,
+    context = new_phone_context(
+        browser_page.context.browser, live_server, java_script_enabled=False
     )
-    context.set_default_timeout(15_000)
     try:
         yield context.new_page()
     finally:
@@ -191,9 +183,16 @@ def fill_required(page: Page, scene: Scene, title: str) -> None:
     page.locator(f"input[name=measure][value='{scene.measure.pk}']").check()
 
 
-def box_state(box: Locator) -> tuple[bool, bool]:
-    """(checked, indeterminate) of a checkbox."""
-    return tuple(box.evaluate("b => [b.checked, b.indeterminate]"))
+# The scripts answer events, and a busy machine may run them after Playwright's action has
+# returned: every check after an action is an auto-retrying ``expect``, read once it holds.
+
+
+def expect_box(box: Locator, *, checked: bool, indeterminate: bool) -> None:
+    """A "select all" box is (un)ticked and (not) shown as a partial choice."""
+    from playwright.sync_api import expect
+
+    expect(box).to_be_checked(checked=checked)
+    expect(box).to_have_js_property("indeterminate", indeterminate)
 
 
 def ticked(group: Locator) -> list[int]:
@@ -205,6 +204,14 @@ def ticked(group: Locator) -> list[int]:
     ]
 
 
+def expect_ticked(group: Locator, pks: list[int]) -> None:
+    """Exactly the members ``pks`` of ``group`` are ticked."""
+    from playwright.sync_api import expect
+
+    expect(group.locator("input[name=attendees]:checked")).to_have_count(len(pks))
+    assert sorted(ticked(group)) == sorted(pks)
+
+
 def visible_partners(page: Page) -> list[int]:
     return [
         int(v)
@@ -213,6 +220,14 @@ def visible_partners(page: Page) -> list[int]:
             ".map(i => i.querySelector('input').value)"
         )
     ]
+
+
+def expect_partners_shown(page: Page, pks: list[int]) -> None:
+    """Exactly the partners ``pks`` are shown in the roster."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(PARTNER_ITEM).filter(visible=True)).to_have_count(len(pks))
+    assert sorted(visible_partners(page)) == sorted(pks)
 
 
 # --- The activity form ----------------------------------------------------------------------
@@ -235,37 +250,37 @@ def test_select_all_ticks_unticks_and_shows_a_partial_choice_then_saving_records
     everyone = sorted(m.pk for m in scene.a1_members)
     select_all = group.locator(SELECT_ALL)
     expect(group.locator(SELECT_ALL_LABEL)).to_be_visible()  # shown by the script
-    assert box_state(select_all) == (False, False)
+    expect_box(select_all, checked=False, indeterminate=False)
     screenshot(group, "group-none")
 
     select_all.click()
-    assert sorted(ticked(group)) == everyone
-    assert box_state(select_all) == (True, False)
+    expect_ticked(group, everyone)
+    expect_box(select_all, checked=True, indeterminate=False)
     screenshot(group, "group-all")
 
     select_all.click()
-    assert ticked(group) == []
-    assert box_state(select_all) == (False, False)
+    expect_ticked(group, [])
+    expect_box(select_all, checked=False, indeterminate=False)
 
     # Tick two by hand: "select all" is neither ticked nor clear.
     chosen = scene.a1_members[:2]
     for member in chosen:
         group.locator(f"input[name=attendees][value='{member.pk}']").check()
-    assert box_state(select_all) == (False, True)
+    expect_box(select_all, checked=False, indeterminate=True)
     screenshot(group, "group-partial")
     # Ticking the rest by hand ticks "select all"; unticking one makes it partial again.
     for member in scene.a1_members[2:]:
         group.locator(f"input[name=attendees][value='{member.pk}']").check()
-    assert box_state(select_all) == (True, False)
+    expect_box(select_all, checked=True, indeterminate=False)
     for member in scene.a1_members[2:]:
         group.locator(f"input[name=attendees][value='{member.pk}']").uncheck()
-    assert box_state(select_all) == (False, True)
-    assert sorted(ticked(group)) == sorted(m.pk for m in chosen)
+    expect_box(select_all, checked=False, indeterminate=True)
+    expect_ticked(group, [m.pk for m in chosen])
     # A click on a partial "select all" ticks everyone; another clears the group.
     select_all.click()
-    assert sorted(ticked(group)) == everyone
+    expect_ticked(group, everyone)
     select_all.click()
-    assert ticked(group) == []
+    expect_ticked(group, [])
     for member in chosen:
         group.locator(f"input[name=attendees][value='{member.pk}']").check()
 
@@ -275,12 +290,13 @@ def test_select_all_ticks_unticks_and_shows_a_partial_choice_then_saving_records
         has=page.locator(f"input[name=attendees][value='{cast.member_a2.pk}']")
     )
     co_branch = page.locator(f"input[name=co_branches][value='{cast.branch_a2.pk}']")
-    assert not co_branch.is_checked()
+    expect(co_branch).not_to_be_checked()
     other.locator(SELECT_ALL).click()
-    assert sorted(ticked(other)) == sorted(m.pk for m in scene.a2_members)
-    assert co_branch.is_checked(), "ticking A2's members ticks A2 as co-organiser"
+    expect_ticked(other, [m.pk for m in scene.a2_members])
+    # Ticking A2's members ticks A2 as co-organiser.
+    expect(co_branch).to_be_checked()
     # The other group's choice leaves A1's partial choice alone.
-    assert box_state(select_all) == (False, True)
+    expect_box(select_all, checked=False, indeterminate=True)
     assert page_width(page) <= PHONE_WIDTH
     screenshot(page, "form")
 
@@ -306,28 +322,28 @@ def test_partner_search_filters_the_roster_and_keeps_ticked_partners_shown(
     everyone = sorted(p.pk for p in scene.partners)
     search = page.locator(SEARCH)
     expect(page.locator(SEARCH_BOX)).to_be_visible()  # shown by the script
-    assert sorted(visible_partners(page)) == everyone
+    expect_partners_shown(page, everyone)
     expect(page.locator(SEARCH_EMPTY)).to_be_hidden()
 
     search.fill("杭州")  # by city
-    assert sorted(visible_partners(page)) == sorted([chunjiang.pk, supervision.pk])
+    expect_partners_shown(page, [chunjiang.pk, supervision.pk])
     screenshot(page.locator("#id_partners"), "search-city")
     search.fill("杭州 监督")  # every word must match
-    assert visible_partners(page) == [supervision.pk]
+    expect_partners_shown(page, [supervision.pk])
     search.fill("湖滨")  # by name
-    assert visible_partners(page) == [suqian.pk]
+    expect_partners_shown(page, [suqian.pk])
     page.locator(f"input[name=partners][value='{suqian.pk}']").check()
 
     search.fill("中建")  # the ticked partner stays in sight next to the match
-    assert sorted(visible_partners(page)) == sorted([suqian.pk, wuhan.pk])
+    expect_partners_shown(page, [suqian.pk, wuhan.pk])
     screenshot(page.locator("#id_partners"), "search-ticked-stays")
     search.fill("没有这个单位")  # nothing matches, but the ticked one is still shown
-    assert visible_partners(page) == [suqian.pk]
+    expect_partners_shown(page, [suqian.pk])
     expect(page.locator(SEARCH_EMPTY)).to_be_hidden()
 
     page.locator(f"input[name=partners][value='{suqian.pk}']").uncheck()
     search.fill("没有这个单位 ")  # typed again: now nothing is shown, and the page says so
-    assert visible_partners(page) == []
+    expect_partners_shown(page, [])
     expect(page.locator(SEARCH_EMPTY)).to_be_visible()
     screenshot(page.locator("#id_partners"), "search-nothing")
 
@@ -337,7 +353,7 @@ def test_partner_search_filters_the_roster_and_keeps_ticked_partners_shown(
     assert not Activity.objects.exists()
 
     search.fill("")
-    assert sorted(visible_partners(page)) == everyone
+    expect_partners_shown(page, everyone)
     page.locator(f"input[name=partners][value='{chunjiang.pk}']").check()
     page.locator(f"input[name=partners][value='{wuhan.pk}']").check()
     fill_required(page, scene, "业务联促：搜索测试")
@@ -392,8 +408,8 @@ def expect_photo(page: Page, links: Locator, index: int) -> None:
     assert state["nextDisabled"] == (index == len(PHOTOS) - 1)
 
 
-def focused_href(page: Page) -> str | None:
-    return page.evaluate("document.activeElement && document.activeElement.href || null")
+#: The class the viewer puts on <html> while it is open (the page behind does not scroll).
+VIEWER_OPEN = re.compile(r"(^|\s)photo-viewer-open(\s|$)")
 
 
 def test_photo_viewer_opens_moves_with_buttons_and_keys_and_closes_back_to_the_thumbnail(
@@ -428,7 +444,7 @@ def test_photo_viewer_opens_moves_with_buttons_and_keys_and_closes_back_to_the_t
     links.nth(1).click()
     expect(viewer).to_be_visible()
     expect_photo(page, links, 1)
-    assert page.evaluate("document.documentElement.classList.contains('photo-viewer-open')")
+    expect(page.locator("html")).to_have_class(VIEWER_OPEN)
     assert page_width(page) <= PHONE_WIDTH
     screenshot(viewer, "viewer-second")
 
@@ -436,7 +452,7 @@ def test_photo_viewer_opens_moves_with_buttons_and_keys_and_closes_back_to_the_t
     expect_photo(page, links, 2)
     screenshot(viewer, "viewer-third-last")
     # At the end "next" is disabled; the focus moved to "previous", still in the viewer.
-    assert page.evaluate("document.activeElement.classList.contains('photo-viewer__nav--previous')")
+    expect(viewer.locator(VIEWER_PREVIOUS)).to_be_focused()
     viewer.locator(VIEWER_PREVIOUS).click()
     expect_photo(page, links, 1)
 
@@ -455,8 +471,8 @@ def test_photo_viewer_opens_moves_with_buttons_and_keys_and_closes_back_to_the_t
     # not on the one that opened the viewer (the browser's own choice for a closed dialog).
     page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
-    assert not page.evaluate("document.documentElement.classList.contains('photo-viewer-open')")
-    assert focused_href(page) == links.nth(2).evaluate("a => a.href")
+    expect(page.locator("html")).not_to_have_class(VIEWER_OPEN)
+    expect(links.nth(2)).to_be_focused()
     screenshot(page, "closed")
 
     # Opened with the keyboard from the first thumbnail and closed at once: focus back there.
@@ -465,14 +481,15 @@ def test_photo_viewer_opens_moves_with_buttons_and_keys_and_closes_back_to_the_t
     expect_photo(page, links, 0)
     page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
-    assert focused_href(page) == links.nth(0).evaluate("a => a.href")
+    expect(links.nth(0)).to_be_focused()
 
     # The close button closes too, back to the thumbnail opened.
     links.nth(2).click()
     expect_photo(page, links, 2)
     viewer.locator(VIEWER_CLOSE).click()
     expect(viewer).to_be_hidden()
-    assert focused_href(page) == links.nth(2).evaluate("a => a.href")
+    expect(page.locator("html")).not_to_have_class(VIEWER_OPEN)
+    expect(links.nth(2)).to_be_focused()
     assert page.url.endswith(f"/activities/{activity_with_photos.pk}/"), "never left the page"
 
 
@@ -513,7 +530,7 @@ def test_without_javascript_a_thumbnail_is_a_link_to_its_image_and_the_form_save
     page.goto("/activities/new/")
     expect(page.locator(SEARCH_BOX)).to_be_hidden()
     expect(page.locator(f"{OWN_GROUP} {SELECT_ALL_LABEL}")).to_be_hidden()
-    assert sorted(visible_partners(page)) == sorted(p.pk for p in scene.partners)
+    expect_partners_shown(page, [p.pk for p in scene.partners])
     fill_required(page, scene, "服务联办：无脚本")
     page.locator(f"input[name=partners][value='{scene.partners[2].pk}']").check()
     for member in scene.a1_members[:3]:

@@ -163,6 +163,8 @@ def local_input(moment: dt.datetime) -> str:
 
 def fill_the_form(page: Page, scene: Scene) -> None:
     """What the secretary types and ticks: a study session three days ago, with a photo."""
+    from playwright.sync_api import expect
+
     starts = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=3)
     page.locator("input[name=title]").fill(TITLE)
     page.locator("select[name=kind]").select_option(ActivityKind.STUDY.value)
@@ -177,7 +179,7 @@ def fill_the_form(page: Page, scene: Scene) -> None:
         page.locator(f"input[name=partners][value='{partner.pk}']").check()
     search.fill(scene.partners[0].name[:4])
     other = page.locator(f"input[name=partners][value='{scene.other_partner.pk}']")
-    assert not other.is_visible(), "the search hides partners that do not match"
+    expect(other).to_be_hidden()  # the search hides partners that do not match
     search.fill("")
     for member in scene.attendees:
         page.locator(f"input[name=attendees][value='{member.pk}']").check()
@@ -229,7 +231,8 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     expect(people).not_to_contain_text(cast.member_a1.name)  # on the roster, not ticked
     thumbnail = page.get_by_role("img", name=PHOTO_CAPTION)
     expect(thumbnail).to_have_count(1)
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0"), "thumbnail loads"
+    expect(thumbnail).to_have_js_property("complete", True)  # the thumbnail loads
+    expect(thumbnail).not_to_have_js_property("naturalWidth", 0)
     assert page_width(page) <= PHONE_WIDTH
     screenshot(page, "detail-draft")
 

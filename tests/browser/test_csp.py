@@ -158,6 +158,8 @@ def test_activity_pages_run_their_scripts_under_the_csp(
 def test_report_page_and_admin_pages_work_under_the_csp(
     csp_page: tuple[Page, Violations], live_server: Any, cast: Cast, settings, tmp_path, screenshot
 ) -> None:
+    from playwright.sync_api import expect
+
     settings.MEDIA_ROOT = tmp_path
     page, violations = csp_page
     report = Report.objects.create(
@@ -184,9 +186,11 @@ def test_report_page_and_admin_pages_work_under_the_csp(
     toggle.uncheck()
     fields = page.locator('.selectable-field-export-row input[type="checkbox"]')
     assert fields.count() > 0
-    assert all(not fields.nth(n).is_checked() for n in range(fields.count()))
+    for n in range(fields.count()):
+        expect(fields.nth(n)).not_to_be_checked()
     toggle.check()
-    assert all(fields.nth(n).is_checked() for n in range(fields.count()))
+    for n in range(fields.count()):
+        expect(fields.nth(n)).to_be_checked()
     screenshot(page, "admin-export")
 
     schedule = CrontabSchedule.objects.create(minute="5", hour="4")
@@ -196,5 +200,5 @@ def test_report_page_and_admin_pages_work_under_the_csp(
     visit(page, f"/admin/django_celery_beat/periodictask/{task.pk}/change/")
     page.locator("#id_crontab").select_option(str(schedule.pk))
     page.locator("#id_crontab").dispatch_event("change")
-    assert "Translation:" in page.locator(".field-crontab .help").inner_text()
+    expect(page.locator(".field-crontab .help")).to_contain_text("Translation:")
     assert not violations.found, "\n".join(violations.found)

@@ -24,8 +24,9 @@ pytestmark = [
 def submit(page: Page, username: str, password: str) -> None:
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    # The form posts back to the same address: wait for the answer's page, not the URL.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
 
 
 def test_five_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused_on_a_phone(

@@ -36,8 +36,9 @@ def log_in(page: Page, username: str) -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    # A click only starts the form's navigation: wait for the page it leads to.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
 
 
 def fits_the_phone(page: Page) -> bool:
@@ -47,6 +48,8 @@ def fits_the_phone(page: Page) -> bool:
 def test_a_committee_admin_sets_it_up_saves_the_codes_and_gives_a_code_at_the_next_login(
     browser_page: Page, cast: Cast, settings, screenshot: Callable
 ) -> None:
+    from playwright.sync_api import expect
+
     settings.TWO_FACTOR_REQUIRED = True
     page = browser_page
     refused: list[str] = []
@@ -65,32 +68,36 @@ def test_a_committee_admin_sets_it_up_saves_the_codes_and_gives_a_code_at_the_ne
     screenshot(page, "setup")
 
     page.get_by_label("应用中的 6 位验证码").fill("000000")
-    page.get_by_role("button", name="确认并开启").click()
-    assert page.get_by_role("alert").first.is_visible()  # wrong (or, rarely, throttled)
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认并开启").click()
+    expect(page.get_by_role("alert").first).to_be_visible()  # wrong (or, rarely, throttled)
     secret = page.locator(".two-factor-secret code").inner_text()
     time.sleep(1.1)  # the throttle's wait after one wrong code
     page.get_by_label("应用中的 6 位验证码").fill(app_code(secret))
-    page.get_by_role("button", name="确认并开启").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认并开启").click()
 
+    expect(page.locator(".recovery-codes code")).to_have_count(10)
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     assert fits_the_phone(page)
     screenshot(page, "recovery-codes")
-    page.get_by_role("link", name="我已保存，继续").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="我已保存，继续").click()
 
     page.goto("/accounts/two-factor/")
     assert "还剩 10 个恢复码。" in page.content()
     assert fits_the_phone(page)
     screenshot(page, "account")
 
-    page.get_by_role("button", name="退出登录").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出登录").click()
     log_in(page, "admin_a")
     assert "/accounts/two-factor/verify/" in page.url
     assert fits_the_phone(page)
     screenshot(page, "verify")
     page.get_by_label("6 位验证码或恢复码").fill(app_code(secret, steps_ahead=1))
-    page.get_by_role("button", name="验证").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="验证").click()
     assert page.url.rstrip("/") == page.url.split("/accounts")[0].rstrip("/")  # home
     assert refused == []
