@@ -49,6 +49,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 Q2_2024 = Period.quarter(dt.date(2024, 5, 1))
 #: "today" for the selectors that look at today (quiet partners, idle members, the backlog)
 TODAY = dt.date(2024, 7, 10)
+#: Committee B's volunteers in the quarter: a number no factory sequence or phone number of
+#: a run of the suite contains (999 did: "第1999项目公司党支部"), so finding it means B leaked.
+COMMITTEE_B_VOLUNTEERS = 97_531
 
 
 def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -143,7 +146,7 @@ def dash(cast) -> Dashboard:
     b_measure = factories.MeasureFactory(committee=cast.committee_b, position=1, code="M1")
     make_activity(
         cast.committee_b, cast.branch_b1, b_measure, approved, local(2024, 5, 5),
-        attendees=[cast.member_b1], volunteers=999,
+        attendees=[cast.member_b1], volunteers=COMMITTEE_B_VOLUNTEERS,
     )  # fmt: skip
     factories.HonourFactory(committee=a, branch=a1, awarded_on=dt.date(2024, 6, 1))
     factories.HonourFactory(committee=a, branch=a1, awarded_on=dt.date(2023, 12, 1))

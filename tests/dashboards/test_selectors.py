@@ -9,7 +9,7 @@ import pytest
 
 from portal.core.periods import Period
 from portal.dashboards import selectors as dashboards
-from tests.dashboards.conftest import Q2_2024, TODAY, local
+from tests.dashboards.conftest import COMMITTEE_B_VOLUNTEERS, Q2_2024, TODAY, local
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_the_review_backlog_counts_only_submissions_and_how_long_they_wait(dash)
 def test_the_headline_of_the_other_committee_sees_none_of_a(dash):
     figures = dashboards.headline(dash.cast.committee_b, Q2_2024)
     assert figures.approved == dashboards.Compared(1, 0, 0)
-    assert figures.volunteers.current == 999
+    assert figures.volunteers.current == COMMITTEE_B_VOLUNTEERS
     assert figures.backlog.waiting == 0
 
 
