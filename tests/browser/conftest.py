@@ -67,11 +67,10 @@ def browser_requirements() -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests share one Chromium (``chromium``): under pytest-xdist they run as one
-    group, on one process, one after the other, so that it is started once."""
-    here = Path(__file__).parent
+    """The browser tests (marked ``browser``) share one Chromium (``chromium``): under
+    pytest-xdist they run as one group, on one process, one after the other."""
     for item in items:
-        if here in Path(item.path).parents:
+        if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 

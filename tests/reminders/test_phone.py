@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from portal.reminders.services import reminders_send_weekly
-from tests.browser.conftest import browser_page, browser_requirements, screenshot  # noqa: F401
+from tests.browser.conftest import (  # noqa: F401 (the fixtures)
+    browser_page,
+    browser_requirements,
+    chromium,
+    screenshot,
+)
 from tests.factories import PASSWORD
 
 if TYPE_CHECKING:
