@@ -22,7 +22,9 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from tests import factories
@@ -182,6 +184,9 @@ class Crawl:
     requests: int = 0
     sent: list[tuple[str, str, int]] = field(default_factory=list)
     files: int = 0
+    #: The role's session, logged in once and sent with every request of the crawl; None
+    #: until the first request, and again after a request ended it (logout, a flush).
+    session: str | None = None
 
     def value(self, f: Field, turn: int) -> Any:
         """The hostile value of ``f`` for submission number ``turn``."""
@@ -214,6 +219,8 @@ class Crawl:
             self.requests += 1
             self.problems.append(f"{method} {url} as {self.role}: {error!r}"[:300])
             return None
+        finally:
+            self.keep_session(client)
         self.check(method, url, response)
         return response
 
@@ -228,8 +235,28 @@ class Crawl:
             if raw in body:
                 self.problems.append(f"{method} {url} as {self.role}: unescaped {raw!r}")
 
-    def client(self):
-        return self.world.client_as(self.role)
+    def client(self) -> Client:
+        """The module's client with no cookie but the role's session: each request is a
+        fresh visit by the same logged-in user (logging in again for every request of the
+        crawl cost more than the requests)."""
+        client = self.world.client
+        client.cookies.clear()
+        user = self.world.user(self.role)
+        if user is None:
+            return client
+        if self.session is None:
+            client.force_login(user)
+            self.session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        else:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.session
+        return client
+
+    def keep_session(self, client: Client) -> None:
+        """The session after a request: a login renews its key, a logout or a flush ends it
+        (an empty cookie), and the next request logs in again."""
+        cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+        if cookie is not None and cookie.value != self.session:
+            self.session = cookie.value or None
 
     def open(self, url: str) -> list[Form]:
         """GET ``url``; its forms when it is a page of the portal."""
@@ -277,8 +304,9 @@ def pages(world: World) -> list[str]:
                     continue
             elif route.startswith(NOT_PAGES):
                 continue
-            url = build_url(route, row.target(world))
-            query = row.query.format(**row.target(world)) if row.query else ""
+            args = row.target(world)  # once: a target may make a fresh object each call
+            url = build_url(route, args)
+            query = row.query.format(**args) if row.query else ""
             urls.append(url + (f"?{query}" if query else ""))
     return list(dict.fromkeys(urls))
 
@@ -298,9 +326,7 @@ def world(cast, client, settings, tmp_path) -> World:
 
 
 @pytest.fixture(scope="module")
-def client():
-    from django.test import Client
-
+def client() -> Client:
     return Client()
 
 
