@@ -15,10 +15,12 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -110,6 +112,16 @@ class Cast:
             client.force_login(user)
         return client
 
+    def fresh(self) -> Cast:
+        """The same rows read again: a test may change its objects in memory (or in the
+        database, undone after it) without the next test seeing it."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        by_model: dict[type, list] = {}
+        for obj in fields.values():
+            by_model.setdefault(type(obj), []).append(obj.pk)
+        read = {model: model._default_manager.in_bulk(pks) for model, pks in by_model.items()}
+        return Cast(**{name: read[type(obj)][obj.pk] for name, obj in fields.items()})
+
 
 def _secretary(branch: Branch, username: str, *, starts_on, ends_on=None) -> AbstractBaseUser:
     user = factories.UserFactory(username=username)
@@ -120,8 +132,8 @@ def _secretary(branch: Branch, username: str, *, starts_on, ends_on=None) -> Abs
     return user
 
 
-@pytest.fixture
-def cast(db) -> Cast:
+def build_cast() -> Cast:
+    """The cast's rows, made now (in the caller's transaction)."""
     today = timezone.localdate()
     committee_a = factories.CommitteeFactory(name="投资公司党委", short_name="投资公司")
     committee_b = factories.CommitteeFactory(name="另一公司党委", short_name="另一公司")
@@ -167,3 +179,75 @@ def cast(db) -> Cast:
         admin_b=admin_b,
         superuser=superuser,
     )
+
+
+@pytest.fixture
+def cast(request: pytest.FixtureRequest, db) -> Cast:
+    """The cast: read again from the module's shared one where ``pytest_collection_modifyitems``
+    gave the test ``module_cast``, made afresh otherwise."""
+    if "module_cast" in request.fixturenames:
+        return request.getfixturevalue("module_cast").fresh()
+    return build_cast()
+
+
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+def _uses_the_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        names & {"db", *TRANSACTIONAL_FIXTURES}
+    )
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("available_apps") is not None
+    ):
+        return True
+    return bool(set(getattr(item, "fixturenames", ())) & TRANSACTIONAL_FIXTURES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The cast is made once per module where that changes nothing a test could see: where
+    every test that touches the database asks for the cast (none counts rows without it) and
+    none is transactional (they commit and flush; the shared cast lives in a transaction).
+    Elsewhere each test makes its own, as before. Making the cast is most of a small test's
+    time, and most tests are small."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(str(item.path), []).append(item)
+    for module_items in modules.values():
+        database_items = [item for item in module_items if _uses_the_database(item)]
+        with_cast = [item for item in database_items if "cast" in item.fixturenames]
+        if not with_cast or len(with_cast) != len(database_items):
+            continue
+        if any(_is_transactional(item) for item in database_items):
+            continue
+        for item in with_cast:
+            item.fixturenames.insert(0, "module_cast")  # set up before the test's own atomic
+
+
+@contextmanager
+def rows_for_the_scope(django_db_blocker) -> Iterator[None]:
+    """For a module- or session-scoped fixture whose rows its tests only read: they are made
+    inside a transaction that stays open for the fixture's scope and is rolled back at its end.
+    Each test (``db``) runs in a savepoint inside it, so what a test changes is undone after it
+    as usual. Not for transactional tests (``transaction=True``, ``live_server``): they commit
+    and flush, which an open transaction forbids."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker) -> Iterator[Cast]:
+    """The cast, made once for a module (see ``rows_for_the_scope``). A module opts in with
+
+    @pytest.fixture
+    def cast(module_cast, db):
+        return module_cast.fresh()
+    """
+    with rows_for_the_scope(django_db_blocker):
+        yield build_cast()
