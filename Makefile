@@ -12,6 +12,8 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 PORT ?= 8000
+# Extra pytest options, e.g. PYTEST_ARGS="tests/activities -n 0" (a subset, in one process) or
+# PYTEST_ARGS="--random-order". pyproject.toml runs pytest on every core (-n auto).
 PYTEST_ARGS ?=
 # The browser tests save a screenshot of each page they visit here (test artefacts).
 SCREENSHOT_DIR ?= $(CURDIR)/var/screenshots
@@ -27,7 +29,7 @@ INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help run test lint fmt messages demo worker beat install \
+.PHONY: help run test coverage lint fmt messages demo worker beat install \
 	system-packages clean
 
 help: ## List the commands
@@ -48,6 +50,10 @@ test: install system-packages ## Lint, check imports, migrations and settings, r
 	$(MANAGE) check --fail-level WARNING
 	SCREENSHOT_DIR="$(SCREENSHOT_DIR)" $(BIN)/pytest $(PYTEST_ARGS)
 	@echo "make: the browser tests' screenshots are in $(SCREENSHOT_DIR)"
+
+coverage: install system-packages ## The tests with line coverage of the portal's code
+	SCREENSHOT_DIR="$(SCREENSHOT_DIR)" $(BIN)/pytest --cov=activities --cov=branches \
+		--cov=partnerships --cov=portal --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check and the import contracts
 	$(BIN)/ruff check .
