@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.test import Client, override_settings
+from django.test.client import ClientHandler
 from django.utils import timezone
 
 from branches.models import Branch, Committee, CommitteeRoleKind, Member, RoleKind
@@ -79,6 +81,42 @@ def _import_staging_dir(tmp_path_factory) -> Iterator[None]:
     """Import previews stage their rosters in a folder of the test run, not in ``var/``."""
     with override_settings(IMPORT_STAGING_DIR=tmp_path_factory.mktemp("import-staging")):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_middleware_chain_for_every_test_client() -> Iterator[None]:
+    """A new test ``Client`` builds the whole middleware chain at its first request (WhiteNoise
+    then scans the static files): some 17 ms, more than the request, for each of the hundreds
+    of clients the tests make. The chain is built once and handed to every client, as a server
+    process builds it once; a changed setting (``settings`` fixture, ``override_settings``)
+    throws it away, so a test with other settings gets a chain built with them."""
+    chains: dict[bool, tuple] = {}
+    build = ClientHandler.load_middleware
+
+    def load_middleware(handler: ClientHandler, is_async: bool = False) -> None:
+        if is_async not in chains:
+            build(handler, is_async)
+            chains[is_async] = (
+                handler._view_middleware,
+                handler._template_response_middleware,
+                handler._exception_middleware,
+                handler._middleware_chain,
+            )
+        (
+            handler._view_middleware,
+            handler._template_response_middleware,
+            handler._exception_middleware,
+            handler._middleware_chain,
+        ) = chains[is_async]
+
+    def forget(**kwargs) -> None:
+        chains.clear()
+
+    setting_changed.connect(forget, dispatch_uid="tests-forget-middleware-chain")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientHandler, "load_middleware", load_middleware)
+        yield
+    setting_changed.disconnect(dispatch_uid="tests-forget-middleware-chain")
 
 
 def services_required() -> bool:
