@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,29 +88,52 @@ CONTEXT = {
 }
 
 
+class _OneChromium:
+    """The process's Playwright and Chromium: started by the first fixture that needs them,
+    stopped when the last lets go. Two Playwright sync sessions cannot run on one thread."""
+
+    users = 0
+    playwright: Any = None
+    browser: Browser | None = None
+
+
+@contextmanager
+def shared_chromium() -> Iterator[Browser]:
+    """Chromium for as long as the block runs, shared with every other block running."""
+    from playwright.sync_api import sync_playwright
+
+    if _OneChromium.users == 0:
+        _OneChromium.playwright = sync_playwright().start()
+        _OneChromium.browser = _OneChromium.playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+    _OneChromium.users += 1
+    try:
+        yield _OneChromium.browser
+    finally:
+        _OneChromium.users -= 1
+        if _OneChromium.users == 0:
+            connections.close_all()  # those opened while Playwright's loop ran
+            _OneChromium.browser.close()
+            _OneChromium.playwright.stop()
+            _OneChromium.browser = _OneChromium.playwright = None
+
+
 @pytest.fixture(scope="package")
 def chromium(browser_requirements: None) -> Iterator[Browser]:
     """One Chromium for all the browser tests; each test has a context of its own (its own
     cookies, storage and cache), which is what a new browser gave it, at a fraction of the
-    cost.
+    cost. A browser test elsewhere defines a module-scoped ``chromium`` with
+    ``shared_chromium()`` (tests/reminders/test_phone.py).
 
     Package scope: Playwright's sync API marks its event loop running on this thread while it
     runs, and Django then hands this thread database connections of that loop's context
     (asgiref's ``Local``). Stopping it after the last browser test gives the tests that follow
-    on the same process the connections they had (the tests of this package run together:
+    on the same process the connections they had (the browser tests run together:
     ``pytest_collection_modifyitems`` above).
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            connections.close_all()  # those opened while the loop ran
-            browser.close()
+    with shared_chromium() as browser:
+        yield browser
 
 
 def new_phone_context(browser: Browser, live_server: Any, **options: Any) -> BrowserContext:

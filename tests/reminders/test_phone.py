@@ -10,13 +10,15 @@ from portal.reminders.services import reminders_send_weekly
 from tests.browser.conftest import (  # noqa: F401 (the fixtures)
     browser_page,
     browser_requirements,
-    chromium,
     screenshot,
+    shared_chromium,
 )
 from tests.factories import PASSWORD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,6 +26,14 @@ pytestmark = [
 ]
 
 PHONE_WIDTH = 390
+
+
+@pytest.fixture(scope="module")
+def chromium(browser_requirements) -> Iterator[Browser]:  # noqa: F811
+    """The browser tests' Chromium (imported here, a package-scoped fixture would live for the
+    whole session)."""
+    with shared_chromium() as browser:
+        yield browser
 
 
 def test_secretary_reads_this_weeks_reminders_on_a_phone(
