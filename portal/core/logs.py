@@ -22,7 +22,10 @@ class ErrorReferenceFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         reference = getattr(request, REFERENCE_ATTRIBUTE, None)
-        if reference:
+        # Once per record: each django.setup() (Celery's Django fixup runs it again whenever
+        # the task modules are imported, e.g. by the periodic task admin page) configures
+        # LOGGING anew, and dictConfig adds the logger's filters again beside the old ones.
+        if reference and getattr(record, "error_reference", None) != reference:
             record.msg = f"{record.getMessage()} [reference {reference}]"
             record.args = None
             record.error_reference = reference

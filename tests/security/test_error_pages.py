@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import django
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
@@ -55,6 +56,24 @@ def test_server_error_page_shows_the_reference_that_the_server_log_line_carries(
     # ... and carries the traceback the page leaves out.
     assert "Traceback" in log.getvalue()
     assert "failing_view" in log.getvalue()
+
+
+@FAILING_URLS
+def test_the_log_line_carries_the_reference_once_after_logging_was_configured_again(
+    cast: Cast,
+):
+    """django.setup() runs again whenever Celery imports the task modules (the periodic task
+    admin page does): LOGGING is applied again and the logger's filter is there twice."""
+    django.setup()
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.secretary_a1)
+
+    with server_log() as log:
+        response = client.get("/failing/")
+
+    reference = page_reference(response.content.decode())
+    assert f"Internal Server Error: /failing/ [reference {reference}]" in log.getvalue()
+    assert log.getvalue().count(f"[reference {reference}]") == 1, log.getvalue()[:500]
 
 
 @FAILING_URLS
