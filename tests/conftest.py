@@ -256,6 +256,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     modules: dict[str, list[pytest.Item]] = {}
     for item in items:
         modules.setdefault(str(item.path), []).append(item)
+        marker = item.get_closest_marker("django_db")
+        if (marker is not None and marker.kwargs.get("serialized_rollback")) or (
+            "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid} asks for serialized_rollback: no test needs it (the permission "
+                "groups are made on post_migrate, after every flush), and its flush leaves the "
+                "next transactional test an empty database. Use transaction=True alone."
+            )
     for module_items in modules.values():
         database_items = [item for item in module_items if _uses_the_database(item)]
         with_cast = [item for item in database_items if "cast" in item.fixturenames]

@@ -980,7 +980,7 @@ def _require_postgresql() -> None:
         pytest.skip(f"NOT TESTED: {reason}")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_three_identical_create_posts_at_once_make_one_activity(cast, framework, monkeypatch):
     """The review's three concurrent POSTs, on PostgreSQL: the first holds its transaction
     (slowed down here, after claiming the token) while the others reach the claim; they wait
