@@ -7,11 +7,9 @@ changes only their committee's rows; a superuser sees every committee.
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -27,6 +25,7 @@ from branches.models import (
     CommitteeRole,
     Member,
     ProjectSite,
+    audit_object_type_label,
 )
 from branches.resources import MemberResource
 from branches.services import (
@@ -261,18 +260,6 @@ class CommitteeRoleAdmin(ScopedHistoryAdmin):
         obj.pk = granted.pk
 
 
-AUDITED_APPS = frozenset({"branches", "partnerships", "activities"})
-
-
-def object_type_label(object_type: str) -> str:
-    """An audit entry's object type (a model name such as "member") as the model's
-    translated name; an unknown type as it is."""
-    for model in apps.get_models():
-        if model._meta.model_name == object_type and model._meta.app_label in AUDITED_APPS:
-            return capfirst(model._meta.verbose_name)
-    return object_type
-
-
 class ObjectTypeFilter(admin.SimpleListFilter):
     title = _("object type")
     parameter_name = "object_type"
@@ -284,7 +271,7 @@ class ObjectTypeFilter(admin.SimpleListFilter):
             .values_list("object_type", flat=True)
             .distinct()
         )
-        return sorted((each, object_type_label(each)) for each in types)
+        return sorted((each, audit_object_type_label(each)) for each in types)
 
     def queryset(self, request, queryset):
         if self.value():
@@ -326,7 +313,7 @@ class AuditEntryAdmin(ScopedAdmin):
 
     @admin.display(description=_("object type"), ordering="object_type")
     def object_type_display(self, entry: AuditEntry) -> str:
-        return object_type_label(entry.object_type)
+        return audit_object_type_label(entry.object_type)
 
     def has_add_permission(self, request):
         return False

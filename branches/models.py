@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.scoping import ScopedManager, ScopedQuerySet
@@ -562,6 +564,9 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
 
+    def object_type_display(self) -> str:
+        return audit_object_type_label(self.object_type)
+
     def detail_display(self) -> str:
         """The detail with its leading words in the reader's language ("granted 2026-01-01 –"
         reads 授予 2026-01-01 – in Chinese)."""
@@ -575,3 +580,18 @@ class AuditEntry(models.Model):
             text = ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
             return text + detail[rows.end() :]
         return detail
+
+
+#: The apps whose models an audit entry may name, with the logins and their groups.
+AUDITED_APPS = frozenset({"branches", "partnerships", "activities", "portal", "auth"})
+
+
+def audit_object_type_label(object_type: str) -> str:
+    """An audit entry's object type (a model name such as "member", "user", or "page") in the
+    reader's language; an unknown type as it is."""
+    if object_type == "page":
+        return capfirst(gettext("page"))
+    for model in apps.get_models():
+        if model._meta.model_name == object_type and model._meta.app_label in AUDITED_APPS:
+            return capfirst(model._meta.verbose_name)
+    return object_type

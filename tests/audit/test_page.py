@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from branches.models import AuditAction
@@ -176,3 +177,16 @@ def test_the_details_read_in_chinese(cast, settings):
     assert "授予 " in text  # the cast's roles, recorded as "granted 2026-… –"
     assert "3 行, xlsx" in text
     assert "granted" not in text
+
+
+def test_an_entry_about_no_particular_object_names_its_kind_in_chinese(cast):
+    """A failed login naming no login keeps no name: the page says what kind of object the
+    entry is about in the reader's language, never the internal type ("user")."""
+    from django.test import Client
+
+    Client().post(reverse("login"), {"username": "nobody-here", "password": "x-1A!"})
+    page = cast.client_for(cast.superuser).get(reverse("audit:list")).content.decode()
+    with translation.override("zh-hans"):
+        cell = f'<td data-label="{translation.gettext("Object")}">'
+    assert cell + "用户" in page
+    assert cell + "user" not in page
