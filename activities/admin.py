@@ -232,8 +232,13 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
+        # Locked until the admin's transaction ends: a submission between this check and the
+        # save cannot be overwritten.
         live = (
-            Activity.all_objects.filter(pk=obj.pk).values(*self.workflow_fields, "version").first()
+            Activity.all_objects.select_for_update()
+            .filter(pk=obj.pk)
+            .values(*self.workflow_fields, "version")
+            .first()
         )
         if change and live is not None and live["status"] not in EDITABLE_STATUSES:
             # A forced POST, or a history revert (whose version may be an old draft).

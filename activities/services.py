@@ -23,7 +23,6 @@ from django.utils.translation import pgettext
 
 from activities import access
 from activities.models import (
-    REVIEW_ACTIONS,
     Activity,
     ActivityAction,
     ActivityEvent,
@@ -264,9 +263,9 @@ def activity_transition(
     of one's own work that the committee allows is marked on the timeline.
     """
     locked = _locked(activity)
+    if access.can_review(by, locked) and access.four_eyes_forbid(by, locked, action):
+        raise FourEyesRefusal
     if not access.may_take(by, locked, action):
-        if action in REVIEW_ACTIONS and access.can_review(by, locked):
-            raise FourEyesRefusal  # a reviewer, but of their own work
         raise PermissionDenied(_("You may not do this with this activity."))
     if expected_version is not None and locked.version != expected_version:
         raise ActivityConflict
@@ -342,7 +341,8 @@ def staged_upload_create(
     What one user keeps waiting is bounded like one activity's files
     (``ATTACHMENT_MAX_TOTAL_MB``): abandoned forms cannot fill the disk.
     """
-    waiting_files = StagedUpload.objects.filter(owner=owner).count()
+    kept = StagedUpload.objects.filter(owner=owner).aggregate(files=Count("pk"), size=Sum("size"))
+    waiting_files, waiting = kept["files"], kept["size"] or 0
     if waiting_files >= max_files_per_activity():
         raise ValidationError(
             _(
@@ -354,7 +354,6 @@ def staged_upload_create(
             code="staged_full",
         )
     prepared = prepare_upload(upload, kind)
-    waiting = StagedUpload.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"] or 0
     if waiting + prepared.size > max_total_bytes():
         raise ValidationError(
             _(
@@ -451,7 +450,20 @@ def attachment_add(
     )
     _store(attachment, prepared)
     attachment.save()
+    _attachment_change_record(locked, by=by, text=_("File added: %(name)s"), name=attachment)
     return attachment
+
+
+def _attachment_change_record(activity: Activity, *, by, text: str, name: object) -> None:
+    """A file added or removed on the activity page is a change of the activity: on its
+    timeline, and its author's work for four eyes (``access.is_own_work``), as an edit is."""
+    ActivityEvent.objects.create(
+        activity=activity,
+        action=ActivityAction.EDITED,
+        actor=by,
+        comment=text % {"name": str(name)[:150]},
+        to_status=activity.status,
+    )
 
 
 @transaction.atomic
@@ -461,6 +473,7 @@ def attachment_delete(attachment: Attachment, *, by: AbstractBaseUser) -> None:
     if not access.can_edit(by, locked):
         raise PermissionDenied(_("This activity can no longer be changed."))
     names = [attachment.file.name, attachment.thumbnail.name]
+    _attachment_change_record(locked, by=by, text=_("File removed: %(name)s"), name=attachment)
     attachment.delete()
     transaction.on_commit(lambda: _delete_names(names))
 

@@ -17,6 +17,7 @@ from activities.models import (
     ActivityEvent,
     ActivityStatus,
     Attachment,
+    AttachmentKind,
     StagedUpload,
     TransitionError,
 )
@@ -244,6 +245,29 @@ def test_the_service_refuses_a_reviewer_their_own_work(cast, action, author):
     assert Activity.objects.get(pk=activity.pk).status == ACTIVITY_TRANSITIONS[action][1]
 
 
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_reviewer_who_added_or_removed_its_files_cannot_approve_it(cast, change):
+    """Photos and sign-in sheets are the reviewer's evidence: changing them on the activity
+    page is changing the activity, on its timeline and the changer's own work."""
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a, branch=None, created_by=cast.staff_a
+    )
+    kept = services.attachment_add(
+        activity, by=cast.staff_a, upload=photo("签到表.jpg"), kind=AttachmentKind.PHOTO
+    )
+    if change == "added":
+        services.attachment_add(
+            activity, by=cast.admin_a, upload=photo("现场.jpg"), kind=AttachmentKind.PHOTO
+        )
+    else:
+        services.attachment_delete(kept, by=cast.admin_a)
+    services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.staff_a)
+    edited = activity.events.filter(action=ActivityAction.EDITED, actor=cast.admin_a).get()
+    assert ("File added" if change == "added" else "File removed") in edited.comment
+    with pytest.raises(services.FourEyesRefusal):
+        services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.admin_a)
+
+
 def test_the_committees_setting_allows_it_and_marks_the_event(cast):
     cast.committee_a.allow_self_review = True
     cast.committee_a.save()
@@ -260,10 +284,24 @@ def test_the_committees_setting_allows_it_and_marks_the_event(cast):
     ).self_review
 
 
-def test_the_setting_is_off_for_a_new_committee():
+@pytest.mark.django_db
+def test_the_setting_is_off_for_a_new_committee_also_one_written_without_the_orm():
+    from django.db import connection
+
     from branches.models import Committee
 
-    assert Committee(name="新党委").allow_self_review is False
+    created = Committee.objects.create(name="新党委")
+    created.refresh_from_db()
+    assert created.allow_self_review is False
+    # A row inserted with SQL alone (generate_group's COPY) takes the database's default.
+    table = connection.ops.quote_name(Committee._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, short_name, organisation, description) "  # noqa: S608
+            "VALUES (%s, '', '', '')",
+            ["另一党委"],
+        )
+    assert Committee.objects.get(name="另一党委").allow_self_review is False
 
 
 # --- The version check ----------------------------------------------------------------------
