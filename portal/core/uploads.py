@@ -22,6 +22,7 @@ any ``ModelForm``'s) runs ``check_upload``, so no form can store an unchecked fi
 
 from __future__ import annotations
 
+import bisect
 import io
 import posixpath
 import re
@@ -194,8 +195,9 @@ ACTIVE_NAMES = frozenset(
 #: a file with an interactive form.
 XFA_NAME, FORM_NAME = b"XFA", b"AcroForm"
 OBJECT_STREAM_NAME = b"ObjStm"
-#: A name as a PDF writes it: ``#xx`` escapes any byte (``/J#61vaScript`` is ``/JavaScript``).
-_NAME = re.compile(rb"/([A-Za-z0-9#]{3,24})")
+#: A name as a PDF writes it, up to the next delimiter or white space: ``#xx`` escapes any byte
+#: (``/J#61vaScript`` is ``/JavaScript``), so its written length says nothing of its length.
+_NAME = re.compile(rb"/([^\x00\t\n\f\r /()<>\[\]{}%]+)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 #: Where a stream's data starts (``endstream`` is not a match).
 _STREAM_START = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
@@ -204,6 +206,10 @@ _OBJECT_STREAM_HEAD = re.compile(rb"\s*\d+\s+\d+\s")
 #: Compressed object streams decoded to look inside, in total (they hold dictionaries only:
 #: kilobytes, seldom megabytes).
 OBJECT_STREAMS_BUDGET = 32 * 1024 * 1024
+#: More object streams than this in one upload: no real document has them, so it counts as
+#: active rather than being read (a file of nothing but ``/ObjStm`` names).
+MAX_OBJECT_STREAMS = 2000
+_FILTER_NAME = b"/Filter"
 
 
 def _names(data: bytes) -> list[tuple[int, bytes]]:
@@ -255,17 +261,30 @@ def pdf_active_content(data: bytes) -> bool:
     """
     written = _names(data)
     found = {name for _start, name in written}
+    object_streams = [position for position, name in written if name == OBJECT_STREAM_NAME]
+    if len(object_streams) > MAX_OBJECT_STREAMS:
+        return True
+    # Every stream's start, found once: each object stream's data is the next one after its
+    # name (a search per name would read the file again for each of them).
+    starts = list(_STREAM_START.finditer(data))
+    start_positions = [m.start() for m in starts]
+    decoded: set[int] = set()
     budget = OBJECT_STREAMS_BUDGET
-    for position, name in written:
-        if name != OBJECT_STREAM_NAME:
-            continue
-        start = _STREAM_START.search(data, position)
-        if start is None:
+    for position in object_streams:
+        index = bisect.bisect_left(start_positions, position)
+        if index == len(starts):
             return True
+        start = starts[index]
+        if start.start() in decoded:
+            continue
+        decoded.add(start.start())
         body = _inflate(memoryview(data)[start.end() :], limit=budget)
         if body is None:
-            if _OBJECT_STREAM_HEAD.match(data, start.end()):
-                continue  # not compressed: its dictionaries were read with the file's
+            # Not Flate: written as plain text its dictionaries were read with the file's;
+            # under any other filter (or broken) what it holds cannot be known.
+            header = data[data.rfind(b"obj", 0, position) : start.start()]
+            if _FILTER_NAME not in header and _OBJECT_STREAM_HEAD.match(data, start.end()):
+                continue
             return True
         budget -= len(body)
         if not _OBJECT_STREAM_HEAD.match(body):

@@ -71,6 +71,18 @@ ACTIVE = {
         b"/OpenAction 5 0 R",
         _object_stream(b"<< /S /GoTo /D [3 0 R /Fit] >>", filter_name=b"/ASCIIHexDecode"),
     ),
+    # Every letter escaped: longer written than any name, still /JavaScript to a reader.
+    "fully-escaped-name": _pdf(
+        b"/OpenAction << /S /J#61#76#61#53#63#72#69#70#74 /JS (app.alert(1)) >>"
+    ),
+    # Hex-encoded data that happens to start like a plain object stream ("3 5 …").
+    "hex-object-stream-starting-with-digits": _pdf(
+        b"/OpenAction 5 0 R",
+        b"4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /ASCIIHexDecode >>\nstream\n"
+        b"3 5 2 0 "
+        + b"<< /S /JavaScript /JS (app.alert(1)) >>".hex().encode()
+        + b"\nendstream\nendobj\n",
+    ),
 }
 
 HARMLESS = {
@@ -123,3 +135,16 @@ def test_the_portals_own_printed_pdf_is_taken():
     ).write_pdf()
     assert b"/ObjStm" in data
     prepare_upload(_upload(data), AttachmentKind.DOCUMENT)
+
+
+def test_a_file_of_object_stream_names_is_judged_at_once_not_read_again_per_name():
+    """Thousands of ``/ObjStm`` names before one stream: each used to search the rest of the
+    file again (a 312 KB file held a worker for 101 s). Refused, in well under a second."""
+    import time
+
+    from portal.core.uploads import pdf_active_content
+
+    crafted = _pdf(body=b"/ObjStm " * 40_000 + b"\nstream\n1 0 \nendstream\n")
+    started = time.perf_counter()
+    assert pdf_active_content(crafted)
+    assert time.perf_counter() - started < 1.0
