@@ -94,7 +94,7 @@ def max_file_bytes() -> int:
 
 def upload_name(upload: UploadedFile) -> str:
     """The file's name on the uploader's device, without any folder, for messages."""
-    return (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or "file"
+    return (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or _("file")
 
 
 def check_upload(
