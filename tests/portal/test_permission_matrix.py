@@ -81,6 +81,7 @@ from portal.core.health import heartbeat_record
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
 from tests.conftest import Cast
+from tests.security.headers import RecordingClient, header_problems, production_like
 
 pytestmark = pytest.mark.django_db
 
@@ -1187,16 +1188,33 @@ def ask(row: Row, route: str, w: World, user_name: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def client() -> Client:
-    """One test client for the module: each new ``Client`` loads the middleware again, and
-    WhiteNoise then scans every collected static file, which would be most of the run time."""
-    return Client()
+def client() -> RecordingClient:
+    """One test client for the module, keeping the responses it gets. Its requests come over
+    HTTPS, as the production proxy says it (without that, production's redirect to HTTPS would
+    answer them all)."""
+    return RecordingClient(HTTP_X_FORWARDED_PROTO="https")
 
 
 @pytest.fixture
-def world(cast: Cast, client: Client, settings, tmp_path) -> World:
+def world(cast: Cast, client: RecordingClient, settings, tmp_path) -> World:
+    """The cast, asked with production's security settings (DEBUG stays off): the walk checks
+    the answers of the table and, on the way, every response's security headers."""
+    production_like(settings)
     settings.MEDIA_ROOT = tmp_path
     return World(cast, client)
+
+
+def ask_with_headers(row: Row, route: str, w: World, user_name: str) -> list[str]:
+    """``ask``, and the security header problems of every response it got (redirects too)."""
+    client = w.client
+    assert isinstance(client, RecordingClient)
+    client.responses.clear()
+    mismatch = ask(row, route, w, user_name)
+    problems = [mismatch] if mismatch else []
+    for response in client.responses:
+        where = f"{response.request['REQUEST_METHOD']} {response.request['PATH_INFO']}"
+        problems += [f"{where} as {user_name}: {p}" for p in header_problems(response)]
+    return problems
 
 
 # --- The tests ----------------------------------------------------------------------------
@@ -1228,12 +1246,15 @@ for _row in MATRIX:
 
 @pytest.mark.parametrize("name", SECTIONS)
 def test_permission_matrix(name: str, world: World) -> None:
+    """Each row of the section for each user: the table's answer, and every response with
+    production's security headers, cookie flags and no markup the CSP refuses
+    (tests/security/test_headers.py says which)."""
     failures = [
         failure
         for row in SECTIONS[name]
         for route in row.routes
         for user_name in USERS
-        if (failure := ask(row, route, world, user_name))
+        for failure in ask_with_headers(row, route, world, user_name)
     ]
     assert not failures, "\n".join(failures)
 

@@ -27,7 +27,7 @@ from portal.security.sessions import SEEN_AT
 from portal.security.two_factor import recovery_codes_left, recovery_codes_replace
 from tests import factories
 from tests.factories import PASSWORD
-from tests.security.test_headers import inline_code, manage_in_production
+from tests.security.headers import inline_code, manage_in_production
 
 pytestmark = pytest.mark.django_db
 
