@@ -145,6 +145,6 @@ def test_a_file_of_object_stream_names_is_judged_at_once_not_read_again_per_name
     from portal.core.uploads import pdf_active_content
 
     crafted = _pdf(body=b"/ObjStm " * 40_000 + b"\nstream\n1 0 \nendstream\n")
-    started = time.perf_counter()
+    started = time.process_time()  # the work's own time: a busy machine's waits are not it
     assert pdf_active_content(crafted)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0

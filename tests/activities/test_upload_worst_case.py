@@ -6,7 +6,12 @@ memory for the fewest bytes; the issue's 7,000 × 7,000 one is now refused unrea
 WebP at the pixel budget filled with noise up to the size limit (the slowest to decode and
 re-encode), or a noisy PNG at the budget just small enough to be held in memory. Measured in
 a fresh process (``worst_case_request``), so that the memory is the request's own: under 10
-seconds and 300 MB, as a web worker must stay within.
+seconds of processor time and 300 MB, as a web worker must stay within.
+
+The seconds are the process's CPU time, not the wall clock's: on a busy machine (the suite runs
+on every core, beside PostgreSQL) the wall clock also counts the time the process waited for a
+core, and a run failed at 13–26 s of wall time for requests of 5–7 s of work. The request's own
+deadline (``ATTACHMENT_CHECK_SECONDS``, wall time) is tested in ``test_uploads``.
 """
 
 from __future__ import annotations
@@ -107,5 +112,5 @@ def test_the_worst_upload_request_finishes_within_ten_seconds_and_300_mb(tmp_pat
     assert measured["files"] == count
     assert measured["checked"] >= 1
     assert measured["checked"] + measured["late"] == count
-    assert measured["seconds"] < 10
+    assert measured["cpu_seconds"] < 10
     assert measured["memory_growth_mb"] < 300
