@@ -228,6 +228,10 @@ def cast(request: pytest.FixtureRequest, db) -> Cast:
     return build_cast()
 
 
+#: Fixtures built on the cast that a module sharing its cast also shares (their module-scoped
+#: twins, defined beside them): ``dash`` (tests/dashboards/conftest.py).
+MODULE_SHARED = {"dash": "module_dash"}
+
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
 
 
@@ -273,7 +277,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(_is_transactional(item) for item in database_items):
             continue
         for item in with_cast:
-            item.fixturenames.insert(0, "module_cast")  # set up before the test's own atomic
+            # Set up before the test's own atomic, in this order.
+            shared = ["module_cast"]
+            shared += [MODULE_SHARED[name] for name in MODULE_SHARED if name in item.fixturenames]
+            item.fixturenames[:0] = shared
 
 
 @contextmanager

@@ -33,6 +33,7 @@ Also: an honour of A awarded 2024-06-01; a partnership of A1 with P2 from 2024-0
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,7 @@ from branches.models import Member
 from partnerships.models import PartnerOrganisation
 from portal.core.periods import Period
 from tests import factories
+from tests.conftest import rows_for_the_scope
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Q2_2024 = Period.quarter(dt.date(2024, 5, 1))
@@ -71,6 +73,27 @@ class Dashboard:
     def member(self, name: str) -> Member:
         return Member.objects.get(name=name)
 
+    def fresh(self, cast) -> Dashboard:
+        """The same rows read again, with ``cast`` (itself read again): a test may change the
+        objects in memory without the next test of the module seeing it."""
+
+        def again(objects: list) -> list:
+            by_pk = type(objects[0])._default_manager.in_bulk([o.pk for o in objects])
+            return [by_pk[o.pk] for o in objects]
+
+        names = list(self.activities)
+        activities = again([self.activities[name] for name in names])
+        mover, newcomer = again([self.mover, self.newcomer])
+        return Dashboard(
+            cast=cast,
+            measures=again(self.measures),
+            goals=again(self.goals),
+            partners=again(self.partners),
+            mover=mover,
+            newcomer=newcomer,
+            activities=dict(zip(names, activities, strict=True)),
+        )
+
 
 def make_activity(committee, branch, measure, status, starts_at, **relations) -> Activity:
     activity = factories.ActivityFactory(
@@ -90,7 +113,24 @@ def make_activity(committee, branch, measure, status, starts_at, **relations) ->
 
 
 @pytest.fixture
-def dash(cast) -> Dashboard:
+def dash(request: pytest.FixtureRequest, cast) -> Dashboard:
+    """The committee above: read again from the module's shared one where the module shares its
+    cast (``tests/conftest.py``: no transactional test, every database test with the cast),
+    made afresh otherwise."""
+    if "module_cast" in request.fixturenames:
+        return request.getfixturevalue("module_dash").fresh(cast)
+    return build_dash(cast)
+
+
+@pytest.fixture(scope="module")
+def module_dash(module_cast, django_db_blocker) -> Iterator[Dashboard]:
+    """The committee, made once for a module whose tests only read it (``rows_for_the_scope``);
+    what a test changes is undone after it as usual."""
+    with rows_for_the_scope(django_db_blocker):
+        yield build_dash(module_cast)
+
+
+def build_dash(cast) -> Dashboard:
     a = cast.committee_a
     measures = [
         factories.MeasureFactory(committee=a, position=i, code=f"M{i}") for i in range(1, 7)

@@ -36,6 +36,9 @@ from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
 from portal.devtools.demo_data import monthly_activities
 
+#: One process runs the module: the loaded demo (loads) is made once, on one process.
+pytestmark = pytest.mark.xdist_group("load-demo")
+
 LOGINS = {"demo_admin", "demo_staff", "demo_hz", "demo_sq", "demo_zq"}
 #: Hashing the demo password with the real hasher costs seconds; what is proven here does not
 #: depend on the algorithm.

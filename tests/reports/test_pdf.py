@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -19,7 +20,11 @@ from activities.models import Activity, Attachment, AttachmentKind
 from portal.reports.content import HEADLINE_LABELS, report_content
 from portal.reports.pdf import BASE_URL, STYLESHEET, ReportFetcher, photo_url, render_pdf
 from portal.templatetags.report_tags import page_footer_css
+from tests.conftest import rows_for_the_scope
 from tests.dashboards.conftest import COMMITTEE_B_VOLUNTEERS, Q2_2024, SHANGHAI
+
+#: One process runs the module: the rendered report (module_report) is made once, on one process.
+pytestmark = pytest.mark.xdist_group("report-pdf")
 
 GENERATED = dt.datetime(2024, 7, 10, 9, 0, tzinfo=SHANGHAI)
 
@@ -39,28 +44,45 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+#: Titles that cannot be mistaken for each other in the extracted text.
+TITLES = {
+    "early": "四月一日清晨宣讲",
+    "may": "五月联学",
+    "late": "六月末夜间巡查",
+    "mover": "调出前最后一次活动",
+    "draft": "草稿不应出现",
+    "back": "退回不应出现",
+    "queue": "待审不应出现",
+}
+
+
+def _give_titles(dash) -> dict[str, str]:
+    for key, title in TITLES.items():
+        Activity.objects.filter(pk=dash.activities[key].pk).update(title=title)
+    return dict(TITLES)
+
+
 @pytest.fixture
 def titled(dash):
-    """Titles that cannot be mistaken for each other in the extracted text."""
-    titles = {
-        "early": "四月一日清晨宣讲",
-        "may": "五月联学",
-        "late": "六月末夜间巡查",
-        "mover": "调出前最后一次活动",
-        "draft": "草稿不应出现",
-        "back": "退回不应出现",
-        "queue": "待审不应出现",
-    }
-    for key, title in titles.items():
-        Activity.objects.filter(pk=dash.activities[key].pk).update(title=title)
-    return titles
+    return _give_titles(dash)
+
+
+@pytest.fixture(scope="module")
+def module_report(module_dash, django_db_blocker):
+    """The report of the titled committee, rendered once for the module (WeasyPrint lays out
+    and subsets the CJK font for seconds): the tests below only read it."""
+    with rows_for_the_scope(django_db_blocker):
+        _give_titles(module_dash)
+        with timezone.override(SHANGHAI):
+            content = report_content(module_dash.cast.committee_a, Q2_2024, now=GENERATED)
+        yield content, _render(content)
 
 
 @pytest.fixture
-def report(dash, titled):
-    with timezone.override(SHANGHAI):
-        content = report_content(dash.cast.committee_a, Q2_2024, now=GENERATED)
-    return content, _render(content)
+def report(module_report, titled):
+    """The content (a copy: a test may change it) and the rendered PDF."""
+    content, reader = module_report
+    return copy.deepcopy(content), reader
 
 
 def test_pdf_has_the_chinese_headings_of_the_report(report):
