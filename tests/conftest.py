@@ -296,8 +296,11 @@ def rows_for_the_scope(django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def module_cast(django_db_setup, django_db_blocker) -> Iterator[Cast]:
-    """The cast, made once for a module (see ``rows_for_the_scope``). A module opts in with
+def module_cast(_fast_password_hashing, django_db_setup, django_db_blocker) -> Iterator[Cast]:
+    """The cast, made once for a module (see ``rows_for_the_scope``). It is set up ahead of the
+    test's other fixtures (``pytest_collection_modifyitems``), so it asks for the fast password
+    hasher itself: its logins were hashed with PBKDF2's million rounds in the first module of a
+    process (seconds). A module opts in with
 
     @pytest.fixture
     def cast(module_cast, db):
