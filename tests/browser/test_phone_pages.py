@@ -108,7 +108,7 @@ def build_dataset(cast: Cast, world: World) -> None:
     branches = [
         cast.branch_a1,
         cast.branch_a2,
-        factories.BranchFactory(committee=a, name="杭州城北项目公司党支部"),
+        factories.BranchFactory(committee=a, name="杭州城北项目公司党支部", short_name="杭州城北"),
         factories.BranchFactory(committee=a, name="宿迁城市更新与安置房建设项目公司第二党支部"),
         factories.BranchFactory(committee=a, name="湖州南太湖新区基础设施投资建设运营公司党支部"),
     ]
