@@ -150,7 +150,7 @@ def test_committee_dashboard_shows_the_hand_computed_figures(dash):
     headline = response.context["headline"]
     assert (headline.approved.current, headline.approved.previous) == (4, 1)
     # Cards: 4 approved (+3, +300% on the previous period's 1), participation 66.7 % (4 of 6).
-    assert re.search(r"Approved activities</h3> <p class=\"stat__value\">4</p>", page)
+    assert re.search(r"Approved activities</h3> <div class=\"stat__value\">4</div>", page)
     assert "+3 (+300%)" in page
     assert "66.7%" in page
     assert "+50 " in page  # percentage points on Q1 (16.7 %)
