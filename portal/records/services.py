@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import posixpath
+import shutil
 import tempfile
 import uuid
 import zipfile
@@ -58,6 +60,7 @@ EVIDENCE_PACKS_IN_PROGRESS = 2
 RUNNING_TIMEOUT = dt.timedelta(hours=2)
 #: Already compressed: stored as they are (deflating a JPEG costs time and saves nothing).
 STORED_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "gif", "zip"})
+COPY_CHUNK = 1024 * 1024
 
 
 def pack_scope_allowed(user: AbstractBaseUser, committee: Committee, branch: Branch | None) -> bool:
@@ -151,8 +154,17 @@ def _claim(pack_id: int, now: dt.datetime) -> bool:
     )
 
 
+def _member_name(attachment, stored: str) -> str:
+    """The file's name on the uploader's device with the stored file's extension, which
+    matches its checked content whatever the name said."""
+    stem = posixpath.splitext(attachment_name(attachment))[0]
+    extension = posixpath.splitext(stored)[1].lower()
+    return segment(f"{stem}{extension}" if stem else posixpath.basename(stored))
+
+
 def _write_activity(archive: zipfile.ZipFile, names: ZipNames, activity, folder_of) -> None:
-    """The activity's record and files, in its own folder."""
+    """The activity's record and files, in its own folder. Files are copied in chunks: a
+    pack never holds a whole photo in memory twice."""
     from portal.records.pdf import render_record_pdf  # WeasyPrint: loaded in the worker only
 
     content = record_content(activity)
@@ -161,22 +173,19 @@ def _write_activity(archive: zipfile.ZipFile, names: ZipNames, activity, folder_
     archive.writestr(record_name, render_record_pdf(content), compress_type=zipfile.ZIP_DEFLATED)
     for attachment in activity.attachments.all():
         stored = attachment.file.name
-        extension = stored.rsplit(".", 1)[-1].lower() if "." in stored else ""
-        stem = (
-            attachment_name(attachment).rsplit(".", 1)[0]
-            if "." in attachment_name(attachment)
-            else attachment_name(attachment)
+        name = names.unique(folder, _member_name(attachment, stored))
+        member = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+        extension = posixpath.splitext(stored)[1].lower().lstrip(".")
+        member.compress_type = (
+            zipfile.ZIP_STORED if extension in STORED_EXTENSIONS else zipfile.ZIP_DEFLATED
         )
-        # The stored file's extension: it matches the checked content, whatever the name said.
-        name = segment(f"{stem}.{extension}" if extension else stem)
         try:
-            with default_storage.open(stored, "rb") as source:
-                data = source.read()
+            source = default_storage.open(stored, "rb")
         except FileNotFoundError:
             logger.warning("Evidence pack: file %s of activity %s is missing", stored, activity.pk)
             continue
-        compress = zipfile.ZIP_STORED if extension in STORED_EXTENSIONS else zipfile.ZIP_DEFLATED
-        archive.writestr(names.unique(folder, name), data, compress_type=compress)
+        with source, archive.open(member, "w", force_zip64=True) as target:
+            shutil.copyfileobj(source, target, COPY_CHUNK)
 
 
 def evidence_pack_generate(*, pack_id: int, now: dt.datetime | None = None) -> EvidencePack | None:

@@ -16,6 +16,7 @@ from activities.models import Attachment
 from portal.core.periods import Period
 from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.records.services import evidence_packs_purge
+from tests import factories
 from tests.records.conftest import PDF, PHOTO, SHANGHAI, SIGN_IN, jpeg, logged_activity
 
 QUARTER = Period.quarter(dt.date(2026, 7, 1))  # Q3 2026: over (the machine's today is later)
@@ -312,3 +313,18 @@ def test_the_activity_list_links_to_the_evidence_page(cast):
     page = cast.client_for(cast.secretary_a1).get(reverse("activities:list"))
 
     assert reverse("records:evidence") in page.content.decode()
+
+
+def test_a_login_without_an_office_is_refused_and_anonymous_sent_to_log_in(cast, quarter, today):
+    client = cast.client_for(factories.UserFactory(username="no_office"))
+    data = {"scope": f"c{cast.committee_a.pk}", "quarter": QUARTER.start.isoformat()}
+
+    page = client.get(reverse("records:evidence"))
+    posted = client.post(reverse("records:evidence"), data)
+    anonymous = cast.client_for(None).get(reverse("records:evidence"))
+
+    assert page.status_code == posted.status_code == 403
+    assert "没有可打包佐证材料" in page.content.decode()
+    assert not EvidencePack.objects.exists()
+    assert anonymous.status_code == 302
+    assert anonymous.url.startswith(reverse("login"))
