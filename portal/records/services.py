@@ -103,7 +103,16 @@ def evidence_pack_request(
             requested_by=user,
             status__in=[EvidencePackStatus.QUEUED, EvidencePackStatus.RUNNING],
         )
-        mine = list(mine)
+        now = timezone.now()
+        stale = [p.pk for p in mine if p.requested_at < now - RUNNING_TIMEOUT]
+        if stale:
+            # Its worker stopped, or its message was lost: it will not finish; ask anew.
+            EvidencePack.objects.filter(pk__in=stale).update(
+                status=EvidencePackStatus.FAILED,
+                error=gettext("The packing stopped without finishing."),
+                finished_at=now,
+            )
+        mine = [p for p in mine if p.pk not in stale]
         for pack in mine:
             if (pack.committee_id, pack.branch_id, pack.period_start, pack.period_end) == (
                 committee.pk,

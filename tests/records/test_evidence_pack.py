@@ -11,6 +11,7 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import Attachment
 from portal.core.periods import Period
@@ -328,3 +329,19 @@ def test_a_login_without_an_office_is_refused_and_anonymous_sent_to_log_in(cast,
     assert not EvidencePack.objects.exists()
     assert anonymous.status_code == 302
     assert anonymous.url.startswith(reverse("login"))
+
+
+def test_a_pack_that_stopped_without_finishing_does_not_block_asking_again(cast, quarter, today):
+    client = cast.client_for(cast.secretary_a1)
+    data = {"scope": f"b{cast.branch_a1.pk}", "quarter": QUARTER.start.isoformat()}
+    client.post(reverse("records:evidence"), data)
+    EvidencePack.objects.update(
+        status=EvidencePackStatus.RUNNING, requested_at=timezone.now() - dt.timedelta(hours=3)
+    )
+
+    client.post(reverse("records:evidence"), data)
+
+    dead, new = EvidencePack.objects.order_by("pk")
+    assert dead.status == EvidencePackStatus.FAILED
+    assert dead.error == "打包中途停止，未能完成。"
+    assert new.status == EvidencePackStatus.QUEUED
