@@ -31,9 +31,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from activities.access import activities_for, own_work_condition
-from activities.models import Activity, ActivityQuerySet, ActivityStatus, CreateFormToken, Goal
+from activities.models import (
+    Activity,
+    ActivityQuerySet,
+    ActivityStatus,
+    Attachment,
+    CreateFormToken,
+    Goal,
+)
 from branches.access import reviewed, scope_for
-from branches.models import Branch
+from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
 from portal.core.periods import Period
 
@@ -221,13 +228,23 @@ class ActivityPaginator(Paginator):
 
 
 def activity_ledger(user: User) -> ActivityQuerySet:
-    """``activity_list`` plus everything the Excel ledger (台账) has a column for."""
+    """``activity_list`` plus everything the Excel ledger (台账) has a column for: attendees
+    by name (their phones are not read) and the evidence files by name."""
     return (
         activity_list(user)
         .select_related("partnership")
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.order_by("position", "pk")),
             Prefetch("co_branches", queryset=Branch.objects.order_by("sort_order", "name", "pk")),
+            Prefetch(
+                "attendees", queryset=Member.objects.only("pk", "name").order_by("name", "pk")
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.only(
+                    "pk", "activity_id", "kind", "caption", "original_name", "file"
+                ).order_by("kind", "pk"),
+            ),
         )
     )
 

@@ -15,7 +15,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 #: The portal's feature packages that define tasks (the apps' ``tasks`` modules are found from
 #: ``INSTALLED_APPS``).
-FEATURE_TASK_PACKAGES = ["portal.core", "portal.reports", "portal.reminders", "portal.audit"]
+FEATURE_TASK_PACKAGES = [
+    "portal.core",
+    "portal.reports",
+    "portal.records",
+    "portal.reminders",
+    "portal.audit",
+]
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

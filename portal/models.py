@@ -6,6 +6,7 @@ Features import their own models (``portal.reports.models``), never this module.
 
 from portal.audit.models import UnknownLoginTally
 from portal.core.models import Heartbeat, OutboxMessage
+from portal.records.models import EvidencePack, EvidencePackStatus, evidence_pack_upload_to
 from portal.reminders.models import Reminder, ReminderKind, ReminderQuerySet, iso_week
 from portal.reports.models import (
     Report,
@@ -17,6 +18,8 @@ from portal.reports.models import (
 )
 
 __all__ = [
+    "EvidencePack",
+    "EvidencePackStatus",
     "Heartbeat",
     "OutboxMessage",
     "Reminder",
@@ -28,6 +31,7 @@ __all__ = [
     "ReportQuerySet",
     "ReportStatus",
     "UnknownLoginTally",
+    "evidence_pack_upload_to",
     "iso_week",
     "report_upload_to",
 ]

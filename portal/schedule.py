@@ -55,6 +55,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "activities.tasks.purge_staged_uploads",
         "schedule": crontab(minute=15, hour=3),
     },
+    # Evidence packs past EVIDENCE_PACK_KEEP_HOURS, with their files (portal.records).
+    "purge-evidence-packs": {
+        "task": "portal.tasks.evidence_packs_purge",
+        "schedule": crontab(minute=25),  # hourly
+    },
     # Roster files of import previews never confirmed nor abandoned (portal.core.import_staging).
     "purge-staged-imports": {
         "task": "portal.tasks.staged_imports_purge",

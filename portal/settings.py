@@ -271,6 +271,12 @@ if REPORT_RUNNING_TIMEOUT_MINUTES * 60 <= REPORT_TIME_LIMIT_SECONDS + 60:
 # How many times a dead generation is queued again before it stays failed.
 REPORT_MAX_ATTEMPTS = _int("REPORT_MAX_ATTEMPTS", default=3, minimum=1)
 
+# --- Evidence packs (a period's records and files in one zip, portal.records) ------------------
+# A pack whose files add up to more than this many MB is refused (choose a shorter period).
+EVIDENCE_PACK_MAX_MB = _int("EVIDENCE_PACK_MAX_MB", default=2048, minimum=1)
+# A ready pack is deleted this many hours later (asked for again, it is made anew).
+EVIDENCE_PACK_KEEP_HOURS = _int("EVIDENCE_PACK_KEEP_HOURS", default=72, minimum=1)
+
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reminders/", include("portal.reminders.urls")),
     path("audit/", include("portal.audit.urls")),
     path("reports/", include("portal.reports.urls")),
+    path("records/", include("portal.records.urls")),
     # One password page for every login: its rules, its throttle of wrong current passwords,
     # its record of who chose the password (the admin's own page has none of them).
     path(

@@ -16,11 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from activities import selectors
-from activities.exports import XLSX_CONTENT_TYPE, activity_ledger_workbook, workbook_bytes
+from activities.exports import (
+    ALL_STATUSES_PARAM,
+    ALL_STATUSES_VALUE,
+    XLSX_CONTENT_TYPE,
+    activity_ledger_workbook,
+    ledger_heading,
+    workbook_bytes,
+)
 from activities.filters import ActivityFilter
 from branches.access import scope_for
-from branches.models import Committee
+from branches.models import Branch, Committee
 from branches.services import roster_export_audit
+from portal.core.downloads import attachment_disposition
 
 #: rows fetched per round trip while the workbook is written (partners etc. prefetched per chunk)
 EXPORT_CHUNK_SIZE = 500
@@ -63,7 +71,11 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def activity_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as an Excel ledger; every export is written to the audit log."""
+    """The filtered list as the Excel ledger 台账; every export is written to the audit log.
+
+    Approved activities only, unless the status filter asks for another status or the link
+    asks for every status (``?statuses=all``, labelled as such on the list page).
+    """
     user = request.user
     filterset = ActivityFilter(
         request.GET or None, queryset=selectors.activity_ledger(user), user=user
@@ -73,18 +85,40 @@ def activity_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(reverse("activities:list") + "?" + request.GET.urlencode())
     activities = filterset.qs
-    committees = Committee.objects.for_user(user).order_by("name")
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    all_statuses = request.GET.get(ALL_STATUSES_PARAM) == ALL_STATUSES_VALUE
+    if not cleaned.get("status") and not all_statuses:
+        activities = activities.approved()
+    committees = list(Committee.objects.for_user(user).order_by("name"))
+    scope = scope_for(user)
+    only_branch = None
+    if not scope.is_committee_staff and len(scope.editable_branch_ids) == 1:
+        only_branch = (
+            Branch.objects.filter(pk__in=scope.editable_branch_ids)
+            .values_list("name", flat=True)
+            .first()
+        )
+    today = timezone.localdate()
+    heading = ledger_heading(
+        cleaned=cleaned,
+        period_of_preset=lambda preset: selectors.preset_period(preset, today),
+        committees=[c.name for c in committees],
+        only_branch=only_branch,
+        all_statuses=all_statuses,
+        today=today,
+    )
     roster_export_audit(
         user=user,
         queryset=activities,
         file_format="xlsx",
-        committee_when_empty=committees.first(),
+        committee_when_empty=committees[0] if committees else None,
         request=request,
     )
-    workbook = activity_ledger_workbook(activities.iterator(chunk_size=EXPORT_CHUNK_SIZE))
-    filename = f"activities-{timezone.localdate():%Y%m%d}.xlsx"
+    workbook = activity_ledger_workbook(activities.iterator(chunk_size=EXPORT_CHUNK_SIZE), heading)
     response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment_disposition(
+        heading.file_name, fallback=heading.ascii_file_name
+    )
     response["Cache-Control"] = "private, no-store"  # shared office PCs keep no copy
     return response
 

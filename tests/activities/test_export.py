@@ -1,9 +1,11 @@
-"""The Excel ledger 台账: the list's filters and scoping, one row per activity, audited."""
+"""The Excel ledger 台账: the list's filters and scoping, one row per activity, audited; a title
+row, 序号, attendee names and evidence, print setup, approved rows unless asked, a Chinese name."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -12,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from activities.models import Activity
+from activities.models import Activity, Attachment, AttachmentKind
 from branches.models import AuditAction, AuditEntry
+from portal.core.periods import Period
 from tests import factories
 from tests.activities.test_list import SHANGHAI, build_world
 
@@ -34,16 +37,20 @@ def english(settings):
 
 
 def export(client, **params):
+    """The export with every status (the scoping tests count drafts too) unless the test asks
+    otherwise (``statuses=None``: the default, approved activities only)."""
+    params.setdefault("statuses", "all")
+    params = {key: value for key, value in params.items() if value is not None}
     return client.get(reverse("activities:export"), params)
 
 
 def ledger(response) -> tuple[list[str], list[dict[str, object]]]:
-    """The workbook's headers and its rows as header -> value."""
+    """The workbook's headers (under the two title rows) and its rows as header -> value."""
     assert response.status_code == 200, response
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.iter_rows(values_only=True))
-    headers = list(values[0])
-    return headers, [dict(zip(headers, row, strict=True)) for row in values[1:]]
+    headers = list(values[2])
+    return headers, [dict(zip(headers, row, strict=True)) for row in values[3:]]
 
 
 def exported_titles(response) -> set[str]:
@@ -64,10 +71,7 @@ def test_secretary_exports_their_branch_activities(cast, world):
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    today = timezone.localdate()
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="activities-{today:%Y%m%d}.xlsx"'
-    )
+    assert response["Content-Disposition"].startswith("attachment; filename=")
     assert exported_titles(response) == {"安全生产联学", "金融知识进工地", "两支部联合主题党日"}
 
 
@@ -113,7 +117,7 @@ def test_invalid_filters_export_nothing_and_go_back_to_the_list(cast, world):
 
     assert response.status_code == 302
     assert response.url == (
-        f"{reverse('activities:list')}?status=approved&branch={cast.branch_b1.pk}"
+        f"{reverse('activities:list')}?status=approved&branch={cast.branch_b1.pk}&statuses=all"
     )
     assert not exports_audited().exists()
 
@@ -151,7 +155,7 @@ def test_a_committee_outside_the_reach_exports_nothing(cast, world):
     response = export(cast.client_for(cast.staff_a), committee=other.pk)
 
     assert response.status_code == 302
-    assert response.url == f"{reverse('activities:list')}?committee={other.pk}"
+    assert response.url == f"{reverse('activities:list')}?committee={other.pk}&statuses=all"
     assert not exports_audited().exists()
 
 
@@ -175,6 +179,7 @@ def test_one_row_holds_every_column_of_the_ledger(cast, world):
     headers, rows = ledger(export(cast.client_for(cast.staff_a), q="两支部"))
 
     assert headers == [
+        "No.",
         "Starts at",
         "Ends at",
         "Title",
@@ -182,15 +187,18 @@ def test_one_row_holds_every_column_of_the_ledger(cast, world):
         "Co-organisers",
         "Measure",
         "Goals served",
-        "Partner organisations",
-        "Partnership",
         "Kind",
         "Location",
+        "Partner organisations",
+        "Partnership",
         "Members attending",
+        "Number of members attending",
         "External participants",
         "Volunteers",
         "Beneficiaries",
+        "Summary",
         "Outcome",
+        "Evidence",
         "Status",
     ]
     [row] = rows
@@ -205,7 +213,9 @@ def test_one_row_holds_every_column_of_the_ledger(cast, world):
     assert row["Partnership"] == "宿迁结对共建协议"
     assert row["Kind"] == "Meeting or forum"
     assert row["Location"] == "宿迁项目部"
-    assert row["Members attending"] == 2
+    assert row["No."] == 1
+    assert row["Members attending"] == f"{cast.member_a1.name}, {cast.member_a2.name}"
+    assert row["Number of members attending"] == 2
     assert (row["External participants"], row["Volunteers"], row["Beneficiaries"]) == (12, 4, 300)
     assert row["Outcome"] == "解决了两个施工难题"
     assert row["Status"] == "Returned"
@@ -225,7 +235,7 @@ def test_headers_are_chinese_when_the_ui_is_chinese(cast, world, settings):
     headers, rows = ledger(response)
     sheet = load_workbook(io.BytesIO(response.content)).active
 
-    assert headers[2] == "标题"
+    assert headers[3] == "标题"
     assert "共建单位" in headers
     assert "参加党员" in headers
     with translation.override("zh-hans"):
@@ -236,9 +246,9 @@ def test_headers_are_chinese_when_the_ui_is_chinese(cast, world, settings):
 def test_header_is_frozen_and_columns_have_widths(cast, world):
     sheet = load_workbook(io.BytesIO(export(cast.client_for(cast.staff_a)).content)).active
 
-    assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["C"].width >= 30  # the title
-    assert all(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOPQ")
+    assert sheet.freeze_panes == "C4"
+    assert sheet.column_dimensions["D"].width >= 28  # the title
+    assert all(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOPQRSTU")
 
 
 def test_text_that_looks_like_a_formula_stays_text(cast, world):
@@ -248,7 +258,7 @@ def test_text_that_looks_like_a_formula_stays_text(cast, world):
 
     response = export(cast.client_for(cast.staff_a), q="HYPERLINK")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    title, outcome = sheet["C2"], sheet["P2"]
+    title, outcome = sheet["D4"], sheet["S4"]
 
     assert title.data_type == "s"
     assert title.value == '=HYPERLINK("http://evil.example","点我")'
@@ -299,7 +309,126 @@ def test_export_queries_do_not_grow_with_the_rows(cast, world):
         extra.co_branches.set([cast.branch_a1])
         extra.goals.set([world.g1, world.g2])
         extra.attendees.set([cast.member_a2])
+        Attachment.objects.create(
+            activity=extra, kind=AttachmentKind.PHOTO, file=f"activities/x/{n}.jpg"
+        )
     after, rows_after = queries()
 
     assert rows_after == rows_before + 12
     assert after == before
+
+
+# --- The standard ledger: title, 序号, names, evidence, print setup, statuses, file name -----
+
+
+def test_the_ledger_has_a_title_row_a_period_line_and_numbered_rows(cast, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    response = export(cast.client_for(cast.secretary_a1), period="this_month", statuses=None)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+
+    assert rows[0][0] == f"{cast.branch_a1.name}联建活动台账"
+    period = Period.month(timezone.localdate())
+    with translation.override("zh-hans"):
+        period_label = period.label
+    assert f"统计期间：{period_label}" in rows[1][0]
+    assert f"导出日期：{timezone.localdate().isoformat()}" in rows[1][0]
+    assert "仅含已审核活动" in rows[1][0]
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:U1", "A2:U2"}
+    assert rows[2][:2] == ("序号", "开始时间")
+    assert [row[0] for row in rows[3:]] == [1]  # only the approved activity of A1 this month
+    assert rows[3][3] == "安全生产联学"
+
+
+def test_attendee_names_summary_and_evidence_are_columns(cast, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    first = world.this_month
+    Attachment.objects.create(
+        activity=first,
+        kind=AttachmentKind.PHOTO,
+        file="activities/x/a.jpg",
+        original_name="合影.jpg",
+    )
+    Attachment.objects.create(
+        activity=first,
+        kind=AttachmentKind.SIGN_IN_SHEET,
+        file="activities/x/b.pdf",
+        original_name="签到表.pdf",
+    )
+
+    [row] = ledger(export(cast.client_for(cast.staff_a), q="安全生产联学"))[1]
+
+    names = row["Members attending"].split(", ")
+    assert cast.member_a1.name in names
+    assert len(names) == 3
+    assert names == sorted(names)
+    assert row["Summary"] == "学习安全生产法"
+    assert row["Evidence"] == "Photo: 合影.jpg; Sign-in sheet: 签到表.pdf"
+
+
+def test_the_ledger_prints_landscape_on_a4_fitted_to_width_with_the_header_repeated(cast, world):
+    sheet = load_workbook(io.BytesIO(export(cast.client_for(cast.staff_a)).content)).active
+
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(sheet.page_setup.fitToWidth) == 1
+    assert int(sheet.page_setup.fitToHeight) == 0
+    assert sheet.print_title_rows == "$3:$3"
+
+
+def test_only_approved_activities_unless_every_status_is_asked_for(cast, world):
+    client = cast.client_for(cast.staff_a)
+
+    default = exported_titles(export(client, statuses=None))
+    every = exported_titles(export(client, statuses="all"))
+    drafts = exported_titles(export(client, statuses=None, status="draft"))
+
+    assert default == {"安全生产联学", "党委专题党课"}
+    assert len(every) == 5
+    assert drafts == {"金融知识进工地"}
+
+
+def test_the_list_offers_the_ledger_and_a_labelled_export_of_every_status(cast, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    page = cast.client_for(cast.staff_a).get(reverse("activities:list")).content.decode()
+
+    assert "导出台账（已审核）" in page
+    assert "导出台账（含未审核）" in page
+    assert "statuses=all" in page
+
+
+def test_the_file_has_a_chinese_name_with_an_ascii_fallback(cast, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    today = timezone.localdate()
+    quarter = Period.quarter(today)
+    with translation.override("zh-hans"):
+        label = quarter.label
+
+    response = export(
+        cast.client_for(cast.secretary_a1),
+        statuses=None,
+        period="this_quarter",
+        branch=cast.branch_a1.pk,
+    )
+
+    name = f"联建活动台账-{cast.branch_a1.name}-{label}.xlsx"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="activity-ledger-{today:%Y%m%d}.xlsx"; '
+        f"filename*=UTF-8''{quote(name)}"
+    )
+
+
+def test_a_staff_ledger_is_titled_with_the_committee(cast, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    response = export(cast.client_for(cast.staff_a), statuses=None)
+    title = load_workbook(io.BytesIO(response.content)).active["A1"].value
+
+    assert title == f"{cast.committee_a.name}联建活动台账"
+    assert (
+        "filename*=UTF-8''" + quote(f"联建活动台账-{cast.committee_a.name}-全部时间.xlsx")
+        in (response["Content-Disposition"])
+    )

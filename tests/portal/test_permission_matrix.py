@@ -43,6 +43,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -78,6 +79,8 @@ from branches.models import (
 )
 from branches.services import committee_role_grant
 from portal.core.health import heartbeat_record
+from portal.core.periods import Period
+from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
 from tests.conftest import Cast
@@ -336,6 +339,45 @@ def committee_a_without_reports(w: World) -> dict[str, Any]:
 def last_month(w: World, args: dict[str, Any]) -> dict[str, Any]:
     first = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     return {"period": f"month:{first.replace(day=1).isoformat()}"}
+
+
+def a1_record(fmt: str) -> Target:
+    return lambda w: {"pk": w.activity.pk, "fmt": fmt}
+
+
+def fresh_pack(w: World) -> dict[str, Any]:
+    """A ready evidence pack of branch A1's last quarter, asked for by its secretary."""
+    quarter = Period.quarter(timezone.localdate()).previous()
+    name = default_storage.save("evidence/pack.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    pack = EvidencePack.objects.create(
+        committee=w.cast.committee_a,
+        branch=w.cast.branch_a1,
+        period_kind=quarter.kind,
+        period_start=quarter.start,
+        period_end=quarter.end,
+        requested_by=w.cast.secretary_a1,
+        status=EvidencePackStatus.READY,
+        file=name,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    return {"pk": pack.pk}
+
+
+def a1_last_quarter(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    quarter = Period.quarter(timezone.localdate()).previous()
+    return {"scope": f"b{w.cast.branch_a1.pk}", "quarter": quarter.start.isoformat()}
+
+
+def packs(w: World, args: dict[str, Any]) -> tuple:
+    return tuple(EvidencePack.objects.values_list("pk", "requested_by_id").order_by("pk"))
+
+
+def pack_queued(response, w, args, before) -> None:
+    assert response.status_code == 302, response.status_code
+    pack = EvidencePack.objects.exclude(pk__in=[pk for pk, _user in before]).get()
+    assert response["Location"] == f"/records/evidence/{pack.pk}/"
+    assert (pack.branch, pack.requested_by) == (w.cast.branch_a1, response.wsgi_request.user)
 
 
 LOCKOUTS = "axes/accessattempt/"
@@ -902,6 +944,20 @@ MATRIX: list[Row] = [
         done=report_queued),
     row("reports/<int:pk>/regenerate/", GET, fresh_report,
         [LOGIN, E405, E405, E405, E405, E405, E405], label="a POST only"),
+
+    # --- Records (issue 15): an activity's 一事一档 for whoever reads the activity; evidence
+    # packs of a branch for its officers, of the committee for its staff, each its requester's
+    row("records/activity/<int:pk>/record.<slug:fmt>", GET, a1_record("pdf"),
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="PDF"),
+    row("records/activity/<int:pk>/record.<slug:fmt>", GET, a1_record("docx"),
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="Word"),
+    row("records/evidence/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
+    row("records/evidence/", POST, nothing,
+        [LOGIN, DONE, SENT_BACK, DONE, DONE, SENT_BACK, SENT_BACK], label="branch A1's quarter",
+        data=a1_last_quarter, snapshot=packs, done=pack_queued),
+    row(("records/evidence/<int:pk>/", "records/evidence/<int:pk>/download/"), GET, fresh_pack,
+        [LOGIN, OK, E404, E404, E404, E404, E404], a1=True),
 
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,

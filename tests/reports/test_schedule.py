@@ -73,6 +73,11 @@ EXPECTED = {
         [],
         [at(2026, 11, 28, 3, 20), at(2026, 11, 29, 3, 20)],
     ),
+    "purge-evidence-packs": (  # hourly: evidence packs past EVIDENCE_PACK_KEEP_HOURS
+        "portal.tasks.evidence_packs_purge",
+        [],
+        [at(2026, 11, 27, 15, 25), at(2026, 11, 27, 16, 25)],
+    ),
 }
 
 

@@ -140,8 +140,9 @@ INLINE_IN_TEMPLATE = re.compile(
     r"""|javascript:""",
     re.IGNORECASE,
 )
-# The report's PDF is laid out by WeasyPrint from HTML, never served to a browser.
-NOT_SERVED = {"reports/pdf.html"}
+# The report's and the activity record's PDFs are laid out by WeasyPrint from HTML, never
+# served to a browser.
+NOT_SERVED = {"reports/pdf.html", "records/activity_pdf.html"}
 
 
 def test_no_template_has_inline_script_handlers_or_styles() -> None:
