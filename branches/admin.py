@@ -12,7 +12,6 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -35,13 +34,14 @@ from branches.services import (
     committee_role_grant,
     member_link_user,
 )
-from portal.admin.formats import FormulaSafeCSV, FormulaSafeXLSX
+from portal.admin.formats import FormulaSafeCSV, FormulaSafeXLSX, NamedCSV, NamedXLSX
 from portal.admin.scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
     MaskedPhoneFormMixin,
     ScopedHistoryMixin,
 )
+from portal.templatetags.people import person_name
 
 RelatedOnly = admin.RelatedOnlyFieldListFilter
 
@@ -75,7 +75,7 @@ class ScopedRosterAdmin(
     """A committee-scoped admin with history and audited CSV/XLSX import and export."""
 
     export_form_class = ColumnNameExportForm
-    import_formats = [CSV, XLSX]
+    import_formats = [NamedCSV, NamedXLSX]
     # A name such as =HYPERLINK(…) is exported as text, never as a live formula.
     export_formats = [FormulaSafeCSV, FormulaSafeXLSX]
     # With a byte-order mark Chinese Excel and WPS open the CSV as UTF-8, not as GB18030.
@@ -285,11 +285,11 @@ class AuditEntryAdmin(ScopedAdmin):
 
     list_display = (
         "created_at",
-        "user",
+        "person",
         "action",
         "object_type_display",
         "object_repr",
-        "detail",
+        "detail_shown",
         "ip_address",
         "committee",
     )
@@ -300,16 +300,23 @@ class AuditEntryAdmin(ScopedAdmin):
 
     fields = (
         "created_at",
-        "user",
+        "person",
         "committee",
         "action",
         "object_type_display",
-        "object_id",
         "object_repr",
-        "detail",
+        "detail_shown",
         "ip_address",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, entry: AuditEntry) -> str:
+        return person_name(entry.user) or "—"
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, entry: AuditEntry) -> str:
+        return entry.detail_display()
 
     @admin.display(description=_("object type"), ordering="object_type")
     def object_type_display(self, entry: AuditEntry) -> str:

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
@@ -286,7 +286,10 @@ class PartnershipMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{related_label(self, 'partner')} @ {related_label(self, 'partnership')}"
+        return gettext("%(partner)s in %(partnership)s") % {
+            "partner": related_label(self, "partner"),
+            "partnership": related_label(self, "partnership"),
+        }
 
     def clean(self) -> None:
         super().clean()

@@ -23,7 +23,21 @@ from portal.core.spreadsheets import csv_cell, sheet_cell
 _MAX_COLUMN_WIDTH = 50
 
 
-class FormulaSafeCSV(CSV):
+class NamedCSV(CSV):
+    """CSV, called so on the import and export pages (the library says "csv")."""
+
+    def get_title(self) -> str:
+        return "CSV"
+
+
+class NamedXLSX(XLSX):
+    """An Excel workbook, called so on the import and export pages (the library says "xlsx")."""
+
+    def get_title(self) -> str:
+        return "Excel"
+
+
+class FormulaSafeCSV(NamedCSV):
     """CSV whose text cells that start like a formula carry the apostrophe text mark."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs) -> str:
@@ -33,7 +47,7 @@ class FormulaSafeCSV(CSV):
         return safe.export("csv", **kwargs)
 
 
-class FormulaSafeXLSX(XLSX):
+class FormulaSafeXLSX(NamedXLSX):
     """A workbook whose text cells are text cells: shown as typed, never run."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs) -> bytes:
