@@ -12,7 +12,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from import_export.forms import SelectableFieldsExportForm
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from branches.access import scope_for
@@ -34,7 +35,7 @@ from branches.services import (
     committee_role_grant,
     member_link_user,
 )
-from portal.admin.formats import FormulaSafeCSV, FormulaSafeXLSX, NamedCSV, NamedXLSX
+from portal.admin.formats import FormatNamesMixin, FormulaSafeCSV, FormulaSafeXLSX
 from portal.admin.scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
@@ -54,7 +55,11 @@ class ScopedHistoryAdmin(CommitteeScopedAdminMixin, ScopedHistoryMixin, SimpleHi
     """A committee-scoped admin with change history (who, when, what; revert)."""
 
 
-class ColumnNameExportForm(SelectableFieldsExportForm):
+class RosterImportForm(FormatNamesMixin, ImportForm):
+    pass
+
+
+class ColumnNameExportForm(FormatNamesMixin, SelectableFieldsExportForm):
     """The export page's column checkboxes read as the spreadsheet's Chinese headers
     (import-export would write "Active From (转入日期)")."""
 
@@ -75,7 +80,8 @@ class ScopedRosterAdmin(
     """A committee-scoped admin with history and audited CSV/XLSX import and export."""
 
     export_form_class = ColumnNameExportForm
-    import_formats = [NamedCSV, NamedXLSX]
+    import_form_class = RosterImportForm
+    import_formats = [CSV, XLSX]
     # A name such as =HYPERLINK(…) is exported as text, never as a live formula.
     export_formats = [FormulaSafeCSV, FormulaSafeXLSX]
     # With a byte-order mark Chinese Excel and WPS open the CSV as UTF-8, not as GB18030.

@@ -620,7 +620,7 @@ AUDIT_DETAIL_TERMS = {
     "is_staff=False": _("admin site access: no"),
     "is_active=True": _("login enabled: yes"),
     "is_active=False": _("login enabled: no"),
-    "xlsx": pgettext_lazy("file format", "Excel"),
+    "xlsx": "XLSX",
     "csv": "CSV",
 }
 

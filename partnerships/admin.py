@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.admin import RelatedOnly, ScopedHistoryAdmin, ScopedRosterAdmin
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
-from partnerships.resources import PartnerOrganisationResource
+from partnerships.resources import ContactResource, PartnerOrganisationResource
 from portal.admin.archive import ArchiveAdminMixin
 from portal.admin.scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixin
 
@@ -48,7 +48,7 @@ class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
 
 @admin.register(PartnerOrganisation)
 class PartnerOrganisationAdmin(ArchiveAdminMixin, ScopedRosterAdmin):
-    resource_classes = [PartnerOrganisationResource]
+    resource_classes = [PartnerOrganisationResource, ContactResource]
     inlines = [ContactInline]
     list_display = ("name", "kind", "city", "has_party_organisation", "is_active", "committee")
     list_filter = ("kind", "is_active", "has_party_organisation", ("committee", RelatedOnly))

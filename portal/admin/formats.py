@@ -23,21 +23,18 @@ from portal.core.spreadsheets import csv_cell, sheet_cell
 _MAX_COLUMN_WIDTH = 50
 
 
-class NamedCSV(CSV):
-    """CSV, called so on the import and export pages (the library says "csv")."""
+class FormatNamesMixin:
+    """Mix into an import or export form: the file formats named as people write them, CSV and
+    XLSX (the library offers its format titles, "csv" and "xlsx", which tablib reads files by
+    and which must therefore stay as they are)."""
 
-    def get_title(self) -> str:
-        return "CSV"
-
-
-class NamedXLSX(XLSX):
-    """An Excel workbook, called so on the import and export pages (the library says "xlsx")."""
-
-    def get_title(self) -> str:
-        return "Excel"
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        field.choices = [(value, str(label).upper()) for value, label in field.choices]
 
 
-class FormulaSafeCSV(NamedCSV):
+class FormulaSafeCSV(CSV):
     """CSV whose text cells that start like a formula carry the apostrophe text mark."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs) -> str:
@@ -47,7 +44,7 @@ class FormulaSafeCSV(NamedCSV):
         return safe.export("csv", **kwargs)
 
 
-class FormulaSafeXLSX(NamedXLSX):
+class FormulaSafeXLSX(XLSX):
     """A workbook whose text cells are text cells: shown as typed, never run."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs) -> bytes:

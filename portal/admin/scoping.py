@@ -586,12 +586,17 @@ class AuditedImportExportMixin:
         context["roster_columns"] = self.roster_columns()
         return context
 
-    def roster_columns(self) -> list[tuple[str, str]]:
-        """The import template's columns and what goes in them."""
-        columns: list[tuple[str, str]] = []
-        for resource_class in self.resource_classes:
-            columns.extend(getattr(resource_class, "column_help", ()))
-        return columns
+    def roster_columns(self) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Each import template (one per resource: 共建单位名册, 联系人名册 …), its columns and
+        what goes in them; the name only when there are several."""
+        several = len(self.resource_classes) > 1
+        return [
+            (
+                resource_class.get_display_name() if several else "",
+                tuple(getattr(resource_class, "column_help", ())),
+            )
+            for resource_class in self.resource_classes
+        ]
 
     def write_to_tmp_storage(self, import_file, input_format):
         if input_format.is_binary():
@@ -701,9 +706,9 @@ class AuditedImportExportMixin:
             return TemplateResponse(request, [self.import_template_name], context)
         # The rows of the file (already in memory), not of the database.
         touched = Counter(
-            row.instance.committee_id
+            committee_id
             for row in result.valid_rows()
-            if getattr(row.instance, "committee_id", None) is not None
+            if (committee_id := _row_committee_id(row.instance)) is not None
         )
         roster_import_audit(
             user=request.user,
@@ -723,6 +728,14 @@ class AuditedImportExportMixin:
             request=request,
         )
         return data
+
+
+def _row_committee_id(instance: Any) -> int | None:
+    """The committee of an imported row: its own, or its partner's (a contact)."""
+    committee_id = getattr(instance, "committee_id", None)
+    if committee_id is None and getattr(instance, "partner_id", None) is not None:
+        committee_id = instance.partner.committee_id
+    return committee_id
 
 
 class MaskedPhoneFormMixin:

@@ -523,8 +523,8 @@ def test_superusers_export_is_audited_per_committee_with_its_row_count(cast):
     rows_a = Member.objects.filter(committee=cast.committee_a).count()
     rows_b = Member.objects.filter(committee=cast.committee_b).count()
     assert entries == {
-        cast.committee_a: f"{rows_a} rows, CSV",
-        cast.committee_b: f"{rows_b} rows, CSV",
+        cast.committee_a: f"{rows_a} rows, csv",
+        cast.committee_b: f"{rows_b} rows, csv",
     }
 
 
