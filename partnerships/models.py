@@ -121,7 +121,7 @@ class Contact(models.Model):
         ordering = ["partner", "name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({related_label(self, 'partner')})"
+        return f"{self.name}（{related_label(self, 'partner')}）"
 
     @property
     def masked_phone(self) -> str:
