@@ -82,7 +82,16 @@ class PartnershipForm(forms.ModelForm):
 
     class Meta:
         model = Partnership
-        fields = "__all__"
+        fields = (
+            "committee",
+            "branch",
+            "kind",
+            "title",
+            "starts_on",
+            "ends_on",
+            "agreement",
+            "commitments",
+        )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
