@@ -10,6 +10,8 @@ BORROWED = (
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
+    # django-import-export: the choice of roster on a page with several (共建单位 / 联系人).
+    gettext_noop("Resource"),
     # django-import-export's catalog has the characters of this one scrambled (某些行验数据证失败).
     gettext_noop("Some rows failed to validate"),
     gettext_noop(
