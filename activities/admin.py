@@ -7,8 +7,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from activities import services
@@ -40,6 +42,13 @@ class FrameworkItemAdmin(ScopedAdmin):
     search_fields = ("code", "title", "title_en")
     ordering = ("committee", "position")
 
+    def get_list_display(self, request):
+        # The English title is the English pages' text: a Chinese list shows the Chinese one.
+        shown = super().get_list_display(request)
+        if translation.get_language().startswith("zh"):
+            shown = tuple(name for name in shown if name != "title_en")
+        return shown
+
 
 @admin.register(Goal)
 class GoalAdmin(FrameworkItemAdmin):
@@ -57,9 +66,17 @@ class AttachmentInline(CommitteeScopedInlineMixin, admin.TabularInline):
     re-encoded (``activities.uploads``); here they can be re-captioned or removed."""
 
     model = Attachment
-    fields = ("file", "kind", "caption", "uploaded_by", "uploaded_at")
-    readonly_fields = ("file", "uploaded_by", "uploaded_at")
+    fields = ("file_shown", "kind", "caption", "uploaded_by", "uploaded_at")
+    readonly_fields = ("file_shown", "uploaded_by", "uploaded_at")
     extra = 0
+
+    @admin.display(description=gettext_lazy("file"))
+    def file_shown(self, attachment: Attachment) -> str:
+        """The file by the name it was uploaded with, not its storage path."""
+        if attachment is None or not attachment.file:
+            return "—"
+        name = attachment.original_name or attachment.file.name.rsplit("/", 1)[-1]
+        return format_html('<a href="{}" translate="no">{}</a>', attachment.file.url, name)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -319,7 +319,9 @@ class Activity(ArchivableModel):
         Branch, blank=True, related_name="co_organised_activities", verbose_name=_("co-organisers")
     )
     title = models.CharField(_("title"), max_length=150)
-    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("activity", "kind"), max_length=20, choices=ActivityKind.choices
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     location = models.CharField(_("location"), max_length=150, blank=True)

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from branches.access import scope_for
@@ -35,13 +35,14 @@ from branches.services import (
     committee_role_grant,
     member_link_user,
 )
-from portal.admin.formats import FormulaSafeCSV, FormulaSafeXLSX
+from portal.admin.formats import FormatNamesMixin, FormulaSafeCSV, FormulaSafeXLSX
 from portal.admin.scoping import (
     AuditedImportExportMixin,
     CommitteeScopedAdminMixin,
     MaskedPhoneFormMixin,
     ScopedHistoryMixin,
 )
+from portal.templatetags.people import person_name
 
 RelatedOnly = admin.RelatedOnlyFieldListFilter
 
@@ -54,7 +55,11 @@ class ScopedHistoryAdmin(CommitteeScopedAdminMixin, ScopedHistoryMixin, SimpleHi
     """A committee-scoped admin with change history (who, when, what; revert)."""
 
 
-class ColumnNameExportForm(SelectableFieldsExportForm):
+class RosterImportForm(FormatNamesMixin, ImportForm):
+    pass
+
+
+class ColumnNameExportForm(FormatNamesMixin, SelectableFieldsExportForm):
     """The export page's column checkboxes read as the spreadsheet's Chinese headers
     (import-export would write "Active From (转入日期)")."""
 
@@ -75,6 +80,7 @@ class ScopedRosterAdmin(
     """A committee-scoped admin with history and audited CSV/XLSX import and export."""
 
     export_form_class = ColumnNameExportForm
+    import_form_class = RosterImportForm
     import_formats = [CSV, XLSX]
     # A name such as =HYPERLINK(…) is exported as text, never as a live formula.
     export_formats = [FormulaSafeCSV, FormulaSafeXLSX]
@@ -285,11 +291,11 @@ class AuditEntryAdmin(ScopedAdmin):
 
     list_display = (
         "created_at",
-        "user",
+        "person",
         "action",
         "object_type_display",
         "object_repr",
-        "detail",
+        "detail_shown",
         "ip_address",
         "committee",
     )
@@ -300,16 +306,23 @@ class AuditEntryAdmin(ScopedAdmin):
 
     fields = (
         "created_at",
-        "user",
+        "person",
         "committee",
         "action",
         "object_type_display",
-        "object_id",
         "object_repr",
-        "detail",
+        "detail_shown",
         "ip_address",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, entry: AuditEntry) -> str:
+        return person_name(entry.user) or "—"
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, entry: AuditEntry) -> str:
+        return entry.detail_display()
 
     @admin.display(description=_("object type"), ordering="object_type")
     def object_type_display(self, entry: AuditEntry) -> str:

@@ -19,6 +19,7 @@ from branches.scoping import ScopedManager, ScopedQuerySet
 
 # The roles' and members' date defaults (migrations name it ``branches.models.local_today``).
 from portal.core.periods import local_today
+from portal.templatetags.people import person_name
 
 
 def mask_phone(phone: str) -> str:
@@ -34,7 +35,7 @@ def mask_phone(phone: str) -> str:
 
 
 def related_label(obj: models.Model, field: str) -> str:
-    """``str()`` of a related row, or ``#id`` once it is gone.
+    """``str()`` of a related row, or "a deleted <kind>" once it is gone (never its id).
 
     History pages show old versions whose member, login or partner may have been deleted since;
     a ``__str__`` that reached for them would turn the page into a server error.
@@ -42,7 +43,20 @@ def related_label(obj: models.Model, field: str) -> str:
     try:
         return str(getattr(obj, field))
     except ObjectDoesNotExist:
-        return f"#{getattr(obj, f'{field}_id')}"
+        related = obj._meta.get_field(field).related_model
+        return deleted_row_label(related, getattr(obj, f"{field}_id"))
+
+
+def deleted_row_label(model: type[models.Model], pk) -> str:
+    """A row deleted since, for history pages: "赵磊（已删除的党员）" from its last recorded
+    version, "已删除的党员" when it has none (never its id, as simple_history writes it)."""
+    kind = model._meta.verbose_name
+    history = getattr(model, "history", None)
+    if pk is not None and history is not None:
+        last = history.filter(**{model._meta.pk.attname: pk}).order_by("-history_id").first()
+        if last is not None:
+            return gettext("%(name)s (deleted %(kind)s)") % {"name": last.instance, "kind": kind}
+    return gettext("a deleted %(kind)s") % {"kind": kind}
 
 
 def is_masked_phone(value: str) -> bool:
@@ -454,7 +468,11 @@ class CommitteeRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        committee, user = related_label(self, "committee"), related_label(self, "user")
+        committee = related_label(self, "committee")
+        try:
+            user = person_name(self.user)
+        except ObjectDoesNotExist:
+            user = related_label(self, "user")
         return f"{committee} · {self.get_role_display()} · {user}"
 
 
@@ -573,13 +591,38 @@ class AuditEntry(models.Model):
         detail = self.detail
         for words, label in AUDIT_DETAIL_WORDS.items():
             if detail.startswith(words):
-                return f"{label}{detail[len(words) :]}"
+                return f"{label}{_detail_terms(detail[len(words) :])}"
         rows = _ROWS.match(detail)
         if rows:
             count = int(rows.group(1))
             text = ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
-            return text + detail[rows.end() :]
+            return text + _detail_terms(detail[rows.end() :])
         return detail
+
+
+def _detail_terms(rest: str) -> str:
+    """The recorded names within a detail (the permission groups, the rights flags, the file
+    formats: stored in English, as the code names them) in the reader's language."""
+    for name, label in AUDIT_DETAIL_TERMS.items():
+        rest = re.sub(rf"(?<![\w.]){re.escape(name)}(?![\w.])", str(label), rest)
+    return rest
+
+
+#: The names a detail may hold after its leading words, longest first (is_staff=True before
+#: is_staff), as ``_detail_terms`` reads them.
+AUDIT_DETAIL_TERMS = {
+    "Committee admin": _("Committee admin"),
+    "Committee staff": _("Committee staff"),
+    "Branch editor": _("Branch editor"),
+    "is_superuser=True": _("superuser: yes"),
+    "is_superuser=False": _("superuser: no"),
+    "is_staff=True": _("admin site access: yes"),
+    "is_staff=False": _("admin site access: no"),
+    "is_active=True": _("login enabled: yes"),
+    "is_active=False": _("login enabled: no"),
+    "xlsx": "XLSX",
+    "csv": "CSV",
+}
 
 
 #: The apps whose models an audit entry may name, with the logins and their groups.

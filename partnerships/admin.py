@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.admin import RelatedOnly, ScopedHistoryAdmin, ScopedRosterAdmin
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
-from partnerships.resources import PartnerOrganisationResource
+from partnerships.resources import ContactResource, PartnerOrganisationResource
 from portal.admin.archive import ArchiveAdminMixin
 from portal.admin.scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixin
 
@@ -27,6 +27,9 @@ class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
     fields = ("name", "title", "phone", "reveal_phone", "email")
     readonly_fields = ("reveal_phone",)
     extra = 0
+
+    class Media:
+        css = {"all": ("css/admin-roster.css",)}
 
     @admin.display(description="")
     def reveal_phone(self, contact: Contact) -> str:
@@ -48,7 +51,7 @@ class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
 
 @admin.register(PartnerOrganisation)
 class PartnerOrganisationAdmin(ArchiveAdminMixin, ScopedRosterAdmin):
-    resource_classes = [PartnerOrganisationResource]
+    resource_classes = [PartnerOrganisationResource, ContactResource]
     inlines = [ContactInline]
     list_display = ("name", "kind", "city", "has_party_organisation", "is_active", "committee")
     list_filter = ("kind", "is_active", "has_party_organisation", ("committee", RelatedOnly))
@@ -61,8 +64,61 @@ class PartnershipMemberInline(CommitteeScopedInlineMixin, admin.TabularInline):
     extra = 0
 
 
+class BelongsTo:
+    BRANCH = "branch"
+    COMMITTEE = "committee"
+
+
+class PartnershipForm(forms.ModelForm):
+    """The partnership, asked first whether it is a branch's or the committee's own: the
+    branch field is shown (``static/css/admin-roster.css``) and required only for a branch's."""
+
+    belongs_to = forms.ChoiceField(
+        label=_("Belongs to"),
+        choices=[(BelongsTo.BRANCH, _("a branch")), (BelongsTo.COMMITTEE, _("the committee"))],
+        widget=forms.RadioSelect,
+        help_text=_("A pairing of one branch, or a partnership of the committee itself."),
+    )
+
+    class Meta:
+        model = Partnership
+        fields = (
+            "committee",
+            "branch",
+            "kind",
+            "title",
+            "starts_on",
+            "ends_on",
+            "agreement",
+            "commitments",
+        )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["belongs_to"] = (
+                BelongsTo.BRANCH if self.instance.branch_id else BelongsTo.COMMITTEE
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        belongs_to, branch = cleaned.get("belongs_to"), cleaned.get("branch")
+        if belongs_to == BelongsTo.BRANCH and branch is None and "branch" not in self.errors:
+            self.add_error("branch", _("Choose the branch the partnership belongs to."))
+        if belongs_to == BelongsTo.COMMITTEE and branch is not None:
+            self.add_error(
+                "branch",
+                _(
+                    "A partnership of the committee has no branch: empty this field, or choose "
+                    "“a branch” above."
+                ),
+            )
+        return cleaned
+
+
 @admin.register(Partnership)
 class PartnershipAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
+    form = PartnershipForm
     inlines = [PartnershipMemberInline]
     list_display = ("title", "kind", "branch", "starts_on", "ends_on", "status_label", "committee")
     list_filter = ("kind", ("branch", RelatedOnly), ("committee", RelatedOnly))
@@ -70,6 +126,15 @@ class PartnershipAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     search_fields = ("title", "commitments", "partners__name")
     autocomplete_fields = ("branch",)
     date_hierarchy = "starts_on"
+
+    class Media:
+        css = {"all": ("css/admin-roster.css",)}
+
+    def get_fields(self, request, obj=None):
+        # 归属 right before the branch it decides about.
+        fields = [name for name in super().get_fields(request, obj) if name != "belongs_to"]
+        at = fields.index("branch") if "branch" in fields else len(fields)
+        return [*fields[:at], "belongs_to", *fields[at:]]
 
     @admin.display(description=_("status"))
     def status_label(self, partnership: Partnership) -> str:

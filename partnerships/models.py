@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from branches.models import Branch, Committee, mask_phone, related_label, validate_phone
@@ -121,7 +121,7 @@ class Contact(models.Model):
         ordering = ["partner", "name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({related_label(self, 'partner')})"
+        return f"{self.name}（{related_label(self, 'partner')}）"
 
     @property
     def masked_phone(self) -> str:
@@ -286,7 +286,10 @@ class PartnershipMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{related_label(self, 'partner')} @ {related_label(self, 'partnership')}"
+        return gettext("%(partner)s in %(partnership)s") % {
+            "partner": related_label(self, "partner"),
+            "partnership": related_label(self, "partnership"),
+        }
 
     def clean(self) -> None:
         super().clean()

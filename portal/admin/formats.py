@@ -23,6 +23,17 @@ from portal.core.spreadsheets import csv_cell, sheet_cell
 _MAX_COLUMN_WIDTH = 50
 
 
+class FormatNamesMixin:
+    """Mix into an import or export form: the file formats named as people write them, CSV and
+    XLSX (the library offers its format titles, "csv" and "xlsx", which tablib reads files by
+    and which must therefore stay as they are)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        field.choices = [(value, str(label).upper()) for value, label in field.choices]
+
+
 class FormulaSafeCSV(CSV):
     """CSV whose text cells that start like a formula carry the apostrophe text mark."""
 

@@ -22,12 +22,17 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminFileWidget,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.renderers import TemplatesSetting
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +40,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_m2m_reverse_field_name
 
@@ -43,6 +49,7 @@ from branches.models import (
     Committee,
     CommitteeRole,
     Member,
+    deleted_row_label,
     is_masked_phone,
     mask_phone,
 )
@@ -153,6 +160,35 @@ class ForgivingAutocompleteSelectMultiple(_ForgedIdsTolerated, AutocompleteSelec
     pass
 
 
+class _ShownFile:
+    """A stored file as the file widget shows it: its original name (or the last part of its
+    path), never the storage path with its folders and random names."""
+
+    def __init__(self, file) -> None:
+        self.url = file.url
+        original = getattr(getattr(file, "instance", None), "original_name", "")
+        self.name = original or file.name.rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NamedFileWidget(AdminFileWidget):
+    """The admin's file input showing the stored file by its name. Its template is the
+    project's (``templates/admin/widgets``), so it renders with the project's engine."""
+
+    template_name = "admin/widgets/named_file_input.html"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, attrs, renderer=TemplatesSetting())
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            context["widget"]["value"] = _ShownFile(value)
+        return context
+
+
 class _ScopedRelationsMixin:
     """Foreign-key and many-to-many choices through ``branches.access``."""
 
@@ -169,6 +205,11 @@ class _ScopedRelationsMixin:
             if scoped is not None:
                 kwargs["queryset"] = scoped
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.FileField) and "widget" not in kwargs:
+            kwargs["widget"] = NamedFileWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._autocomplete_widget(db_field, request, kwargs, ForgivingAutocompleteSelectMultiple)
@@ -331,6 +372,8 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
     """History lists show what changed, but a phone number only masked."""
 
     def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject):
+            return deleted_row_label(value.model, value.pk)
         if change.field in PHONE_FIELDS:
             return mask_phone(value or "")
         # simple_history would print None, True and choice codes as Python writes them.
@@ -339,6 +382,8 @@ class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
         if isinstance(value, bool):
             return gettext("Yes") if value else gettext("No")
         field = self.model._meta.get_field(change.field)
+        if isinstance(field, models.FileField):
+            return str(value).rsplit("/", 1)[-1]  # the file's name, not its storage folders
         if field.choices and not isinstance(value, list):
             return str(dict(field.flatchoices).get(value, value))
         return super().prepare_delta_change_value(change, value)
@@ -541,12 +586,17 @@ class AuditedImportExportMixin:
         context["roster_columns"] = self.roster_columns()
         return context
 
-    def roster_columns(self) -> list[tuple[str, str]]:
-        """The import template's columns and what goes in them."""
-        columns: list[tuple[str, str]] = []
-        for resource_class in self.resource_classes:
-            columns.extend(getattr(resource_class, "column_help", ()))
-        return columns
+    def roster_columns(self) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Each import template (one per resource: 共建单位名册, 联系人名册 …), its columns and
+        what goes in them; the name only when there are several."""
+        several = len(self.resource_classes) > 1
+        return [
+            (
+                resource_class.get_display_name() if several else "",
+                tuple(getattr(resource_class, "column_help", ())),
+            )
+            for resource_class in self.resource_classes
+        ]
 
     def write_to_tmp_storage(self, import_file, input_format):
         if input_format.is_binary():
@@ -656,9 +706,9 @@ class AuditedImportExportMixin:
             return TemplateResponse(request, [self.import_template_name], context)
         # The rows of the file (already in memory), not of the database.
         touched = Counter(
-            row.instance.committee_id
+            committee_id
             for row in result.valid_rows()
-            if getattr(row.instance, "committee_id", None) is not None
+            if (committee_id := _row_committee_id(row.instance)) is not None
         )
         roster_import_audit(
             user=request.user,
@@ -678,6 +728,14 @@ class AuditedImportExportMixin:
             request=request,
         )
         return data
+
+
+def _row_committee_id(instance: Any) -> int | None:
+    """The committee of an imported row: its own, or its partner's (a contact)."""
+    committee_id = getattr(instance, "committee_id", None)
+    if committee_id is None and getattr(instance, "partner_id", None) is not None:
+        committee_id = instance.partner.committee_id
+    return committee_id
 
 
 class MaskedPhoneFormMixin:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import scope_for
 from branches.models import AuditAction, AuditEntry, Committee
-from portal.audit.selectors import unknown_login_attempts
+from portal.audit.selectors import logins_named, unknown_login_attempts
 
 #: Entries per page.
 PER_PAGE = 50
@@ -108,8 +108,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     attempts = unknown_login_attempts(page.object_list)
+    logins = logins_named(page.object_list)
     for entry in page.object_list:
         entry.unknown_login_attempts = attempts.get(entry.pk)
+        entry.login = logins.get(entry.pk)
     context = {
         "form": form,
         "page": page,

@@ -87,7 +87,7 @@ class ReportRequestForm(forms.Form):
 
 def _report_for(request: HttpRequest, pk: int) -> Report:
     return get_object_or_404(
-        Report.objects.for_user(request.user).select_related("committee"), pk=pk
+        Report.objects.for_user(request.user).select_related("committee", "requested_by"), pk=pk
     )
 
 

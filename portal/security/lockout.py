@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from portal.security.forms import LoginForm
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -35,7 +36,7 @@ def lockout_response(
     ):
         next_url = ""
     context = {
-        "form": AuthenticationForm(request, initial={"username": username}),
+        "form": LoginForm(request, initial={"username": username}),
         "locked_out": True,
         "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
         "next": next_url,

@@ -3,13 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from portal.security.forms import LoginForm
 from portal.security.views import two_factor
 from portal.security.views.password import PasswordChangeView
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

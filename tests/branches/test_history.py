@@ -361,7 +361,8 @@ def test_roles_of_a_deleted_member_still_list_in_deleted_rows_and_history(cast):
     history = client.get(_url(BranchRole, "history", role.pk))
 
     assert deleted.status_code == 200
-    assert f"#{member.pk}" in deleted.content.decode()
+    assert "赵磊（已删除的党员）" in deleted.content.decode()  # its name, never "#<id>"
+    assert f"#{member.pk}" not in deleted.content.decode()
     assert history.status_code == 200
 
 

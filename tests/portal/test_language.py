@@ -117,7 +117,7 @@ def test_wrong_password_shows_a_chinese_error(cast):
     )
 
     assert response.status_code == 200
-    assert "请输入一个正确的" in response.content.decode()
+    assert "用户名或密码不正确" in response.content.decode()
 
 
 def test_header_shows_admin_link_only_to_users_with_admin_access(cast):
