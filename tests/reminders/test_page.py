@@ -52,7 +52,7 @@ def nav_badge(client) -> int | None:
     link = re.search(r'<a class="site-nav__link" href="/reminders/">(.*?)</a>', html, re.S)
     if link is None:
         return None
-    badge = re.search(r'<span class="count-badge"[^>]*>(\d+)</span>', link.group(1))
+    badge = re.search(r'<span class="count-badge"[^>]*>\D*(\d+)\D*</span>', link.group(1))
     return int(badge.group(1)) if badge else 0
 
 

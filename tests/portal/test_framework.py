@@ -1,4 +1,4 @@
-"""The home page: the user's committee, its 1-3-6 framework and its branches."""
+"""The framework page: the user's committee, its 1-3-6 framework and its branches."""
 
 from __future__ import annotations
 
@@ -67,14 +67,14 @@ def _branch_items(html: str) -> dict[str, str]:
 
 
 def _home(client, **params):
-    return client.get(reverse("home"), params)
+    return client.get(reverse("framework"), params)
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client, cast):
     response = _home(client)
 
     assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next=/"
+    assert response.url == f"{reverse('login')}?next=/framework/"
 
 
 def test_secretary_sees_their_committee_framework_in_chinese(frameworks):
@@ -134,8 +134,6 @@ def test_secretary_sees_their_own_branch_highlighted(frameworks, user, own, othe
     assert "我的支部" in branches[own]
     assert "我的支部" not in branches[other]
     assert html.count("branch--own") == 1
-    assert f"{own} · 书记" in html
-    assert f"{other} · 书记" not in html
 
 
 def test_committee_staff_sees_no_branch_highlighted(frameworks):
@@ -143,7 +141,6 @@ def test_committee_staff_sees_no_branch_highlighted(frameworks):
 
     assert "杭州项目公司党支部" in html
     assert "branch--own" not in html
-    assert "党委工作人员" in html
 
 
 def test_admin_of_another_committee_sees_only_their_committee(frameworks):
@@ -221,8 +218,8 @@ def test_home_page_query_count_does_not_grow_with_branches_and_members(
     frameworks, user, django_assert_max_num_queries
 ):
     client = frameworks.client_for(getattr(frameworks, user))
-    # 10 for the page, 1 for the navigation's counts (review queue, returned activities)
-    with django_assert_max_num_queries(11):
+    # 9 for the page, 1 for the navigation's counts (review queue, returned activities)
+    with django_assert_max_num_queries(10):
         _home(client)
     before = _home_queries(client)
 
