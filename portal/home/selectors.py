@@ -325,11 +325,10 @@ def review_todos(
     for activity in shown:
         submitted_on = timezone.localdate(activity.submitted_at) if activity.submitted_at else today
         activity.waiting_days = (today - submitted_on).days
-    total = len(shown) if len(shown) < QUEUE_SHOWN else queue.count()
     matrix = coverage_matrix(committee, quarter, measures=_measures(user, committee))
     return ReviewTodos(
         queue=shown,
-        queue_total=total,
+        queue_total=queue.count(),
         gaps=[row for row in matrix.rows if row.gaps],
     )
 
