@@ -126,10 +126,6 @@ class AdminTodos:
     def login_count(self) -> int:
         return len(self.locked) + len(self.unused)
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.ending or self.login_count)
-
 
 @dataclass(frozen=True)
 class CommitteeHome:
@@ -144,15 +140,6 @@ class CommitteeHome:
     admin_todos: AdminTodos | None = None
     #: how the user takes part in this committee, e.g. "Committee admin", "杭州… · Secretary"
     role_labels: list[str] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return all(
-            todos is None or todos.is_empty for todos in (self.branch_todos, self.admin_todos)
-        ) and (
-            self.review_todos is None
-            or not (self.review_todos.queue_total or self.review_todos.gaps)
-        )
 
 
 @dataclass(frozen=True)
