@@ -222,10 +222,22 @@ def counted_as_done(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": ActivityStatus.APPROVED, f"{prefix}archived_at__isnull": True})
 
 
+def waiting_for_review(prefix: str = "") -> Q:
+    """Submitted and not archived: what the coverage matrix can show beside the approved ones
+    (never counted as done)."""
+    return Q(**{f"{prefix}status": ActivityStatus.SUBMITTED, f"{prefix}archived_at__isnull": True})
+
+
 def counted_as_done_sql(alias: str) -> tuple[str, list[object]]:
     """``counted_as_done`` as an SQL condition on the activity table aliased ``alias``, with its
     parameters: compiled from the same ``Q``, so that raw queries cannot drift from it."""
-    query = Activity._base_manager.filter(counted_as_done()).query
+    return condition_sql(counted_as_done(), alias)
+
+
+def condition_sql(condition: Q, alias: str) -> tuple[str, list[object]]:
+    """A condition on activities as SQL on the activity table aliased ``alias``, with its
+    parameters (see ``counted_as_done_sql``)."""
+    query = Activity._base_manager.filter(condition).query
     compiler = query.get_compiler(connection=connection)
     sql, params = query.where.as_sql(compiler, connection)
     table = connection.ops.quote_name(Activity._meta.db_table)

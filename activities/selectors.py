@@ -276,6 +276,12 @@ def review_queue(user: User) -> ActivityQuerySet:
     )
 
 
+def next_to_review(user: User) -> Activity | None:
+    """The activity the reviewer goes on to after approving or returning one: the first of
+    their review queue (in the queue page's order) that four eyes leave to them."""
+    return review_queue(user).filter(own_work=False).first()
+
+
 # --- The create form's token ---------------------------------------------------------------
 
 

@@ -145,6 +145,13 @@ class PartnershipQuerySet(ScopedQuerySet):
     def in_force_on(self, day: dt.date) -> PartnershipQuerySet:
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
 
+    def ending_within(self, day: dt.date, days: int) -> PartnershipQuerySet:
+        """In force on ``day`` and ending within ``days`` days of it (``day`` included): the
+        agreements to renew or wind up, for the weekly reminders and the home page's to-dos."""
+        return self.filter(
+            starts_on__lte=day, ends_on__gte=day, ends_on__lte=day + dt.timedelta(days=days)
+        )
+
 
 def agreement_upload_to(instance: Partnership, filename: str) -> str:
     return f"partnerships/{instance.committee_id}/{filename}"

@@ -14,9 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from activities import access, services
+from activities import access, selectors, services
 from activities.forms import attachment_rows
 from activities.models import (
     Activity,
@@ -40,6 +41,20 @@ SLUG_BY_ACTION: dict[str, str] = {action: slug for slug, action in ACTION_BY_SLU
 
 #: Actions that end the review with a note for the branch, shown as a banner on the page.
 REVIEW_NOTES = frozenset({ActivityAction.RETURNED, ActivityAction.REOPENED})
+
+#: After these, the reviewer goes on to the next activity waiting in their queue.
+REVIEW_DECISIONS = frozenset({ActivityAction.APPROVED, ActivityAction.RETURNED})
+
+#: What reviewers most often ask for when returning an activity: picked, they fill the comment
+#: box (static/js/review-comments.js); without JavaScript the reviewer types.
+RETURN_COMMENT_PHRASES = (
+    gettext_lazy("Please add photos of the activity or its sign-in sheet."),
+    gettext_lazy("Please add the partner organisations that took part."),
+    gettext_lazy("The summary is too brief: please say what was done and with whom."),
+    gettext_lazy("Please record who attended."),
+    gettext_lazy("Please check the measure: the activity seems to belong to another one."),
+    gettext_lazy("Please state the results: problems solved, people served."),
+)
 
 
 def _load_page_relations(activity: Activity) -> None:
@@ -97,6 +112,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_note": review_note,
         "actions": actions,
         "own_work": own_work,
+        "comment_phrases": RETURN_COMMENT_PHRASES if "return" in actions else (),
         "can_edit": access.can_edit(request.user, activity),
         # Photos can be added from the activity page too, without opening the whole form.
         "upload_rows": attachment_rows() if access.can_edit(request.user, activity) else None,
@@ -107,11 +123,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-def _success_message(action: str) -> str:
+def _success_message(action: str, activity: Activity) -> str:
+    title = {"title": activity.title}
     return {
         ActivityAction.SUBMITTED: _("Submitted for review."),
-        ActivityAction.APPROVED: _("Approved."),
-        ActivityAction.RETURNED: _("Returned to the organiser with your comment."),
+        ActivityAction.APPROVED: _("“%(title)s” was approved.") % title,
+        ActivityAction.RETURNED: _("“%(title)s” was returned to the organiser with your comment.")
+        % title,
         ActivityAction.REOPENED: _("Reopened: the organiser can change it again."),
     }[action]
 
@@ -128,7 +146,8 @@ def _opened_version(request: HttpRequest) -> int | None:
 @login_required
 @require_POST
 def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
-    """Submit, approve, return or reopen, then back to the activity page with a message.
+    """Submit, approve, return or reopen, then back to the activity page with a message; after
+    approving or returning, on to the next activity in the reviewer's queue instead.
 
     A user without the right gets 403; a reviewer approving or returning their own work, a
     move the status does not allow, a missing reason or a page opened before the activity last
@@ -164,5 +183,20 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
     except TransitionError as exc:
         messages.error(request, " ".join(exc.messages))
         return detail
-    messages.success(request, _success_message(workflow_action))
+    messages.success(request, _success_message(workflow_action, activity))
+    if workflow_action in REVIEW_DECISIONS:
+        return _next_in_queue(request)
     return detail
+
+
+def _next_in_queue(request: HttpRequest) -> HttpResponseRedirect:
+    """On to the next activity waiting for this reviewer; back to the queue when none is."""
+    following = selectors.next_to_review(request.user)
+    if following is None:
+        messages.info(request, _("Nothing else is waiting for your review."))
+        return redirect("activities:review_queue")
+    messages.info(
+        request,
+        _("Next in your review queue: “%(title)s”.") % {"title": following.title},
+    )
+    return redirect("activities:detail", pk=following.pk)

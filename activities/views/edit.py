@@ -35,7 +35,7 @@ from activities.models import (
     TransitionError,
 )
 from activities.uploads import CheckingClock, max_file_bytes, max_files_per_request
-from portal.core.ids import parse_ids
+from portal.core.ids import parse_id, parse_ids
 
 #: The name of the button that saves and submits for review in one go.
 SUBMIT_BUTTON = "submit_for_review"
@@ -53,7 +53,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("organiser")
     if key is None:
         if len(organisers) > 1:
-            return render(request, "activities/organiser_choice.html", {"organisers": organisers})
+            return render(
+                request,
+                "activities/organiser_choice.html",
+                {"organisers": organisers, "measure": parse_id(request.GET.get("measure", ""))},
+            )
         organiser = organisers[0]
     else:
         organiser = next((o for o in organisers if o.key == key), None)
@@ -217,7 +221,10 @@ def _activity_form_page(
             else:
                 return _after_save(request, saved)
     else:
-        form = ActivityForm(user=user, organiser=organiser, instance=activity)
+        # ``?measure=<id>``: "log one" for a measure the branch has not covered (the home page).
+        preset = parse_id(request.GET.get("measure", "")) if activity is None else None
+        initial = {"measure": preset} if preset is not None else None
+        form = ActivityForm(user=user, organiser=organiser, instance=activity, initial=initial)
 
     attendees, other_attendees = form.attendee_groups()
     context = {

@@ -20,12 +20,12 @@ class ActivityLinks:
     figure counts. The list's URL and the period's part are built once, so the links of a
     matrix of hundreds of cells cost a string join each (views precompute them)."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, status: str = ActivityStatus.APPROVED) -> None:
         params = {
             "period": "custom",
             "date_from": period.start.isoformat(),
             "date_to": period.last_day.isoformat(),
-            "status": ActivityStatus.APPROVED,
+            "status": status,
         }
         self.base = f"{reverse('activities:list')}?{urlencode(params)}"
 

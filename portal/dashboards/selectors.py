@@ -55,8 +55,10 @@ from activities.models import (
     Goal,
     Honour,
     Measure,
+    condition_sql,
     counted_as_done,
     counted_as_done_sql,
+    waiting_for_review,
 )
 from branches.models import Branch, Committee, Member
 from partnerships.models import PartnerOrganisation, Partnership
@@ -712,13 +714,18 @@ def _arrange(
     return Matrix(columns=columns, rows=rows, maximum=maximum, covered_by=covered_by)
 
 
-def _cell_counts(committee: Committee, period: Period) -> dict[str, dict[tuple[int, int], int]]:
+def _cell_counts(
+    committee: Committee, period: Period, *, waiting: bool = False
+) -> dict[str, dict[tuple[int, int], int]]:
     """Approved activities of ``period`` per branch and measure (``MEASURE``) and per branch and
     goal (``GOAL``): ``{matrix: {(branch id, column id): n}}``. One query, in SQL for the reason
     given at ``_window_figures``: the period's activities are read once, then each counts for
     its organising branch and each co-organising one (the organiser once), and under each goal
-    it serves."""
-    done, done_params = counted_as_done_sql("a")
+    it serves. ``waiting``: the submissions waiting for review instead of the approved ones."""
+    if waiting:
+        done, done_params = condition_sql(waiting_for_review(), "a")
+    else:
+        done, done_params = counted_as_done_sql("a")
     sql = (
         "WITH counted AS ("  # noqa: S608 (only table names and compiled conditions)
         f" SELECT a.id, a.branch_id, a.measure_id FROM {_table(Activity)} a"
@@ -773,6 +780,12 @@ def goal_matrix(
     branches = _branches(committee) if branches is None else branches
     goals = _goals(committee) if goals is None else goals
     return _arrange(_cell_counts(committee, period)[GOAL], branches, goals)
+
+
+def waiting_cells(committee: Committee, period: Period) -> dict[tuple[int, int], int]:
+    """Submissions of ``period`` waiting for review per (branch id, measure id), counted as the
+    coverage matrix counts approved ones: shown beside them, never added to them. One query."""
+    return _cell_counts(committee, period, waiting=True)[MEASURE]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from activities.models import ActivityStatus
 from branches.access import reviewed, scope_for
 from branches.models import Branch, Committee
 from portal.core.ids import parse_id
@@ -189,10 +190,40 @@ class LinkedRow:
     total_href: str
 
 
-def _linked_matrix(matrix: dashboards.Matrix, links: ActivityLinks, kind: str) -> list[LinkedRow]:
+def _waiting_markup(
+    row: dashboards.MatrixRow,
+    column: object,
+    waiting: dict[tuple[int, int], int] | None,
+    waiting_links: ActivityLinks | None,
+) -> str:
+    """A cell's submissions waiting for review, faint and labelled beside the approved count
+    (``""`` when the option is off or none wait)."""
+    if not waiting or waiting_links is None:
+        return ""
+    n = waiting.get((row.branch.pk, column.pk), 0)
+    if not n:
+        return ""
+    return format_html(
+        '<a class="cell__waiting" href="{}" aria-label="{}">{}</a>',
+        waiting_links(branch=row.branch.pk, measure=column.pk),
+        _("%(branch)s · %(code)s: %(count)s waiting for review")
+        % {"branch": row.branch.name, "code": column.code, "count": n},
+        _("%(count)s waiting") % {"count": n},
+    )
+
+
+def _linked_matrix(
+    matrix: dashboards.Matrix,
+    links: ActivityLinks,
+    kind: str,
+    *,
+    waiting: dict[tuple[int, int], int] | None = None,
+    waiting_links: ActivityLinks | None = None,
+) -> list[LinkedRow]:
     """The matrix's rows as the template shows them. The cells' markup — class, link, spoken
     label — is made here with ``format_html``: through the template engine, a few hundred cells
-    of a big committee took longer than all the page's queries."""
+    of a big committee took longer than all the page's queries. ``waiting``: submissions waiting
+    for review per (branch, column), shown beside the approved count, never added to it."""
     gap, gap_label = _("Gap"), _("gap")
     rows = []
     for row in matrix.rows:
@@ -201,26 +232,29 @@ def _linked_matrix(matrix: dashboards.Matrix, links: ActivityLinks, kind: str) -
             column = cell.column
             label = f"{row.branch.name} · {column.code} {column.title_display}: {cell.count}"
             href = links(branch=row.branch.pk, **{kind: column.pk})
+            beside = _waiting_markup(row, column, waiting, waiting_links)
             if cell.is_gap:
                 cells.append(
                     format_html(
                         '<td class="matrix__cell cell--{} cell--gap"><a href="{}" aria-label="{}">'
-                        '<span class="cell__gap">{}</span></a></td>',
+                        '<span class="cell__gap">{}</span></a>{}</td>',
                         cell.level,
                         href,
                         f"{label} ({gap_label})",
                         gap,
+                        beside,
                     )
                 )
             else:
                 cells.append(
                     format_html(
                         '<td class="matrix__cell cell--{}">'
-                        '<a href="{}" aria-label="{}">{}</a></td>',
+                        '<a href="{}" aria-label="{}">{}</a>{}</td>',
                         cell.level,
                         href,
                         label,
                         cell.count,
+                        beside,
                     )
                 )
         cells_html = format_html_join("", "{}", ((html,) for html in cells))
@@ -237,10 +271,22 @@ def coverage(request: HttpRequest) -> HttpResponse:
         period = context["period"]
         matrices = dashboards.coverage(committee, period)
         links = ActivityLinks(period)
+        # "Show submissions waiting for review too": beside the approved counts, never in them.
+        show_waiting = request.GET.get("waiting") == "1"
+        waiting = dashboards.waiting_cells(committee, period) if show_waiting else None
         context.update(
             matrix=matrices.measures,
             goal_matrix=matrices.goals,
-            measure_table=_linked_matrix(matrices.measures, links, "measure"),
+            show_waiting=show_waiting,
+            # The period (and committee) the option's form keeps.
+            waiting_form_params=sorted({**period.query(), **context["keep"]}.items()),
+            measure_table=_linked_matrix(
+                matrices.measures,
+                links,
+                "measure",
+                waiting=waiting,
+                waiting_links=ActivityLinks(period, ActivityStatus.SUBMITTED),
+            ),
             goal_table=_linked_matrix(matrices.goals, links, "goal"),
         )
     return render(request, "dashboards/coverage.html", context)

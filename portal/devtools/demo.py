@@ -346,7 +346,11 @@ class _DemoLoader:
         )
         self.activities = {(a.branch_id, a.title): a for a in stored}
         reviewer = get_user_model().objects.filter(username="demo_staff").first()
-        for spec in data.ARTICLE_ACTIVITIES + data.monthly_activities(self.today):
+        for spec in (
+            data.ARTICLE_ACTIVITIES
+            + data.monthly_activities(self.today)
+            + data.review_cases(self.today)
+        ):
             self._ensure_activity(spec, reviewer)
 
     def _ensure_activity(self, spec: data.ActivitySpec, reviewer: AbstractBaseUser | None) -> None:

@@ -1772,6 +1772,35 @@ def monthly_activities(today: dt.date) -> list[ActivitySpec]:
     return result
 
 
+def review_cases(today: dt.date) -> list[ActivitySpec]:
+    """An activity of 杭州 returned to its secretary (``demo_hz``) about a week ago, whatever
+    the month: the to-do home always has a returned activity to show. One row, whose dates
+    follow today (as the pairing that ends soon does)."""
+    day = today - dt.timedelta(days=9)
+    return [
+        A(
+            "hz",
+            "春南社区“党员服务日”便民服务",
+            K.SERVICE,
+            "M5",
+            ("G3",),
+            day,
+            (9, 0),
+            3,
+            "春南安置房东区小区广场",
+            "联合社区为新入住居民提供水电报修登记、社保咨询和义诊服务。",
+            partners=(CHUNNAN_COMMUNITY,),
+            partnership=HZ_ALLIANCE,
+            attendees=5,
+            external_participants=6,
+            volunteers=12,
+            beneficiaries=80,
+            status=ActivityStatus.RETURNED,
+            review_comment="请补充活动照片或签到表，并写明服务群众人数的统计方式。",
+        )
+    ]
+
+
 # --- Honours --------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The home page, mounted at the site's root by the project URLs."""
+"""The home page and the framework page, mounted at the site's root by the project URLs."""
 
 from django.urls import path
 
@@ -6,4 +6,5 @@ from portal.home import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("framework/", views.framework, name="framework"),
 ]

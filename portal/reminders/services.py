@@ -228,12 +228,8 @@ def _admins_due(today: dt.date) -> list[Due]:
     if not admins:
         return []
     ending = list(
-        Partnership.objects.filter(
-            committee_id__in=admins.keys(),
-            starts_on__lte=today,
-            ends_on__gte=today,
-            ends_on__lte=today + dt.timedelta(days=AGREEMENT_ENDING_DAYS),
-        )
+        Partnership.objects.filter(committee_id__in=admins.keys())
+        .ending_within(today, AGREEMENT_ENDING_DAYS)
         .order_by("ends_on", "pk")
         .values("pk", "title", "committee_id", "ends_on")
     )

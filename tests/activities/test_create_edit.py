@@ -1027,3 +1027,25 @@ def test_three_identical_create_posts_at_once_make_one_activity(cast, framework,
     # They did race: at least two reached the claim before the first had committed (a later
     # one may have found the activity before saving anything).
     assert len(claims) >= 2
+
+
+def test_the_form_opens_preset_to_the_measure_asked_for(cast):
+    """The home page's "log one" button for a measure not yet covered this quarter."""
+    measures = [
+        factories.MeasureFactory(committee=cast.committee_a, position=n, code=f"M{n}")
+        for n in (1, 2, 3)
+    ]
+    other_committees = factories.MeasureFactory(committee=cast.committee_b)
+    client = cast.client_for(cast.secretary_a1)
+    url = reverse("activities:create")
+
+    html = client.get(f"{url}?measure={measures[1].pk}").content.decode()
+    checked = re.findall(r'<input type="radio" name="measure" value="(\d+)"[^>]*checked', html)
+    assert checked == [str(measures[1].pk)]
+
+    for foreign in (other_committees.pk, "abc", ""):
+        response = client.get(f"{url}?measure={foreign}")
+        assert response.status_code == 200
+        assert not re.search(
+            r'<input type="radio" name="measure" value="\d+"[^>]*checked', response.content.decode()
+        )

@@ -55,7 +55,9 @@ def written(activity: Activity) -> tuple[str, int, int]:
 
 
 def message_of(response) -> tuple[str, str]:
-    (message,) = list(response.context["messages"])
+    """The message saying what was done (after a review decision, one saying where the
+    reviewer is taken next may follow it)."""
+    message, *_next = list(response.context["messages"])
     return message.level_tag, str(message)
 
 
@@ -102,7 +104,10 @@ def test_the_whole_workflow_through_the_pages(cast):
 
     # Committee staff return it with a comment; the secretary sees it in the banner.
     response = post(cast, cast.staff_a, activity, "return", comment="请补充照片和签到表")
-    assert message_of(response) == ("success", "Returned to the organiser with your comment.")
+    assert message_of(response) == (
+        "success",
+        f"“{activity.title}” was returned to the organiser with your comment.",
+    )
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.RETURNED
     assert activity.reviewed_by == cast.staff_a
@@ -120,7 +125,7 @@ def test_the_whole_workflow_through_the_pages(cast):
 
     # A committee admin approves it, with a comment: it is locked for the branch.
     response = post(cast, cast.admin_a, activity, "approve", comment="材料齐全")
-    assert message_of(response) == ("success", "Approved.")
+    assert message_of(response) == ("success", f"“{activity.title}” was approved.")
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.APPROVED
     assert activity.reviewed_by == cast.admin_a
@@ -371,7 +376,7 @@ def test_unknown_action_is_not_found(cast, slug):
 def test_superuser_reviews_any_committee(cast):
     activity = move_to(cast, make_activity(cast), ActivityStatus.SUBMITTED)
     response = post(cast, cast.superuser, activity, "approve")
-    assert message_of(response) == ("success", "Approved.")
+    assert message_of(response) == ("success", f"“{activity.title}” was approved.")
     assert written(activity)[0] == ActivityStatus.APPROVED
 
 
@@ -436,7 +441,7 @@ def test_staff_who_logged_and_submitted_a_committee_activity_cannot_approve_or_r
 
     assert transition_forms(page(cast, cast.admin_a, activity)) == {"approve", "return"}
     response = post(cast, cast.admin_a, activity, "approve")
-    assert message_of(response) == ("success", "Approved.")
+    assert message_of(response) == ("success", f"“{activity.title}” was approved.")
     assert Activity.objects.approved().get() == activity
 
 
@@ -496,7 +501,7 @@ def test_a_branch_secretary_who_is_also_committee_staff_does_not_review_their_br
     assert transition_forms(page(cast, cast.secretary_a1, elsewhere)) == {"approve", "return"}
     assert message_of(post(cast, cast.secretary_a1, elsewhere, "approve")) == (
         "success",
-        "Approved.",
+        f"“{elsewhere.title}” was approved.",
     )
 
 
@@ -507,7 +512,7 @@ def test_a_committee_that_allows_self_review_has_each_use_on_the_timeline(cast):
 
     assert transition_forms(page(cast, cast.staff_a, activity)) == {"approve", "return"}
     response = post(cast, cast.staff_a, activity, "approve")
-    assert message_of(response) == ("success", "Approved.")
+    assert message_of(response) == ("success", f"“{activity.title}” was approved.")
 
     approval = activity.events.get(action=ActivityAction.APPROVED)
     assert approval.self_review

@@ -254,6 +254,9 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     assert page.url.endswith(f"/activities/{activity.pk}/")
     page.locator("form[action$='/workflow/return/'] textarea[name=comment]").fill(RETURN_COMMENT)
     page.locator("form[action$='/workflow/return/'] button[type=submit]").click()
+    # Nothing else waits for review: the reviewer is taken back to the (empty) queue.
+    page.wait_for_url("**/activities/review/")
+    page.goto(f"/activities/{activity.pk}/")
     expect_status(page, ActivityStatus.RETURNED)
     screenshot(page, "detail-returned-by-staff")
     log_out(page)
@@ -261,7 +264,7 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     # --- The secretary sees it returned with the comment, fixes it and resubmits -------------
     log_in(page, "secretary_a1")
     list_link = nav_link(page, "/activities/")
-    expect(list_link.locator(".count-badge")).to_have_text("1")
+    expect(list_link.locator(".count-badge")).to_have_text("已退回 1")
     list_link.click()
     page.wait_for_url("**/activities/")
     row = page.locator(LIST_ROW, has_text=TITLE)
@@ -290,6 +293,8 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     log_in(page, "staff_a")
     open_from_review_queue(page, screenshot)
     page.locator("form[action$='/workflow/approve/'] button[type=submit]").click()
+    page.wait_for_url("**/activities/review/")
+    page.goto(f"/activities/{activity.pk}/")
     expect_status(page, ActivityStatus.APPROVED)
 
     timeline = page.locator(TIMELINE).locator("ol > li")

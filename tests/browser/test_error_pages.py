@@ -60,7 +60,7 @@ def test_403_page_on_a_phone_is_chinese_for_a_secretary_opening_the_committee_da
     screenshot(browser_page, "403")
     browser_page.get_by_role("link", name="返回首页").click()
     browser_page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
-    assert cast.committee_a.name in browser_page.locator("h1").first.inner_text()
+    assert cast.committee_a.name in browser_page.locator(".page-head").first.inner_text()
 
 
 def test_500_page_on_a_phone_is_chinese_with_a_readable_reference(

@@ -52,6 +52,6 @@ def test_secretary_logs_in_on_a_phone_and_sees_the_committee_without_sideways_sc
     browser_page.get_by_role("button", name="登录").click()
     browser_page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
-    assert cast.committee_a.name in browser_page.locator("h1").first.inner_text()
+    assert cast.committee_a.name in browser_page.locator(".page-head").first.inner_text()
     assert cast.committee_b.name not in browser_page.locator("body").inner_text()
     assert page_width(browser_page) <= PHONE_WIDTH

@@ -282,3 +282,41 @@ def test_query_count_is_pinned_and_does_not_grow_with_the_data(
         response = client.get(url)
     assert response.status_code == 200
     assert EXPECTED[name] <= 12
+
+
+def test_coverage_can_show_submissions_waiting_beside_the_approved_counts(
+    dash, django_assert_num_queries
+):
+    """``queue`` (A2, M4) waits for review: with the option it shows in A2's M4 cell as "1
+    waiting", linked to the waiting ones; the cell stays a gap and no approved count changes."""
+    cast = dash.cast
+    client = in_english(cast.client_for(cast.staff_a))
+    plain = client.get(reverse("dashboards:coverage") + Q2).content.decode()
+    with django_assert_num_queries(EXPECTED["dashboards:coverage"] + 1):
+        response = client.get(reverse("dashboards:coverage") + Q2 + "&waiting=1")
+    page = response.content.decode()
+
+    assert "cell__waiting" not in plain
+    assert page.count('class="cell__waiting"') == 1
+    m4 = dash.measures[3]
+    waiting_link = (
+        f"{reverse('activities:list')}?period=custom&amp;date_from=2024-04-01&amp;"
+        f"date_to=2024-06-30&amp;status=submitted&amp;branch={cast.branch_a2.pk}&amp;"
+        f"measure={m4.pk}"
+    )
+    assert waiting_link in page
+    assert ">1 waiting</a>" in page
+    assert page.count("cell--gap") == plain.count("cell--gap")
+    assert response.context["matrix"].row_for(cast.branch_a2).cells[3].count == 0
+    assert 'name="waiting" value="1" checked' in page
+    assert 'type="hidden" name="anchor" value="2024-04-01"' in page
+
+
+def test_the_waiting_option_reads_in_chinese(dash):
+    cast = dash.cast
+    client = cast.client_for(cast.staff_a)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("dashboards:coverage") + Q2 + "&waiting=1").content.decode()
+
+    assert "同时显示待审核" in page
+    assert ">待审核 1</a>" in page

@@ -34,7 +34,8 @@ from activities.models import (
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
-from portal.devtools.demo_data import monthly_activities
+from portal.devtools.demo_data import ZQ_SOCIAL_PAIRING, monthly_activities, review_cases
+from portal.reminders.models import Reminder
 
 #: One process runs the module: the loaded demo (loads) is made once, on one process.
 pytestmark = pytest.mark.xdist_group("load-demo")
@@ -412,3 +413,43 @@ def test_on_the_first_of_a_month_its_activities_are_drafts_held_that_day():
     assert this_month
     assert {a.day for a in this_month} == {first_of_march}
     assert {a.status for a in this_month} == {ActivityStatus.DRAFT}
+
+
+# --- the to-do home of each demo login ---------------------------------------------------------
+
+
+def _home_of(username: str) -> str:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    response = client.get("/")
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_each_demo_logins_home_shows_its_to_dos_with_no_job_having_run(demo):
+    """Issue 15: a returned activity and uncovered measures for a secretary, a waiting review
+    for staff, an agreement ending soon for the admin — worked out when the page opens, the
+    weekly reminders never having run."""
+    assert not Reminder.objects.exists()
+    returned = review_cases(timezone.localdate())[0]
+
+    hz = _home_of("demo_hz")
+    assert returned.title in hz
+    assert returned.review_comment in hz
+    assert "修改后重新提交" in hz
+    assert "本季度尚未覆盖的举措" in hz
+    assert "measure=" in hz
+
+    zq = _home_of("demo_zq")
+    assert "即将到期的共建协议" in zq
+    assert ZQ_SOCIAL_PAIRING in zq
+
+    staff = _home_of("demo_staff")
+    assert re.search(r"已等待 \d+ 天", staff)
+    assert "有差距的党支部" in staff
+
+    admin = _home_of("demo_admin")
+    assert "即将到期的共建协议" in admin
+    assert ZQ_SOCIAL_PAIRING in admin
+    assert "需要关注的账号" in admin
+    assert "从未登录" in admin  # the demo secretaries have not logged in yet

@@ -1,4 +1,4 @@
-"""The home page: the user's committee, its 1-3-6 framework and its branches."""
+"""The to-do home page (待办): what each role has to do, worked out when the page opens."""
 
 from __future__ import annotations
 
@@ -11,224 +11,296 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.models import ActivityStatus
+from branches.models import AuditAction, AuditEntry
+from portal.reminders.models import Reminder
 from tests import factories
-
-MEASURES = [
-    ("理论联学", "Joint theory study", "凝聚思想共识", "Build a shared understanding"),
-    ("组织联建", "Joint organisation building", "筑牢战斗堡垒", "Strengthen the organisation"),
-    ("工作联动", "Joint work", "破解发展难题", "Solve problems together"),
-    ("业绩联创", "Joint performance", "助力项目建设", "Deliver the projects"),
-    ("责任联担", "Shared responsibility", "彰显国企担当", "Serve society"),
-    ("底线联守", "Shared integrity", "共筑廉洁防线", "Guard integrity together"),
-]
-GOALS = [
-    ("夯实基层党建工作基础", "Strengthen grassroots Party building"),
-    ("推动项目生产经营", "Advance project production and operations"),
-    ("提升企业品牌影响力", "Raise the company's brand influence"),
-]
-
-
-def _framework(committee) -> None:
-    factories.FrameworkFactory(committee=committee)
-    for position, (title, title_en) in enumerate(GOALS, start=1):
-        factories.GoalFactory(
-            committee=committee, position=position, title=title, title_en=title_en
-        )
-    for position, (title, title_en, subtitle, subtitle_en) in enumerate(MEASURES, start=1):
-        factories.MeasureFactory(
-            committee=committee,
-            position=position,
-            title=title,
-            title_en=title_en,
-            subtitle=subtitle,
-            subtitle_en=subtitle_en,
-            description=f"{title}的具体做法",
-            description_en=f"How {title_en.lower()} is done",
-        )
 
 
 @pytest.fixture
-def frameworks(cast):
-    _framework(cast.committee_a)
-    factories.FrameworkFactory(
-        committee=cast.committee_b, main_line="另一条主线", main_line_en="Another main line"
+def cast(module_cast, db):
+    return module_cast.fresh()
+
+
+def _activity(cast, branch, status, *, committee=None, days_ago=3, **extra):
+    committee = committee or cast.committee_a
+    now = timezone.now()
+    return factories.ActivityFactory(
+        committee=committee,
+        branch=branch,
+        measure=extra.pop("measure", None) or cast.measures[0],
+        status=status,
+        starts_at=now - dt.timedelta(days=days_ago),
+        submitted_at=now - dt.timedelta(days=days_ago) if status != ActivityStatus.DRAFT else None,
+        reviewed_at=now - dt.timedelta(days=1) if status == ActivityStatus.RETURNED else None,
+        **extra,
+    )
+
+
+@pytest.fixture
+def work(cast):
+    """Committee A with six measures: A1 has a returned activity, a draft, an approved one under
+    M1 this quarter and a pairing ending in 40 days; A2 a returned one of its own; one
+    submission of A1 waits for review; committee B has a submission of its own."""
+    today = timezone.localdate()
+    cast.measures = [
+        factories.MeasureFactory(committee=cast.committee_a, position=n, code=f"M{n}")
+        for n in range(1, 7)
+    ]
+    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    in_quarter = (today - quarter_start).days // 2  # days ago, within this quarter
+    cast.returned = _activity(
+        cast,
+        cast.branch_a1,
+        ActivityStatus.RETURNED,
+        title="退回的联学活动",
+        review_comment="请补充活动照片或签到表",
+    )
+    cast.draft = _activity(cast, cast.branch_a1, ActivityStatus.DRAFT, title="未提交的草稿")
+    _activity(
+        cast,
+        cast.branch_a1,
+        ActivityStatus.APPROVED,
+        title="本季度通过的活动",
+        days_ago=in_quarter,
+        measure=cast.measures[0],
+    )
+    cast.waiting = _activity(
+        cast, cast.branch_a1, ActivityStatus.SUBMITTED, title="等待审核的活动", days_ago=10
+    )
+    _activity(cast, cast.branch_a2, ActivityStatus.RETURNED, title="宿迁退回的活动")
+    cast.b_waiting = _activity(
+        cast,
+        cast.branch_b1,
+        ActivityStatus.SUBMITTED,
+        committee=cast.committee_b,
+        title="另一党委的待审活动",
+        measure=factories.MeasureFactory(committee=cast.committee_b),
+    )
+    cast.ending = factories.PartnershipFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        title="杭州—春江街道结对共建",
+        ends_on=today + dt.timedelta(days=40),
+    )
+    factories.PartnershipFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        title="明年才到期的协议",
+        ends_on=today + dt.timedelta(days=90),
+    )
+    factories.PartnershipFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a2,
+        title="宿迁的结对协议",
+        ends_on=today + dt.timedelta(days=20),
+    )
+    factories.PartnershipFactory(
+        committee=cast.committee_b,
+        branch=cast.branch_b1,
+        title="另一党委的协议",
+        ends_on=today + dt.timedelta(days=10),
     )
     return cast
 
 
-def _branch_items(html: str) -> dict[str, str]:
-    """Branch name -> the text of its list item (tags stripped)."""
-    items = re.findall(r'<li class="branch[^"]*">(.*?)</li>', html, flags=re.S)
-    result = {}
-    for item in items:
-        text = " ".join(re.sub(r"<[^>]+>", " ", item).split())
-        result[text.split(" ")[0]] = text
-    return result
+def _home_html(cast, user) -> str:
+    response = cast.client_for(user).get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
 
 
-def _home(client, **params):
-    return client.get(reverse("home"), params)
+def _section(html: str, heading_id: str) -> str:
+    found = re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', html, re.S)
+    return found.group(0) if found else ""
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client, cast):
-    response = _home(client)
+    response = client.get(reverse("home"))
 
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next=/"
 
 
-def test_secretary_sees_their_committee_framework_in_chinese(frameworks):
-    html = _home(frameworks.client_for(frameworks.secretary_a1)).content.decode()
+def test_secretary_sees_the_returned_activity_with_the_comment_and_where_to_fix_it(work):
+    html = _section(_home_html(work, work.secretary_a1), "branch-todos-heading")
 
-    assert "投资公司党委" in html
-    assert "“投建营退”全产业链精益管理" in html
-    for title, _title_en, subtitle, _subtitle_en in MEASURES:
-        assert title in html
-        assert subtitle in html
-        assert f"{title}的具体做法" in html
-    for goal, _goal_en in GOALS:
-        assert goal in html
-    assert "主线" in html
-    assert "举措" in html
-    assert "Joint theory study" not in html
+    assert "退回的联学活动" in html
+    assert "请补充活动照片或签到表" in html
+    assert reverse("activities:edit", args=[work.returned.pk]) in html
+    assert "未提交的草稿" in html
+    assert reverse("activities:edit", args=[work.draft.pk]) in html
+    # A2's returned activity is not A1's to fix; the waiting one is not a to-do of the branch.
+    assert "宿迁退回的活动" not in html
+    assert "等待审核的活动" not in html
 
 
-def test_branches_show_current_member_counts_without_transferred_out_members(frameworks):
-    today = timezone.localdate()
-    for _ in range(4):
-        factories.MemberFactory(branch=frameworks.branch_a1)
-    factories.MemberFactory(
-        branch=frameworks.branch_a1,
-        name="已转出党员",
-        active_from=dt.date(2020, 1, 1),
-        active_to=today - dt.timedelta(days=1),
+def test_secretary_is_offered_to_log_each_measure_not_covered_this_quarter(work):
+    html = _section(_home_html(work, work.secretary_a1), "branch-todos-heading")
+    create = reverse("activities:create")
+
+    for measure in work.measures[1:]:
+        assert f"{create}?organiser=b{work.branch_a1.pk}&amp;measure={measure.pk}" in html
+    # M1 has an approved activity of A1 this quarter.
+    assert f'measure={work.measures[0].pk}"' not in html
+    assert "本季度尚未覆盖的举措" in html
+
+
+def test_secretary_sees_their_branchs_agreements_ending_within_60_days(work):
+    html = _section(_home_html(work, work.secretary_a1), "branch-todos-heading")
+
+    assert "杭州—春江街道结对共建" in html
+    assert "还有 40 天" in html
+    assert "明年才到期的协议" not in html
+    assert "宿迁的结对协议" not in html
+
+
+def test_another_branchs_secretary_sees_none_of_a1s_to_dos(work):
+    html = _home_html(work, work.secretary_a2)
+
+    assert "宿迁退回的活动" in html
+    assert "宿迁的结对协议" in html
+    for a1_item in ("退回的联学活动", "未提交的草稿", "杭州—春江街道结对共建", "请补充活动照片"):
+        assert a1_item not in html
+    assert "review-todos-heading" not in html
+    assert "admin-todos-heading" not in html
+
+
+def test_staff_see_the_review_queue_with_waiting_times_and_the_branches_with_gaps(work):
+    html = _home_html(work, work.staff_a)
+    review = _section(html, "review-todos-heading")
+
+    assert "等待审核的活动" in review
+    assert "已等待 10 天" in review
+    assert reverse("activities:detail", args=[work.waiting.pk]) in review
+    assert "另一党委的待审活动" not in review
+    # Gaps: A1 covered only M1; A2 has nothing approved at all.
+    assert "杭州项目公司党支部" in review
+    assert "未覆盖举措</span> M2" in review
+    assert "宿迁项目公司党支部" in review
+    assert "本季度尚无审核通过的活动" in review
+    assert reverse("dashboards:branch", args=[work.branch_a2.pk]) in review
+    # Not a branch officer, not an admin.
+    assert "branch-todos-heading" not in html
+    assert "admin-todos-heading" not in html
+
+
+def test_a_reviewer_of_another_committee_sees_only_their_queue(work):
+    review = _section(_home_html(work, work.admin_b), "review-todos-heading")
+
+    assert "另一党委的待审活动" in review
+    assert "等待审核的活动" not in review
+    assert "杭州项目公司党支部" not in review
+
+
+def test_admin_sees_agreements_ending_and_logins_to_look_at(work):
+    AuditEntry.objects.create(
+        committee=work.committee_a,
+        action=AuditAction.LOCKOUT,
+        object_type="user",
+        object_id=str(work.secretary_a2.pk),
+        object_repr="secretary_a2",
     )
-    factories.MemberFactory(
-        branch=frameworks.branch_a1, name="下月转入", active_from=today + dt.timedelta(days=30)
+    AuditEntry.objects.create(
+        committee=work.committee_b,
+        action=AuditAction.LOCKOUT,
+        object_type="user",
+        object_id=str(work.admin_b.pk),
+        object_repr="admin_b",
     )
-    factories.MemberFactory(branch=frameworks.branch_a2, name="今天转出", active_to=today)
+    html = _home_html(work, work.admin_a)
+    admin = _section(html, "admin-todos-heading")
 
-    html = _home(frameworks.client_for(frameworks.secretary_a1)).content.decode()
-    branches = _branch_items(html)
-
-    # A1: former secretary, secretary_a1, 张伟 and the 4 new members; A2: secretary_a2, 李娜
-    # and the member who leaves today (still a member until the end of the day).
-    assert "7 名党员" in branches["杭州项目公司党支部"]
-    assert "3 名党员" in branches["宿迁项目公司党支部"]
-    assert "共 10 名党员" in html
-    assert "外单位党支部" not in html
-    assert "另一公司党委" not in html
-
-
-@pytest.mark.parametrize(
-    ("user", "own", "other"),
-    [
-        ("secretary_a1", "杭州项目公司党支部", "宿迁项目公司党支部"),
-        ("secretary_a2", "宿迁项目公司党支部", "杭州项目公司党支部"),
-    ],
-)
-def test_secretary_sees_their_own_branch_highlighted(frameworks, user, own, other):
-    html = _home(frameworks.client_for(getattr(frameworks, user))).content.decode()
-    branches = _branch_items(html)
-
-    assert "我的支部" in branches[own]
-    assert "我的支部" not in branches[other]
-    assert html.count("branch--own") == 1
-    assert f"{own} · 书记" in html
-    assert f"{other} · 书记" not in html
+    # Every agreement of the committee ending within 60 days, the branches' and its own.
+    assert "杭州—春江街道结对共建" in admin
+    assert "宿迁的结对协议" in admin
+    assert reverse("admin:partnerships_partnership_change", args=[work.ending.pk]) in admin
+    assert "明年才到期的协议" not in admin
+    assert "另一党委的协议" not in admin
+    # Locked out this week; office holders who never logged in (the test logins never did,
+    # except whoever opened a page).
+    assert "secretary_a2" in admin
+    assert f"{reverse('audit:list')}?action=lockout&amp;q=secretary_a2" in admin
+    assert "admin_b" not in admin
+    assert "从未登录" in admin
+    assert "secretary_a1本人" in admin
+    # An admin reviews too.
+    assert "等待审核的活动" in _section(html, "review-todos-heading")
 
 
-def test_committee_staff_sees_no_branch_highlighted(frameworks):
-    html = _home(frameworks.client_for(frameworks.staff_a)).content.decode()
-
-    assert "杭州项目公司党支部" in html
-    assert "branch--own" not in html
-    assert "党委工作人员" in html
+def test_staff_do_not_see_the_admins_to_dos(work):
+    assert "admin-todos-heading" not in _home_html(work, work.staff_a)
 
 
-def test_admin_of_another_committee_sees_only_their_committee(frameworks):
-    html = _home(frameworks.client_for(frameworks.admin_b)).content.decode()
+def test_the_to_dos_need_no_reminder_job(work):
+    assert not Reminder.objects.exists()
+    html = _home_html(work, work.secretary_a1)
 
-    assert "另一公司党委" in html
-    assert "另一条主线" in html
-    assert "外单位党支部" in html
-    assert "投资公司党委" not in html
-    assert "杭州项目公司党支部" not in html
-    assert "理论联学" not in html
-    # Only one committee: no chooser.
-    assert 'name="committee"' not in html
+    assert "退回的联学活动" in html
+    assert "本周没有需要提醒的事项" not in html
 
 
-def test_admin_of_another_committee_cannot_open_it_by_id(frameworks):
-    client = frameworks.client_for(frameworks.admin_b)
+def test_empty_to_do_lists_read_naturally(cast):
+    secretary = _section(_home_html(cast, cast.secretary_a1), "branch-todos-heading")
+    review = _section(_home_html(cast, cast.admin_b), "review-todos-heading")
+    admin = _section(_home_html(cast, cast.admin_b), "admin-todos-heading")
 
-    assert _home(client, committee=frameworks.committee_a.pk).status_code == 404
-    assert _home(client, committee="abc").status_code == 404
-
-
-def test_superuser_chooses_between_committees(frameworks):
-    client = frameworks.client_for(frameworks.superuser)
-
-    first = _home(client).content.decode()
-    chosen = _home(client, committee=frameworks.committee_a.pk).content.decode()
-
-    # Committees are ordered by name; the first one is shown by default.
-    assert 'name="committee"' in first
-    assert "另一公司党委" in first
-    assert "投资公司党委" in first  # in the chooser
-    assert "外单位党支部" in first
-    assert "杭州项目公司党支部" in chosen
-    assert "外单位党支部" not in chosen
+    assert "没有待办事项" in secretary
+    assert "没有等待审核的活动" in review
+    assert "未来 60 天内没有到期的共建协议" in admin
 
 
-def test_user_without_committee_gets_a_friendly_explanation(frameworks):
-    response = _home(frameworks.client_for(frameworks.former_secretary_a1))
-    html = response.content.decode()
+def test_the_header_names_the_users_roles(work):
+    html = _home_html(work, work.secretary_a1)
 
-    assert response.status_code == 200
-    assert "还没有关联到党委" in html
-    assert "杭州项目公司党支部" not in html
-
-
-def test_home_page_is_in_english_when_the_language_cookie_says_so(frameworks):
-    client = frameworks.client_for(frameworks.secretary_a1)
-    client.cookies["django_language"] = "en"
-
-    html = _home(client).content.decode()
-
-    for title, title_en, subtitle, subtitle_en in MEASURES:
-        assert title_en in html
-        assert subtitle_en in html
-        assert title not in html
-        assert subtitle not in html
-    assert "Lean management of the whole invest–build–operate–exit chain" in html
-    assert "Main line" in html
-    assert "Your branch" in html
-    assert "3 members" in _branch_items(html)["杭州项目公司党支部"]
-    for chinese_label in ("主线", "举措", "目标", "我的支部", "退出登录", "名党员"):
-        assert chinese_label not in html
+    assert "杭州项目公司党支部 · 书记" in html
+    assert "宿迁项目公司党支部 · 书记" not in html
+    assert "党委工作人员" in _home_html(work, work.staff_a)
 
 
-def _home_queries(client) -> int:
+def test_the_framework_moved_to_its_own_page_linked_from_the_navigation(work):
+    html = _home_html(work, work.secretary_a1)
+
+    assert f'href="{reverse("framework")}"' in html
+    assert "main-line" not in html
+
+
+def test_the_navigation_badges_say_what_they_count(work):
+    secretary = _home_html(work, work.secretary_a1)
+    staff = _home_html(work, work.staff_a)
+
+    assert re.search(r'<span class="count-badge">\s*已退回 1\s*</span>', secretary)
+    assert re.search(r'<span class="count-badge">\s*待审核 1\s*</span>', staff)
+
+
+def _queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = _home(client)
+        response = client.get(reverse("home"))
     assert response.status_code == 200
     return len(queries)
 
 
-@pytest.mark.parametrize("user", ["secretary_a1", "staff_a", "superuser"])
-def test_home_page_query_count_does_not_grow_with_branches_and_members(
-    frameworks, user, django_assert_max_num_queries
-):
-    client = frameworks.client_for(getattr(frameworks, user))
-    # 10 for the page, 1 for the navigation's counts (review queue, returned activities)
-    with django_assert_max_num_queries(11):
-        _home(client)
-    before = _home_queries(client)
+#: The home page's queries by role, the navigation's one included: pinned, whatever the rows.
+HOME_QUERIES = {"secretary_a1": 12, "staff_a": 12, "admin_a": 17}
 
-    for n in range(5):
-        branch = factories.BranchFactory(committee=frameworks.committee_a, name=f"新增党支部{n}")
-        factories.MemberFactory.create_batch(3, branch=branch)
-    factories.MemberFactory.create_batch(10, branch=frameworks.branch_a1)
 
-    assert _home_queries(client) == before
+@pytest.mark.parametrize(("who", "expected"), HOME_QUERIES.items())
+def test_the_home_pages_queries_are_pinned_and_do_not_grow_with_the_rows(work, who, expected):
+    client = work.client_for(getattr(work, who))
+    client.get(reverse("home"))  # the login's first page records the login time
+    assert _queries(client) == expected
+
+    today = timezone.localdate()
+    for n in range(4):
+        _activity(work, work.branch_a1, ActivityStatus.RETURNED, title=f"又一项退回{n}")
+        _activity(work, work.branch_a1, ActivityStatus.DRAFT, title=f"又一份草稿{n}")
+        _activity(work, work.branch_a2, ActivityStatus.SUBMITTED, title=f"又一项待审{n}")
+        factories.PartnershipFactory(
+            committee=work.committee_a,
+            branch=work.branch_a1,
+            ends_on=today + dt.timedelta(days=5 + n),
+        )
+        branch = factories.BranchFactory(committee=work.committee_a, name=f"新增党支部{n}")
+        factories.MemberFactory(branch=branch)
+
+    assert _queries(client) == expected

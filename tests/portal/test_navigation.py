@@ -53,7 +53,7 @@ def nav_counts(client) -> dict[str, int | None]:
     nav = re.search(r'<nav class="site-nav".*?</nav>', content, re.S).group(0)
     counts: dict[str, int | None] = {}
     for href, inner in re.findall(r'<a class="site-nav__link" href="([^"]+)">(.*?)</a>', nav):
-        badge = re.search(r'<span class="count-badge"[^>]*>(\d+)</span>', inner)
+        badge = re.search(r'<span class="count-badge"[^>]*>\D*(\d+)\D*</span>', inner)
         counts[href] = int(badge.group(1)) if badge else None
     return counts
 

@@ -68,6 +68,7 @@ from activities.models import (
     Attachment,
     AttachmentKind,
 )
+from activities.selectors import next_to_review
 from activities.services import activity_transition, attachment_add, staged_upload_create
 from branches import groups
 from branches.models import (
@@ -578,12 +579,19 @@ def activity_fields(w: World, args: dict[str, Any]) -> tuple:
 Done = Callable[[Any, World, dict[str, Any], Any], None]
 
 
-def moved_to(status: str, action: str) -> Done:
-    """A transition: back to the activity page, the new status, one timeline entry more."""
+def moved_to(status: str, action: str, *, on_to_next: bool = False) -> Done:
+    """A transition: back to the activity page (a review decision: on to the next activity in
+    the reviewer's queue, or the queue when none is left), the new status, one timeline entry
+    more."""
 
     def check(response, w, args, before) -> None:
         assert response.status_code == 302, response.status_code
-        assert response["Location"] == f"/activities/{args['pk']}/"
+        if on_to_next:
+            following = next_to_review(response.wsgi_request.user)
+            expected = f"/activities/{following.pk}/" if following else "/activities/review/"
+            assert response["Location"] == expected
+        else:
+            assert response["Location"] == f"/activities/{args['pk']}/"
         activity = Activity.objects.get(pk=args["pk"])
         assert activity.status == status
         event = activity.events.latest("at", "pk")
@@ -770,6 +778,8 @@ MATRIX: list[Row] = [
     # --- The portal's own pages ---------------------------------------------------------
     row("", GET, nothing,
         [LOGIN, OK, OK, OK, OK, OK, OK]),
+    row("framework/", GET, nothing,
+        [LOGIN, OK, OK, OK, OK, OK, OK]),
     row("accounts/login/", GET, nothing,
         [OK, to("/"), to("/"), to("/"), to("/"), to("/"), to("/")]),
     row("accounts/logout/", POST, nothing,
@@ -881,11 +891,11 @@ MATRIX: list[Row] = [
     row(WORKFLOW, POST, transition("approve", ActivityStatus.SUBMITTED),
         [LOGIN, E403, E404, DONE, DONE, E404, E404],
         a1=True, label="approve", snapshot=activity_state,
-        done=moved_to(ActivityStatus.APPROVED, ActivityAction.APPROVED)),
+        done=moved_to(ActivityStatus.APPROVED, ActivityAction.APPROVED, on_to_next=True)),
     row(WORKFLOW, POST, transition("return", ActivityStatus.SUBMITTED),
         [LOGIN, E403, E404, DONE, DONE, E404, E404],
         a1=True, label="return with a comment", data=comment, snapshot=activity_state,
-        done=moved_to(ActivityStatus.RETURNED, ActivityAction.RETURNED)),
+        done=moved_to(ActivityStatus.RETURNED, ActivityAction.RETURNED, on_to_next=True)),
     row(WORKFLOW, POST, transition("reopen", ActivityStatus.APPROVED),
         [LOGIN, E403, E404, DONE, DONE, E404, E404],
         a1=True, label="reopen with a reason", data=comment, snapshot=activity_state,

@@ -52,7 +52,7 @@ def nav_badge(client) -> int | None:
     link = re.search(r'<a class="site-nav__link" href="/reminders/">(.*?)</a>', html, re.S)
     if link is None:
         return None
-    badge = re.search(r'<span class="count-badge"[^>]*>(\d+)</span>', link.group(1))
+    badge = re.search(r'<span class="count-badge"[^>]*>\D*(\d+)\D*</span>', link.group(1))
     return int(badge.group(1)) if badge else 0
 
 
@@ -127,7 +127,7 @@ def test_earlier_weeks_are_paginated_newest_first(work):
     assert max(second_weeks) <= min(first_weeks)
 
 
-def test_navigation_counts_this_weeks_reminders_and_home_shows_a_panel(work):
+def test_navigation_counts_this_weeks_reminders(work):
     cast = work.cast
     client = cast.client_for(cast.secretary_a2)
     assert nav_badge(client) == 0  # the link, no badge yet
@@ -137,7 +137,7 @@ def test_navigation_counts_this_weeks_reminders_and_home_shows_a_panel(work):
 
     assert nav_badge(client) == 2
     home = client.get(reverse("home")).content.decode()
-    assert "2 things are waiting for you this week." in home
+    assert re.search(r'<span class="count-badge">\s*2 this week\s*</span>', home)
     # Users with no role that is reminded have no link.
     assert nav_badge(cast.client_for(cast.former_secretary_a1)) is None
 
