@@ -105,7 +105,10 @@ def _media_in_tmp_and_english(settings, tmp_path):
 
 @pytest.fixture
 def activity(cast):
-    return factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    """An activity without files yet (the factory's photo row left out)."""
+    return factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, evidence=False
+    )
 
 
 def _add(cast, activity, file, kind=AttachmentKind.PHOTO, caption=""):
