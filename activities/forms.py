@@ -36,6 +36,7 @@ from activities.models import (
 from activities.uploads import max_files_per_request
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember
+from portal.core.ids import parse_ids
 
 #: Fields handed to the services as plain values (the rest are many-to-many relations).
 SCALAR_FIELDS = (
@@ -337,15 +338,17 @@ class ActivityForm(forms.ModelForm):
         """
         bound = self["attendees"]
         ticked = self.selected_ids("attendees")
-        ticked_ids = [int(pk) for pk in ticked if pk.isdigit()]
+        ticked_ids = parse_ids(ticked)
         branch = self.organiser.branch
         shown_branches = set(self._ticked_co_branch_ids())
         if branch is not None:
             shown_branches.add(branch.pk)
         current = Member.objects.current().values("pk")
-        members = self.fields["attendees"].queryset.filter(
-            Q(branch_id__in=shown_branches, pk__in=current) | Q(pk__in=ticked_ids)
-        ).order_by("branch__sort_order", "branch__name", "branch_id", "name", "pk")
+        members = (
+            self.fields["attendees"]
+            .queryset.filter(Q(branch_id__in=shown_branches, pk__in=current) | Q(pk__in=ticked_ids))
+            .order_by("branch__sort_order", "branch__name", "branch_id", "name", "pk")
+        )
         groups: dict[int, MemberGroup] = {}
         for member in members:
             group = groups.get(member.branch_id)
@@ -369,7 +372,7 @@ class ActivityForm(forms.ModelForm):
         return own + list(groups.values())
 
     def _ticked_co_branch_ids(self) -> list[int]:
-        return [int(pk) for pk in self.selected_ids("co_branches") if pk.isdigit()]
+        return parse_ids(self.selected_ids("co_branches"))
 
     def partner_boxes(self, ranking: Any) -> tuple[list[PartnerBox], list[PartnerBox]]:
         """The roster's boxes in the organiser's order: (those it works with, the rest)."""

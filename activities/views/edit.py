@@ -107,6 +107,8 @@ def activity_autosave(request: HttpRequest, pk: int | None = None) -> JsonRespon
         activity = selectors.activity_of_create_form(user, posted_form_token(request.POST))
     else:
         activity = access.get_activity_or_404(user, pk)
+        if not access.is_organiser(user, activity):
+            raise PermissionDenied(_("Only the organising branch changes this activity."))
         organiser = None
     data = request.POST.copy()
     if activity is not None:

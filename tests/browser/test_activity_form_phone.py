@@ -168,8 +168,10 @@ def test_a_typical_record_takes_at_most_12_taps_on_a_form_of_at_most_2_5_screens
     assert [p.name for p in activity.partners.all()] == ["春江街道春南社区"]
     assert activity.attendees.count() == 11  # the branch's current members, all ticked
     assert activity.attachments.count() == 1
-    print(f"taps {taps.count}; height before the optional sections {empty_height:.0f} px empty, "
-          f"{filled_height:.0f} px filled (limit {MAX_HEIGHT:.0f})")
+    print(
+        f"taps {taps.count}; height before the optional sections {empty_height:.0f} px empty, "
+        f"{filled_height:.0f} px filled (limit {MAX_HEIGHT:.0f})"
+    )
     assert taps.count <= MAX_TAPS
     assert empty_height <= MAX_HEIGHT
     assert filled_height <= MAX_HEIGHT
