@@ -204,9 +204,12 @@
     var stopped = false;
     var last = snapshot();
 
+    /* What the secretary entered (not the version and tokens the page keeps). */
     function snapshot() {
       var data = new FormData(form);
-      data.delete("csrfmiddlewaretoken");
+      ["csrfmiddlewaretoken", "version", "form_token"].forEach(function (name) {
+        data.delete(name);
+      });
       var parts = [];
       data.forEach(function (value, key) {
         if (typeof value === "string") {
