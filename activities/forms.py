@@ -107,17 +107,18 @@ class PartnershipSelect(forms.Select):
     """The partnerships, each option naming its partner units (``data-partners``): choosing
     one ticks them (static/js/activity-form.js)."""
 
-    units: dict[int, list[int]]
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.units = {}
+    def optgroups(self, name, value, attrs=None):
+        # Read when the page is drawn (one query), not when a POST is checked.
+        queryset = getattr(self.choices, "queryset", None)
+        self.units = partnership_units(queryset) if queryset is not None else {}
+        return super().optgroups(name, value, attrs)
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         partnership_id = getattr(value, "value", None)
-        if partnership_id in self.units:
-            option["attrs"]["data-partners"] = " ".join(map(str, self.units[partnership_id]))
+        units = getattr(self, "units", {})
+        if partnership_id in units:
+            option["attrs"]["data-partners"] = " ".join(map(str, units[partnership_id]))
         return option
 
 
@@ -233,7 +234,6 @@ class ActivityForm(forms.ModelForm):
             )
         self.fields["partnership"].queryset = partnerships
         self.fields["partnership"].empty_label = _("— none —")
-        self.fields["partnership"].widget.units = partnership_units(partnerships)
         self.fields["no_partner_reason"].widget.attrs.update(
             {"autocomplete": "off", "placeholder": _("e.g. a study session of the branch alone")}
         )

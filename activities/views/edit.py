@@ -47,10 +47,9 @@ SUBMIT_BUTTON = "submit_for_review"
 # --- Pages --------------------------------------------------------------------------------
 
 
-def _organiser_or_404(request: HttpRequest, key: str | None) -> Organiser | None:
+def _organiser_or_404(organisers: list[Organiser], key: str | None) -> Organiser | None:
     """The organiser ``key`` names among the user's (404 for any other); None when the user
     has several and named none. 403 for a user who logs activities for nobody."""
-    organisers = access.organisers_for(request.user)
     if not organisers:
         raise PermissionDenied(_("You do not log activities for any branch."))
     if key is None:
@@ -68,9 +67,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     GET ``?copy=<id>`` starts from one of the organiser's own activities (another's is a
     404); ``?measure=<id>`` presets the measure.
     """
-    organiser = _organiser_or_404(request, request.GET.get("organiser"))
+    organisers = access.organisers_for(request.user)
+    organiser = _organiser_or_404(organisers, request.GET.get("organiser"))
     if organiser is None:
-        organisers = access.organisers_for(request.user)
         return render(request, "activities/organiser_choice.html", {"organisers": organisers})
     return _activity_form_page(request, organiser=organiser, activity=None)
 
@@ -79,7 +78,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 def member_search(request: HttpRequest) -> HttpResponse:
     """Members of the organiser's committee by name, as boxes to tick on the activity form
     (the form shows only the organising branches' members)."""
-    organiser = _organiser_or_404(request, request.GET.get("organiser"))
+    organiser = _organiser_or_404(access.organisers_for(request.user), request.GET.get("organiser"))
     if organiser is None:
         raise Http404
     query = request.GET.get("q", "")
@@ -101,7 +100,8 @@ def activity_autosave(request: HttpRequest, pk: int | None = None) -> JsonRespon
     """
     user = request.user
     if pk is None:
-        organiser = _organiser_or_404(request, request.GET.get("organiser"))
+        organisers = access.organisers_for(user)
+        organiser = _organiser_or_404(organisers, request.GET.get("organiser"))
         if organiser is None:
             raise Http404
         activity = selectors.activity_of_create_form(user, posted_form_token(request.POST))
