@@ -86,6 +86,7 @@ def make_activity(committee, branch, measure, status, starts_at, **relations) ->
         # The scene's figures count exactly the partners and attendees it names.
         partners=relations.pop("partners", []),
         attendees=relations.pop("attendees", []),
+        evidence=False,  # and the files it names
     )
     for name, rows in relations.items():
         getattr(activity, name).set(rows)
