@@ -120,6 +120,7 @@ class ActivityAdminForm(forms.ModelForm):
             "measure",
             "goals",
             "partners",
+            "no_partner_reason",
             "partnership",
             "attendees",
             "external_participants",

@@ -8,6 +8,7 @@ the same rules again before anything is written (``Activity.validate_relations``
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import secrets
@@ -19,6 +20,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +35,8 @@ from activities.models import (
 )
 from activities.uploads import max_files_per_request
 from branches.models import Branch, Member
-from partnerships.models import PartnerOrganisation, Partnership
+from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember
+from portal.core.ids import parse_ids
 
 #: Fields handed to the services as plain values (the rest are many-to-many relations).
 SCALAR_FIELDS = (
@@ -44,6 +47,7 @@ SCALAR_FIELDS = (
     "location",
     "measure",
     "partnership",
+    "no_partner_reason",
     "external_participants",
     "volunteers",
     "beneficiaries",
@@ -53,9 +57,10 @@ SCALAR_FIELDS = (
 RELATION_FIELDS = ("partners", "attendees", "co_branches", "goals")
 COUNT_FIELDS = ("external_participants", "volunteers", "beneficiaries")
 #: File rows shown on the form; each row takes several files of one kind.
-ATTACHMENT_ROWS = 3
-#: What a phone offers in its file picker (the server checks the content anyway).
-ACCEPTED_FILES = "image/jpeg,image/png,image/webp,application/pdf"
+ATTACHMENT_ROWS = 1
+#: What a phone offers in its file picker (the server checks the content anyway): without
+#: ``capture``, a phone offers both the camera and the album.
+ACCEPTED_FILES = "image/*,application/pdf"
 
 
 #: The create form's one-time token (``CreateFormToken``): a form sent twice saves once.
@@ -98,6 +103,49 @@ class MemberCheckboxes(CheckboxList):
         return option
 
 
+class PartnershipSelect(forms.Select):
+    """The partnerships, each option naming its partner units (``data-partners``): choosing
+    one ticks them (static/js/activity-form.js)."""
+
+    def optgroups(self, name, value, attrs=None):
+        # Read when the page is drawn (one query), not when a POST is checked.
+        queryset = getattr(self.choices, "queryset", None)
+        self.units = partnership_units(queryset) if queryset is not None else {}
+        return super().optgroups(name, value, attrs)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        partnership_id = getattr(value, "value", None)
+        units = getattr(self, "units", {})
+        if partnership_id in units:
+            option["attrs"]["data-partners"] = " ".join(map(str, units[partnership_id]))
+        return option
+
+
+def copied_values(activity: Activity) -> dict[str, Any]:
+    """A new form's values taken from ``activity`` ("copy a previous activity"): everything
+    but its dates, attendees and files, which belong to the day it took place."""
+    values: dict[str, Any] = {
+        name: getattr(activity, name)
+        for name in SCALAR_FIELDS
+        if name not in {"starts_at", "ends_at", "measure", "partnership"}
+    }
+    values["measure"] = activity.measure_id
+    values["partnership"] = activity.partnership_id
+    for name in ("partners", "goals", "co_branches"):
+        values[name] = [obj.pk for obj in getattr(activity, name).all()]
+    return values
+
+
+def default_times(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """A new record's times: today, the two hours before the current hour (a secretary logs
+    an activity once it is over; one that has not started yet cannot be submitted)."""
+    now = timezone.localtime(now)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    start = max(end - dt.timedelta(hours=2), end.replace(hour=0))
+    return start, end
+
+
 class ActivityForm(forms.ModelForm):
     """Log or change an activity of one organiser (a branch, or the committee itself)."""
 
@@ -113,6 +161,7 @@ class ActivityForm(forms.ModelForm):
             "goals",
             "partners",
             "partnership",
+            "no_partner_reason",
             "co_branches",
             "attendees",
             "external_participants",
@@ -130,11 +179,15 @@ class ActivityForm(forms.ModelForm):
             "partners": CheckboxList,
             "co_branches": CheckboxList,
             "attendees": MemberCheckboxes,
-            "summary": forms.Textarea(attrs={"rows": 4}),
+            "partnership": PartnershipSelect,
+            "summary": forms.Textarea(
+                attrs={"rows": 3, "placeholder": _("What was done, with whom, and how.")}
+            ),
             "outcome": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "summary": _("What was done, with whom, and how."),
+            "no_partner_reason": _("Only when no partner organisation took part."),
             "outcome": _("Results worth reporting: problems solved, homes delivered, honours."),
         }
 
@@ -181,6 +234,9 @@ class ActivityForm(forms.ModelForm):
             )
         self.fields["partnership"].queryset = partnerships
         self.fields["partnership"].empty_label = _("— none —")
+        self.fields["no_partner_reason"].widget.attrs.update(
+            {"autocomplete": "off", "placeholder": _("e.g. a study session of the branch alone")}
+        )
 
         branches = Branch.objects.for_user(user).filter(committee=committee)
         if organiser.branch is not None:
@@ -269,39 +325,73 @@ class ActivityForm(forms.ModelForm):
         return {name: list(self.cleaned_data[name]) for name in RELATION_FIELDS}
 
     # --- What the template shows -----------------------------------------------------------
-    def attendee_groups(self) -> tuple[list[MemberGroup], list[MemberGroup]]:
-        """Checkboxes of the members, by branch: (the organisers', the other branches').
+    def attendee_groups(self) -> list[MemberGroup]:
+        """Checkboxes of the members the page shows: the organising branch's current members
+        (with "select all"), the ticked co-organisers' and anyone else already ticked.
 
-        The organising branch comes first; a committee-level activity lists every branch as
-        its own. The other branches (possible co-organisers) are shown folded away.
+        Members of the rest of the committee are found by a search on the server
+        (``views.edit.member_search``): the page does not grow with the committee. A
+        committee-level activity shows the members already ticked and the search.
 
-        A committee has hundreds of members: each box is plain values that the template
-        writes out (the markup Django's widget would make, ids included), instead of a widget
-        rendered through its own template per member.
+        Each box is plain values that the template writes out (the markup Django's widget
+        would make), instead of a widget rendered through its own template per member.
         """
         bound = self["attendees"]
         ticked = self.selected_ids("attendees")
+        ticked_ids = parse_ids(ticked)
+        branch = self.organiser.branch
+        shown_branches = set(self._ticked_co_branch_ids())
+        if branch is not None:
+            shown_branches.add(branch.pk)
+        current = Member.objects.current().values("pk")
+        members = (
+            self.fields["attendees"]
+            .queryset.filter(Q(branch_id__in=shown_branches, pk__in=current) | Q(pk__in=ticked_ids))
+            .order_by("branch__sort_order", "branch__name", "branch_id", "name", "pk")
+        )
         groups: dict[int, MemberGroup] = {}
-        for index, member in enumerate(self.fields["attendees"].queryset):
+        for member in members:
             group = groups.get(member.branch_id)
             if group is None:
-                group = groups[member.branch_id] = MemberGroup(branch=member.branch)
+                group = groups[member.branch_id] = MemberGroup(
+                    branch=member.branch, organising=member.branch_id in shown_branches
+                )
             group.checkboxes.append(
                 MemberCheckbox(
                     name=bound.html_name,
                     value=member.pk,
                     label=str(member),
-                    id=f"{bound.auto_id}_{index}" if bound.auto_id else "",
+                    id=f"{bound.auto_id}_{member.pk}" if bound.auto_id else "",
                     branch_id=member.branch_id,
                     checked=str(member.pk) in ticked,
                 )
             )
-        branch = self.organiser.branch
-        if branch is None:
-            return list(groups.values()), []
-        own = groups.get(branch.pk, MemberGroup(branch=branch))
-        others = [g for branch_id, g in groups.items() if branch_id != branch.pk]
-        return [own], others
+        if branch is not None and branch.pk not in groups:
+            groups[branch.pk] = MemberGroup(branch=branch, organising=True)
+        own = [groups.pop(branch.pk)] if branch is not None else []
+        return own + list(groups.values())
+
+    def _ticked_co_branch_ids(self) -> list[int]:
+        return parse_ids(self.selected_ids("co_branches"))
+
+    def partner_boxes(self, ranking: Any) -> tuple[list[PartnerBox], list[PartnerBox]]:
+        """The roster's boxes in the organiser's order: (those it works with, the rest)."""
+        bound = self["partners"]
+        ticked = self.selected_ids("partners")
+        partners = {p.pk: p for p in self.fields["partners"].queryset}
+        first, rest = [], []
+        for pk in ranking.order:
+            partner = partners.get(pk)
+            if partner is None:
+                continue
+            box = PartnerBox(
+                partner=partner,
+                id=f"{bound.auto_id}_{pk}",
+                name=bound.html_name,
+                checked=str(pk) in ticked,
+            )
+            (first if pk in ranking.frequent or box.checked else rest).append(box)
+        return first, rest
 
     def selected_ids(self, name: str) -> set[str]:
         """The ticked values of a checkbox list, as the strings the checkboxes carry."""
@@ -321,9 +411,32 @@ class MemberCheckbox:
     checked: bool
 
 
+@dataclass(frozen=True)
+class PartnerBox:
+    """One partner unit's box on the form."""
+
+    partner: PartnerOrganisation
+    id: str
+    name: str
+    checked: bool
+
+
+def partnership_units(partnerships: Any) -> dict[int, list[int]]:
+    """Each offered partnership's partner units (one query)."""
+    units: dict[int, list[int]] = {}
+    rows = PartnershipMember.objects.filter(partnership__in=partnerships).values_list(
+        "partnership_id", "partner_id"
+    )
+    for partnership_id, partner_id in rows:
+        units.setdefault(partnership_id, []).append(partner_id)
+    return units
+
+
 @dataclass
 class MemberGroup:
     branch: Branch
+    #: The organising branch (or a ticked co-organiser): its members all shown, with "all".
+    organising: bool = True
     checkboxes: list[MemberCheckbox] = field(default_factory=list)
 
     @property

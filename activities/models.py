@@ -215,6 +215,13 @@ class TransitionError(ValidationError):
     """A workflow move that the activity's status (or a missing reason) does not allow."""
 
 
+def missing_essentials_message(missing: Iterable[str]) -> str:
+    """The sentence that tells the organiser what submitting still needs."""
+    return _("It cannot be submitted for review yet. Still missing: %(missing)s.") % {
+        "missing": str(pgettext_lazy("list separator", ", ")).join(str(m) for m in missing)
+    }
+
+
 def counted_as_done(prefix: str = "") -> Q:
     """What every figure counts — dashboards, reports, reminders, the coverage matrix: an
     approved activity that is not archived. ``prefix`` reaches the activity across a relation
@@ -363,6 +370,16 @@ class Activity(ArchivableModel):
     external_participants = models.PositiveIntegerField(_("external participants"), default=0)
     volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
     beneficiaries = models.PositiveIntegerField(_("beneficiaries"), default=0)
+    #: Why a joint activity had no partner unit (an internal study session, say): submitting
+    #: needs a partner or this reason (``missing_essentials``).
+    # A database default too: rows written without the ORM (generate_group's COPY) still insert.
+    no_partner_reason = models.CharField(
+        _("why no partner organisation"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+    )
     summary = models.TextField(_("summary"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     status = models.CharField(
@@ -540,6 +557,10 @@ class Activity(ArchivableModel):
             raise TransitionError(
                 _("An activity can be submitted for review once it has taken place.")
             )
+        if action == ActivityAction.SUBMITTED:
+            missing = self.missing_essentials()
+            if missing:
+                raise TransitionError(missing_essentials_message(missing))
         now = timezone.now()
         previous = self.status
         self.status = target
@@ -570,6 +591,24 @@ class Activity(ArchivableModel):
             from_status=self.status,
             to_status=self.status,
         )
+
+    def missing_essentials(self) -> list[str]:
+        """What submitting for review needs and the activity lacks, as short phrases.
+
+        A joint activity is submitted with the unit it was held with (or the reason it had
+        none), at least one member who attended, its summary, and its evidence: a photo or a
+        sign-in sheet. A draft needs none of these. One query per relation asked.
+        """
+        missing = []
+        if not self.no_partner_reason.strip() and not self.partners.exists():
+            missing.append(str(_("a partner organisation (or why it had none)")))
+        if not self.attendees.exists():
+            missing.append(str(_("at least one member who attended")))
+        if not self.summary.strip():
+            missing.append(str(_("the summary")))
+        if not self.attachments.filter(kind__in=EVIDENCE_KINDS).exists():
+            missing.append(str(_("a photo or the sign-in sheet")))
+        return missing
 
     def organising_branch_ids(self, co_branches: Iterable[Branch] | None = None) -> set[int]:
         ids = {b.pk for b in (co_branches if co_branches is not None else self.co_branches.all())}
@@ -674,6 +713,10 @@ class AttachmentKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     SIGN_IN_SHEET = "sign_in", _("Sign-in sheet")
     DOCUMENT = "document", _("Document")
+
+
+#: The files that show an activity took place: submitting needs one of them.
+EVIDENCE_KINDS = (AttachmentKind.PHOTO, AttachmentKind.SIGN_IN_SHEET)
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:

@@ -9,6 +9,8 @@ of queries does not grow with the rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
@@ -30,7 +32,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from activities.access import activities_for, own_work_condition
+from activities.access import Organiser, activities_for, own_work_condition
 from activities.models import (
     Activity,
     ActivityQuerySet,
@@ -292,3 +294,105 @@ def activity_of_create_form(user: User, token: str) -> Activity | None:
         return None
     made = CreateFormToken.objects.filter(user_id=user.pk, token=token).values("activity_id")
     return activities_for(user).filter(pk__in=made).first()
+
+
+# --- The activity form's helpers ----------------------------------------------------------
+#: How many of the organiser's activities "copy a previous activity" offers.
+COPY_SOURCES = 12
+#: How many members one search of the committee's roster answers with.
+MEMBER_SEARCH_LIMIT = 20
+
+
+def _organised_by(user: User, organiser: Organiser) -> ActivityQuerySet:
+    """The activities the organiser itself organised (not those it only co-organised)."""
+    activities = activities_for(user).filter(committee=organiser.committee)
+    if organiser.branch is None:
+        return activities.filter(branch__isnull=True)
+    return activities.filter(branch=organiser.branch)
+
+
+def usual_location(user: User, organiser: Organiser) -> str:
+    """Where the organiser usually meets: the place of its most recent activity."""
+    return (
+        _organised_by(user, organiser)
+        .exclude(location="")
+        .order_by("-starts_at", "-pk")
+        .values_list("location", flat=True)
+        .first()
+        or ""
+    )
+
+
+def copy_sources(user: User, organiser: Organiser) -> list[Activity]:
+    """The organiser's latest activities, to start a new record from one of them."""
+    return list(
+        _organised_by(user, organiser)
+        .select_related("measure")
+        .only("pk", "title", "starts_at", "measure__code", "measure__committee_id")
+        .order_by("-starts_at", "-pk")[:COPY_SOURCES]
+    )
+
+
+def copy_source(user: User, organiser: Organiser, pk: int | None) -> Activity | None:
+    """One of the organiser's own activities to copy; None for anything else (an outsider's
+    activity, another branch's, a wrong id), so that a link cannot leak another record."""
+    if pk is None:
+        return None
+    return (
+        _organised_by(user, organiser)
+        .prefetch_related("partners", "goals", "co_branches")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PartnerRanking:
+    """How the form offers the roster: ``order`` (the units of the organiser's partnerships,
+    then those it worked with most often, then the rest by name) and ``frequent`` (those of
+    the first two kinds, shown open; the rest is folded behind a search box)."""
+
+    order: list[int]
+    frequent: set[int]
+
+
+def partner_ranking(organiser: Organiser, partner_ids: Iterable[int]) -> PartnerRanking:
+    """Rank ``partner_ids`` for the organiser's form. One query."""
+    branch = organiser.branch
+    own_activity = Q(activities__archived_at__isnull=True) & (
+        Q(activities__branch=branch) if branch else Q(activities__branch__isnull=True)
+    )
+    own_partnership = Q(partnerships__archived_at__isnull=True) & (
+        Q(partnerships__branch=branch) if branch else Q(partnerships__branch__isnull=True)
+    )
+    rows = (
+        PartnerOrganisation.all_objects.filter(pk__in=list(partner_ids))
+        .annotate(
+            bound=Count("partnerships", filter=own_partnership, distinct=True),
+            used=Count("activities", filter=own_activity, distinct=True),
+        )
+        .order_by(Case(When(bound__gt=0, then=Value(0)), default=Value(1)), "-used", "name")
+        .values_list("pk", "bound", "used")
+    )
+    order, frequent = [], set()
+    for pk, bound, used in rows:
+        order.append(pk)
+        if bound or used:
+            frequent.add(pk)
+    return PartnerRanking(order=order, frequent=frequent)
+
+
+def member_search(user: User, organiser: Organiser, text: str) -> list[Member]:
+    """Current members of the organiser's committee whose name matches ``text`` (at most
+    ``MEMBER_SEARCH_LIMIT``), for ticking members of other branches as attendees."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        Member.objects.for_user(user)
+        .current()
+        .filter(committee=organiser.committee, name__icontains=text[:50])
+        .select_related("branch")
+        .only("pk", "name", "branch_id", "branch__name", "committee_id")
+        .order_by("branch__sort_order", "branch__name", "name")[:MEMBER_SEARCH_LIMIT]
+    )

@@ -10,6 +10,9 @@ urlpatterns = [
     path("review/", lists.review_queue, name="review_queue"),
     # Logging and editing.
     path("new/", edit.activity_create, name="create"),
+    path("new/autosave/", edit.activity_autosave, name="autosave_new"),
+    path("<int:pk>/autosave/", edit.activity_autosave, name="autosave"),
+    path("members/search/", edit.member_search, name="member_search"),
     path("<int:pk>/edit/", edit.activity_edit, name="edit"),
     path("<int:pk>/attachments/", edit.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/delete/", edit.attachment_delete, name="attachment_delete"),

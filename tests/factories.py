@@ -8,7 +8,18 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from activities.models import Activity, ActivityKind, Framework, Goal, Honour, HonourLevel, Measure
+from activities.models import (
+    EVIDENCE_KINDS,
+    Activity,
+    ActivityKind,
+    Attachment,
+    AttachmentKind,
+    Framework,
+    Goal,
+    Honour,
+    HonourLevel,
+    Measure,
+)
 from branches.models import (
     Branch,
     BusinessDomain,
@@ -169,6 +180,7 @@ class MeasureFactory(factory.django.DjangoModelFactory):
 class ActivityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Activity
+        skip_postgeneration_save = True
 
     committee = factory.SubFactory(CommitteeFactory)
     branch = factory.SubFactory(BranchFactory, committee=factory.SelfAttribute("..committee"))
@@ -178,6 +190,47 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + dt.timedelta(hours=2))
     location = "项目部会议室"
+    summary = factory.LazyAttribute(lambda a: f"{a.title}：与共建单位一起学习交流。")
+
+    # A complete activity by default, as submitting asks (``Activity.missing_essentials``):
+    # a partner unit, a member who attended and a photo. ``partners=[]``, ``attendees=[]``
+    # or ``evidence=False`` leave one out; a list given is used instead.
+    @factory.post_generation
+    def partners(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = [PartnerFactory(committee=obj.committee)]
+        obj.partners.set(extracted)
+
+    @factory.post_generation
+    def attendees(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = [MemberFactory(branch=_attending_branch(obj))]
+        obj.attendees.set(extracted)
+
+    @factory.post_generation
+    def evidence(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        # A row only: tests that open the file upload a real one.
+        Attachment.objects.create(
+            activity=obj,
+            file=f"activities/{obj.committee_id}/{obj.pk}/photo.jpg",
+            kind=AttachmentKind.PHOTO,
+            caption="活动照片",
+            original_name="photo.jpg",
+        )
+
+
+def _attending_branch(activity: Activity) -> Branch:
+    """The organising branch; for the committee's own activity, one of its branches."""
+    if activity.branch is not None:
+        return activity.branch
+    branch = Branch.objects.filter(committee=activity.committee).order_by("pk").first()
+    return branch or BranchFactory(committee=activity.committee)
 
 
 class HonourFactory(factory.django.DjangoModelFactory):
@@ -213,3 +266,24 @@ def audit_entry_backdate(pk: int, *, days: float) -> None:
         finally:
             if postgresql:
                 cursor.execute("SET session_replication_role = origin")
+
+
+def give_essentials(activity: Activity) -> Activity:
+    """Give an activity made without them what submitting asks for
+    (``Activity.missing_essentials``): a partner unit, a member who attended, the summary and
+    a photo. For tests that build an activity through the services, as the form does."""
+    if not activity.partners.exists():
+        activity.partners.add(PartnerFactory(committee=activity.committee))
+    if not activity.attendees.exists():
+        activity.attendees.add(MemberFactory(branch=_attending_branch(activity)))
+    if not activity.summary.strip():
+        Activity.objects.filter(pk=activity.pk).update(summary=f"{activity.title}：交流学习。")
+        activity.summary = f"{activity.title}：交流学习。"
+    if not activity.attachments.filter(kind__in=EVIDENCE_KINDS).exists():
+        Attachment.objects.create(
+            activity=activity,
+            file=f"activities/{activity.committee_id}/{activity.pk}/photo.jpg",
+            kind=AttachmentKind.PHOTO,
+            original_name="photo.jpg",
+        )
+    return activity

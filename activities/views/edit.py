@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,8 @@ from activities.forms import (
     FORM_TOKEN_FIELD,
     ActivityForm,
     attachment_rows,
+    copied_values,
+    default_times,
     picked_files,
     posted_form_token,
 )
@@ -44,26 +47,108 @@ SUBMIT_BUTTON = "submit_for_review"
 # --- Pages --------------------------------------------------------------------------------
 
 
-@login_required
-def activity_create(request: HttpRequest) -> HttpResponse:
-    """Log an activity: pick the organiser first when the user has several."""
-    organisers = access.organisers_for(request.user)
+def _organiser_or_404(organisers: list[Organiser], key: str | None) -> Organiser | None:
+    """The organiser ``key`` names among the user's (404 for any other); None when the user
+    has several and named none. 403 for a user who logs activities for nobody."""
     if not organisers:
         raise PermissionDenied(_("You do not log activities for any branch."))
-    key = request.GET.get("organiser")
     if key is None:
-        if len(organisers) > 1:
-            return render(
-                request,
-                "activities/organiser_choice.html",
-                {"organisers": organisers, "measure": parse_id(request.GET.get("measure", ""))},
-            )
-        organiser = organisers[0]
-    else:
-        organiser = next((o for o in organisers if o.key == key), None)
+        return organisers[0] if len(organisers) == 1 else None
+    organiser = next((o for o in organisers if o.key == key), None)
+    if organiser is None:
+        raise Http404
+    return organiser
+
+
+@login_required
+def activity_create(request: HttpRequest) -> HttpResponse:
+    """Log an activity: pick the organiser first when the user has several.
+
+    GET ``?copy=<id>`` starts from one of the organiser's own activities (another's is a
+    404); ``?measure=<id>`` presets the measure.
+    """
+    organisers = access.organisers_for(request.user)
+    organiser = _organiser_or_404(organisers, request.GET.get("organiser"))
+    if organiser is None:
+        return render(
+            request,
+            "activities/organiser_choice.html",
+            {"organisers": organisers, "measure": parse_id(request.GET.get("measure", ""))},
+        )
+    return _activity_form_page(request, organiser=organiser, activity=None)
+
+
+@login_required
+def member_search(request: HttpRequest) -> HttpResponse:
+    """Members of the organiser's committee by name, as boxes to tick on the activity form
+    (the form shows only the organising branches' members)."""
+    organiser = _organiser_or_404(access.organisers_for(request.user), request.GET.get("organiser"))
+    if organiser is None:
+        raise Http404
+    query = request.GET.get("q", "")
+    members = selectors.member_search(request.user, organiser, query)
+    return render(
+        request,
+        "activities/includes/member_search_results.html",
+        {"members": members, "query": query.strip()},
+    )
+
+
+@login_required
+@require_POST
+def activity_autosave(request: HttpRequest, pk: int | None = None) -> JsonResponse:
+    """Keep the form as a draft while the secretary fills it in (static/js/activity-form.js
+    sends it every few seconds and when the page is hidden). A new form's first save makes
+    the draft, found again by the form's token; later saves change it. Files are not sent
+    here: they are saved with the form.
+    """
+    user = request.user
+    if pk is None:
+        organisers = access.organisers_for(user)
+        organiser = _organiser_or_404(organisers, request.GET.get("organiser"))
         if organiser is None:
             raise Http404
-    return _activity_form_page(request, organiser=organiser, activity=None)
+        activity = selectors.activity_of_create_form(user, posted_form_token(request.POST))
+    else:
+        activity = access.get_activity_or_404(user, pk)
+        if not access.is_organiser(user, activity):
+            raise PermissionDenied(_("Only the organising branch changes this activity."))
+        organiser = None
+    data = request.POST.copy()
+    if activity is not None:
+        if not access.can_edit(user, activity):
+            return JsonResponse({"saved": False, "message": _("This activity is locked.")})
+        if pk is None:  # made by an earlier save of this form, which the page has not heard of
+            data["version"] = str(activity.version)
+        organiser = Organiser(committee=activity.committee, branch=activity.branch)
+    form = ActivityForm(data, user=user, organiser=organiser, instance=activity)
+    if not form.is_valid():
+        missing = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+        return JsonResponse({"saved": False, "missing": missing})
+    try:
+        saved = _save(request, form, activity=activity, staged=[])
+    except (services.ActivityConflict, services.FormAlreadySaved):
+        return JsonResponse(
+            {
+                "saved": False,
+                "message": _(
+                    "This draft was changed elsewhere: it is no longer saved automatically. "
+                    "Reload the page to see the saved version."
+                ),
+            },
+            status=409,
+        )
+    except ValidationError:
+        return JsonResponse({"saved": False})
+    return JsonResponse(
+        {
+            "saved": True,
+            "version": saved.version,
+            "form_action": reverse("activities:edit", args=[saved.pk]),
+            "autosave_url": reverse("activities:autosave", args=[saved.pk]),
+            "at": timezone.localtime(saved.updated_at).strftime("%H:%M"),
+        }
+    )
 
 
 @login_required
@@ -197,6 +282,11 @@ def _activity_form_page(
     stored_title = activity.title if activity else ""  # the form changes the instance it checks
     staged = StagedFiles()
     conflict = False
+    copied = None
+    if activity is None and request.method == "GET" and "copy" in request.GET:
+        copied = selectors.copy_source(user, organiser, parse_id(request.GET["copy"]))
+        if copied is None:  # not one of the organiser's own activities
+            raise Http404
     if request.method == "POST":
         # A create form sent again lands on the activity it made, its files not kept twice.
         token = posted_form_token(request.POST) if activity is None else ""
@@ -221,21 +311,25 @@ def _activity_form_page(
             else:
                 return _after_save(request, saved)
     else:
-        # ``?measure=<id>``: "log one" for a measure the branch has not covered (the home page).
-        preset = parse_id(request.GET.get("measure", "")) if activity is None else None
-        initial = {"measure": preset} if preset is not None else None
+        initial = _new_form_values(request, organiser, copied) if activity is None else None
         form = ActivityForm(user=user, organiser=organiser, instance=activity, initial=initial)
 
-    attendees, other_attendees = form.attendee_groups()
+    ranking = selectors.partner_ranking(
+        organiser, form.fields["partners"].queryset.values_list("pk", flat=True)
+    )
+    partners, other_partners = form.partner_boxes(ranking)
     context = {
         "form": form,
         "activity": activity,
         "stored_title": stored_title,
         "organiser": organiser,
-        "attendee_groups": attendees,
-        "other_attendee_groups": other_attendees,
-        "other_attendees_open": any(g.any_checked() for g in other_attendees),
-        "selected_partners": form.selected_ids("partners"),
+        "attendee_groups": form.attendee_groups(),
+        "partners": partners,
+        "other_partners": other_partners,
+        "other_partners_open": any(box.checked for box in other_partners),
+        "copied": copied,
+        "copy_sources": selectors.copy_sources(user, organiser) if activity is None else [],
+        "optional_open": _optional_open(form),
         "rows": attachment_rows(),
         "staged": staged.kept,
         "upload_errors": staged.errors,
@@ -246,10 +340,52 @@ def _activity_form_page(
         "max_files_per_request": max_files_per_request(),
     }
     if activity is None:
-        context["form_action"] = f"{reverse('activities:create')}?organiser={organiser.key}"
+        query = f"?organiser={organiser.key}"
+        context["form_action"] = reverse("activities:create") + query
+        context["autosave_url"] = reverse("activities:autosave_new") + query
     else:
         context["form_action"] = reverse("activities:edit", args=[activity.pk])
+        context["autosave_url"] = reverse("activities:autosave", args=[activity.pk])
+    context["member_search_url"] = reverse("activities:member_search") + (
+        f"?organiser={organiser.key}"
+    )
     return render(request, "activities/form.html", context)
+
+
+#: The folded parts of the form: open when they hold a value or a mistake.
+OPTIONAL_FIELDS = {
+    "goals": ("goals",),
+    "co_branches": ("co_branches",),
+    "counts": ("external_participants", "volunteers", "beneficiaries"),
+    "outcome": ("outcome",),
+}
+
+
+def _optional_open(form: ActivityForm) -> dict[str, bool]:
+    def filled(name: str) -> bool:
+        value = form[name].value()
+        return (bool(value) and value not in ("0", 0)) or bool(form[name].errors)
+
+    return {key: any(filled(n) for n in names) for key, names in OPTIONAL_FIELDS.items()}
+
+
+def _new_form_values(
+    request: HttpRequest, organiser: Organiser, copied: Activity | None
+) -> dict[str, object]:
+    """A new form's values: today's times and the organiser's usual place, then what a
+    copied activity gives, then the measure the link names."""
+    starts_at, ends_at = default_times()
+    values: dict[str, object] = {
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "location": selectors.usual_location(request.user, organiser),
+    }
+    if copied is not None:
+        values |= copied_values(copied)
+    measure = parse_id(request.GET.get("measure"))
+    if measure is not None:
+        values["measure"] = measure
+    return values
 
 
 def _save(

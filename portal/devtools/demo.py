@@ -13,6 +13,7 @@ members joined within the last year, and one pairing ends a few weeks from now.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,20 +22,26 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from activities.models import (
+    EVIDENCE_KINDS,
     Activity,
     ActivityAction,
     ActivityEvent,
     ActivityStatus,
+    Attachment,
+    AttachmentKind,
     Framework,
     Goal,
     Honour,
     Measure,
 )
 from activities.services import activity_create
+from activities.uploads import prepare_upload
 from branches import groups
 from branches.access import forget_scope
 from branches.models import (
@@ -372,6 +379,8 @@ class _DemoLoader:
             "beneficiaries": spec.beneficiaries,
             "summary": spec.summary,
             "outcome": spec.outcome,
+            # Submitting asks for a partner or the reason there was none.
+            "no_partner_reason": "" if spec.partners else data.NO_PARTNER_REASON,
             "created_by": secretary.user if secretary else None,
             **self._review_fields(spec, ends_at, reviewer),
         }
@@ -394,10 +403,12 @@ class _DemoLoader:
             )
             self.activities[branch.pk if branch else None, spec.title] = activity
             self._sync_timeline(activity)
+            self._ensure_evidence(activity)
             self.result.created += 1
             return
         self._update(activity, values)
         self._sync_timeline(activity)
+        self._ensure_evidence(activity)
         current = {name: {o.pk for o in getattr(activity, name).all()} for name in relations}
         if any(current[name] != {o.pk for o in objs} for name, objs in relations.items()):
             activity.validate_relations(**relations)
@@ -405,6 +416,29 @@ class _DemoLoader:
                 if current[name] != {o.pk for o in objs}:
                     getattr(activity, name).set(objs)
             self.result.updated += 1
+
+    def _ensure_evidence(self, activity: Activity) -> None:
+        """A submitted activity has its evidence (``Activity.missing_essentials``): the demo
+        gives each one that is not a draft a drawn sign-in sheet, checked like an upload."""
+        if activity.status == ActivityStatus.DRAFT:
+            return
+        if activity.attachments.filter(kind__in=EVIDENCE_KINDS).exists():
+            return
+        upload = SimpleUploadedFile("签到表.png", _sign_in_sheet_png(), content_type="image/png")
+        prepared = prepare_upload(upload, AttachmentKind.SIGN_IN_SHEET)
+        attachment = Attachment(
+            activity=activity,
+            kind=AttachmentKind.SIGN_IN_SHEET,
+            caption=data.SIGN_IN_SHEET_CAPTION,
+            original_name=prepared.original_name,
+            size=prepared.size,
+            uploaded_by=activity.created_by,
+        )
+        attachment.file.save(prepared.content.name, prepared.content, save=False)
+        if prepared.thumbnail is not None:
+            attachment.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+        attachment.save()
+        self.result.created += 1
 
     @staticmethod
     def _sync_timeline(activity: Activity) -> None:
@@ -548,6 +582,20 @@ class _DemoLoader:
             **{f"activities {status}": statuses[status] for status in ActivityStatus.values},
             "honours": Honour.objects.filter(committee=committee).count(),
         }
+
+
+def _sign_in_sheet_png() -> bytes:
+    """A small drawing of a filled-in sign-in sheet: a header and ruled rows with strokes."""
+    image = Image.new("RGB", (480, 640), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((24, 24, 456, 72), fill=(196, 30, 40))
+    for row in range(12):
+        top = 96 + row * 44
+        draw.line((24, top, 456, top), fill=(120, 120, 120), width=1)
+        draw.line((60, top + 22, 60 + 40 + (row * 37) % 120, top + 20), fill=(20, 20, 80), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _differs(obj: models.Model, name: str, value: Any) -> bool:

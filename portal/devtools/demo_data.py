@@ -925,6 +925,12 @@ def partnerships(today: dt.date) -> list[PartnershipSpec]:
 # --- Activities -----------------------------------------------------------------------------
 
 
+#: Why the branch's own activities (study, integrity education) had no partner unit.
+NO_PARTNER_REASON = "支部内部组织的活动，未邀请共建单位参加"
+#: The caption of the sign-in sheet each submitted demo activity carries.
+SIGN_IN_SHEET_CAPTION = "签到表"
+
+
 @dataclass(frozen=True)
 class ActivitySpec:
     branch_key: str | None  # None: the committee itself

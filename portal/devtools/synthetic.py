@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import math
 import random
 import time
@@ -32,9 +33,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from activities.models import (
     Activity,
@@ -42,6 +46,7 @@ from activities.models import (
     ActivityEvent,
     ActivityKind,
     ActivityStatus,
+    Attachment,
     Framework,
     Goal,
     Honour,
@@ -337,6 +342,12 @@ _KINDS = {
     "M5": (ActivityKind.SERVICE, ActivityKind.CARE),
     "M6": (ActivityKind.SIGNING, ActivityKind.LECTURE, ActivityKind.SUPERVISION),
 }
+#: Why an activity without a partner unit had none (submitting asks for one or the other).
+_NO_PARTNER_REASON = "支部内部组织的活动，未邀请共建单位参加"
+#: The one drawn sign-in sheet every submitted synthetic activity points to (a file per
+#: activity would be 200,000 files). Removing it from one activity removes it for all.
+_SIGN_IN_SHEET = "activities/synthetic/sign-in-sheet.png"
+
 _RETURN_REASONS = (
     "请补充签到表和活动照片。",
     "参加人员与签到表不一致，请核对。",
@@ -469,6 +480,7 @@ class _Generator:
                 PartnerOrganisation,
                 Partnership,
                 Activity,
+                Attachment,
                 Honour,
             ]
         )
@@ -891,6 +903,8 @@ class _Generator:
         weights = [b.busyness for b in c.branches]
         organisers = rng.choices(c.branches, weights=weights, k=count)
         activity_rows, events, attendees, goals, partners, co_branches = [], [], [], [], [], []
+        evidence: list[tuple] = []
+        sheet = self._sign_in_sheet()
         for branch in organisers:
             committee_level = rng.random() < 0.03
             day_ord = start_ord + rng.randrange(WINDOW_DAYS + 1)
@@ -924,6 +938,24 @@ class _Generator:
             status, created, submitted, reviewed, returned_first = self._status(
                 rng, day_ord - today_ord, ends_at
             )
+            # Attendance: members of the organising branch (any branch for the committee's
+            # own activities) who were in the committee on the day; the secretary among them.
+            pool_branches = c.branches if committee_level else (branch,)
+            pool = [
+                mr.pk
+                for b in pool_branches
+                for mr in b.members
+                if mr.active_from <= day_ord <= mr.active_to
+            ]
+            # Submitting needs a member who attended (``Activity.missing_essentials``): with
+            # nobody in the branch on the day, the record stays a draft.
+            if not pool and status != ActivityStatus.DRAFT:
+                status, submitted, reviewed, returned_first = (
+                    ActivityStatus.DRAFT,
+                    None,
+                    None,
+                    False,
+                )
             creator = None if committee_level else branch.secretary_user_id
             if committee_level:
                 creator = c.reviewer_id
@@ -953,6 +985,7 @@ class _Generator:
                     rng.randrange(0, 30),
                     rng.randrange(0, 15) if code in {"M2", "M5"} else 0,
                     rng.randrange(10, 300) if code == "M5" else 0,
+                    "" if partner_id else _NO_PARTNER_REASON,
                     f"{branch.place}项目党支部组织党员{people}人参加，围绕{title[:30]}开展交流。",
                     "形成工作清单并明确责任人。" if status == ActivityStatus.APPROVED else "",
                     status,
@@ -996,15 +1029,6 @@ class _Generator:
                     else ActivityAction.RETURNED
                 )
                 events.append((pk, action, c.reviewer_id, reviewed, comment, "submitted", status))
-            # Attendance: members of the organising branch (any branch for the committee's
-            # own activities) who were in the committee on the day; the secretary among them.
-            pool_branches = c.branches if committee_level else (branch,)
-            pool = [
-                mr.pk
-                for b in pool_branches
-                for mr in b.members
-                if mr.active_from <= day_ord <= mr.active_to
-            ]
             if day_ord <= today_ord and pool:
                 wanted = min(len(pool), max(2, people + (5 if committee_level else 0)))
                 attendees.extend((pk, member) for member in rng.sample(pool, wanted))
@@ -1022,6 +1046,10 @@ class _Generator:
                 co = rng.choice(c.branches)
                 if co is not branch:
                     co_branches.append((pk, co.branch_id))
+            if status != ActivityStatus.DRAFT:  # its evidence, as submitting asks
+                evidence.append(
+                    (self.ids.take(Attachment), pk, sheet, sheet, "sign_in", "签到表", created)
+                )
             if not committee_level:
                 branch.activities.append((pk, day, status))
         self.sink.write(
@@ -1040,6 +1068,7 @@ class _Generator:
                 "external_participants",
                 "volunteers",
                 "beneficiaries",
+                "no_partner_reason",
                 "summary",
                 "outcome",
                 "status",
@@ -1062,10 +1091,29 @@ class _Generator:
         )
         self.sink.write(Activity.co_branches.through, ("activity_id", "branch_id"), co_branches)
         self.sink.write(
+            Attachment,
+            ("id", "activity_id", "file", "thumbnail", "kind", "caption", "uploaded_at"),
+            evidence,
+        )
+        self.sink.write(
             ActivityEvent,
             ("activity_id", "action", "actor_id", "at", "comment", "from_status", "to_status"),
             events,
         )
+
+    @functools.cache  # noqa: B019 - one generator, one run
+    def _sign_in_sheet(self) -> str:
+        """The stored name of the shared sign-in sheet, written once per run if missing."""
+        if not default_storage.exists(_SIGN_IN_SHEET):
+            image = Image.new("RGB", (240, 320), "white")
+            draw = ImageDraw.Draw(image)
+            draw.rectangle((12, 12, 228, 36), fill=(196, 30, 40))
+            for row in range(12):
+                draw.line((12, 48 + row * 22, 228, 48 + row * 22), fill=(120, 120, 120))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            return default_storage.save(_SIGN_IN_SHEET, ContentFile(buffer.getvalue()))
+        return _SIGN_IN_SHEET
 
     def _status(
         self, rng: random.Random, days_ago_negative: int, ends_at: dt.datetime

@@ -181,6 +181,7 @@ def _reviewed(cast, measure, status: str) -> Activity:
         ends_at=start + dt.timedelta(hours=2),
         beneficiaries=120,
     )
+    factories.give_essentials(activity)
     services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
     if status == ActivityStatus.APPROVED:
         services.activity_transition(activity, action=ActivityAction.APPROVED, by=cast.staff_a)

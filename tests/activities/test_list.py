@@ -68,6 +68,7 @@ def build_world(cast) -> World:
     foreign_partner = factories.PartnerFactory(committee=cast.committee_b, name="外单位伙伴")
 
     def activity(title, branch, measure, starts_at, status, **extra):
+        extra.setdefault("partners", [])  # the roster is the world's own partners
         return factories.ActivityFactory(
             committee=measure.committee,
             branch=branch,

@@ -149,7 +149,12 @@ def test_a_failed_send_is_raised_after_the_others_and_only_it_goes_out_again(
 
 def test_edits_send_nothing_and_the_setting_turns_the_mails_off(cast, activity, settings):
     services.activity_update(
-        activity, by=cast.secretary_a1, expected_version=activity.version, title="改名"
+        activity,
+        by=cast.secretary_a1,
+        expected_version=activity.version,
+        title="改名",
+        partners=list(activity.partners.all()),
+        attendees=list(activity.attendees.all()),
     )
     assert not OutboxMessage.objects.exists()
 

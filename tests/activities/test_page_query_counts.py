@@ -103,6 +103,7 @@ def _activity_with_photos(cast, n: int):
         branch=cast.branch_a1,
         measure=measure,
         created_by=cast.secretary_a1,
+        evidence=False,  # its photos are the ones added below
     )
     attachments = [
         attachment_add(
@@ -161,7 +162,11 @@ def test_attachment_delete_page_for_a_committee_level_activity_costs_the_same(
     """Committee staff confirming the deletion of a file of the committee's own activity."""
     measure = factories.MeasureFactory(committee=cast.committee_a)
     activity = factories.ActivityFactory(
-        committee=cast.committee_a, branch=None, measure=measure, created_by=cast.staff_a
+        committee=cast.committee_a,
+        branch=None,
+        measure=measure,
+        created_by=cast.staff_a,
+        evidence=False,
     )
     photos = [
         attachment_add(

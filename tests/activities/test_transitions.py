@@ -37,6 +37,11 @@ SLUG = {
 }
 
 
+def kept_relations(activity: Activity) -> dict[str, list]:
+    """An edit keeps the partner and the attendees (the form sends them back each time)."""
+    return {"partners": list(activity.partners.all()), "attendees": list(activity.attendees.all())}
+
+
 def transition_url(activity: Activity, slug: str) -> str:
     return reverse("activities:transition", kwargs={"pk": activity.pk, "action": slug})
 
@@ -118,7 +123,11 @@ def test_the_whole_workflow_through_the_pages(cast):
 
     # The secretary fixes it (the edit page calls this service) and resubmits.
     services.activity_update(
-        activity, by=cast.secretary_a1, expected_version=activity.version, summary="修改稿"
+        activity,
+        by=cast.secretary_a1,
+        expected_version=activity.version,
+        summary="修改稿",
+        **kept_relations(activity),
     )
     response = post(cast, cast.secretary_a1, activity, "submit")
     assert message_of(response) == ("success", "Submitted for review.")
@@ -261,7 +270,11 @@ def test_a_page_opened_before_the_activity_changed_is_refused(cast):
     )
     activity.refresh_from_db()
     services.activity_update(
-        activity, by=cast.secretary_a1, expected_version=activity.version, summary="新内容"
+        activity,
+        by=cast.secretary_a1,
+        expected_version=activity.version,
+        summary="新内容",
+        **kept_relations(activity),
     )
     services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
     before = written(activity)
@@ -459,7 +472,11 @@ def test_the_refusal_reads_in_chinese(cast):
 def test_who_only_submitted_or_changed_it_cannot_review_it_either(cast):
     activity = make_activity(cast, by=cast.admin_a, branch=None, title="党委联建推进会")
     services.activity_update(
-        activity, by=cast.superuser, expected_version=activity.version, summary="补充"
+        activity,
+        by=cast.superuser,
+        expected_version=activity.version,
+        summary="补充",
+        **kept_relations(activity),
     )
     services.activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.staff_a)
 

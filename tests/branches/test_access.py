@@ -55,11 +55,13 @@ def test_activities_scoped_to_branch_for_editor_and_committee_for_staff(cast):
 def test_attachments_follow_their_activity_including_co_organisers(cast):
     from activities.models import Attachment
 
-    own = factories.ActivityFactory(committee=cast.committee_a, branch=cast.branch_a2)
+    own = factories.ActivityFactory(
+        committee=cast.committee_a, branch=cast.branch_a2, evidence=False
+    )
     own.co_branches.add(cast.branch_a1)
     photo = Attachment.objects.create(activity=own, file="activities/x/y/photo.jpg", kind="photo")
     elsewhere = factories.ActivityFactory(
-        committee=cast.committee_a, branch=cast.branch_a2, measure=own.measure
+        committee=cast.committee_a, branch=cast.branch_a2, measure=own.measure, evidence=False
     )
     sheet = Attachment.objects.create(
         activity=elsewhere, file="activities/x/z/sheet.pdf", kind="sign_in"

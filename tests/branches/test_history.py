@@ -162,7 +162,11 @@ def test_committee_staff_cannot_open_the_deleted_rows_page(cast):
 def _activity_with_relations(cast):
     partner = factories.PartnerFactory(committee=cast.committee_a, name="钱塘社区")
     activity = factories.ActivityFactory(
-        committee=cast.committee_a, branch=cast.branch_a1, title="联合主题党日"
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        title="联合主题党日",
+        partners=[],  # each test sets its own
+        attendees=[],
     )
     return activity, partner
 

@@ -48,7 +48,7 @@ pytestmark = [
 PHONE_WIDTH = 390
 TITLE = "“三联三促”联学：新质生产力专题党课"
 RETURN_COMMENT = "请补充活动成效，并写明共建单位参加人数。"
-PHOTO_CAPTION = "联学现场合影"
+PHOTO_CAPTION = "联学合影.jpg"  # the one file button takes no caption: its name shows
 FIXED_OUTCOME = "形成共建问题清单3项，已明确责任人和完成时限。"
 DETAIL_URL = re.compile(r"/activities/(\d+)/$")
 
@@ -183,6 +183,7 @@ def fill_the_form(page: Page, scene: Scene) -> None:
     search.fill("")
     for member in scene.attendees:
         page.locator(f"input[name=attendees][value='{member.pk}']").check()
+    open_fold(page, "external_participants")
     page.locator("input[name=external_participants]").fill("12")
     page.locator("input[name=volunteers]").fill("3")
     page.locator("input[name=beneficiaries]").fill("40")
@@ -190,8 +191,14 @@ def fill_the_form(page: Page, scene: Scene) -> None:
         "两家共建单位与支部党员围绕新质生产力开展专题联学。"
     )
     page.locator("select[name=attachments-0-kind]").select_option("photo")
-    page.locator("input[name=attachments-0-caption]").fill(PHOTO_CAPTION)
     page.locator("input[name=attachments-0-files]").set_input_files(str(scene.photo))
+
+
+def open_fold(page: Page, field: str) -> None:
+    """Unfold the optional section that holds ``field`` (the form folds them away)."""
+    fold = page.locator(f"details.form-fold:has([name={field}])")
+    if not fold.evaluate("el => el.open"):
+        fold.locator("summary").click()
 
 
 def open_from_review_queue(page: Page, screenshot: Callable) -> None:
@@ -279,6 +286,7 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     page.locator(f"a[href='/activities/{activity.pk}/edit/']").first.click()
     page.wait_for_url(f"**/activities/{activity.pk}/edit/")
     expect(page.locator("body")).to_contain_text(RETURN_COMMENT)
+    open_fold(page, "outcome")
     page.locator("textarea[name=outcome]").fill(FIXED_OUTCOME)
     assert page_width(page) <= PHONE_WIDTH
     screenshot(page, "form-returned")
@@ -321,7 +329,7 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     assert activity.outcome == FIXED_OUTCOME
     (photo,) = activity.attachments.all()
     assert photo.is_image
-    assert photo.caption == PHOTO_CAPTION
+    assert photo.original_name == PHOTO_CAPTION
     events = list(activity.events.values_list("action", "actor__username", "comment"))
     assert [e for e in events if e[0] not in ("created", "edited")] == [
         ("submitted", "secretary_a1", ""),

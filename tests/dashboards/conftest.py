@@ -106,6 +106,10 @@ def make_activity(committee, branch, measure, status, starts_at, **relations) ->
         volunteers=relations.pop("volunteers", 0),
         beneficiaries=relations.pop("beneficiaries", 0),
         submitted_at=relations.pop("submitted_at", None),
+        # The scene's figures count exactly the partners and attendees it names.
+        partners=relations.pop("partners", []),
+        attendees=relations.pop("attendees", []),
+        evidence=False,  # and the files it names
     )
     for name, rows in relations.items():
         getattr(activity, name).set(rows)

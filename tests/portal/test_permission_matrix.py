@@ -282,8 +282,9 @@ class World:
             measure=self.measure,
             created_by=cast.secretary_a1,
             starts_at=starts_at,
+            partners=[self.partner],
+            evidence=not photo,  # its photo is the real one below
         )
-        activity.partners.add(self.partner)
         if photo:
             attachment_add(
                 activity,
@@ -751,6 +752,13 @@ def activity_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def autosaved(response, w, args, before) -> None:
+    """The form kept as a draft: the answer says so, and one draft holds the form's title."""
+    assert response.status_code == 200, response.status_code
+    assert response.json()["saved"] is True
+    assert Activity.objects.filter(title__in=[LOGGED_TITLE, EDITED_TITLE]).count() >= 1
+
+
 def activity_edit_form(w: World, args: dict[str, Any]) -> dict[str, Any]:
     """The edit form of the row's activity, sent back changed, with the version it showed."""
     version = Activity.objects.get(pk=args["pk"]).version
@@ -852,6 +860,19 @@ MATRIX: list[Row] = [
         label="the user's own organiser", data=activity_form, snapshot=activities_logged,
         done=logged({"secretary_a1": "branch_a1", "staff_a": None, "admin_a": None})),
 
+    # The form kept as a draft while it is filled in, and the committee's members found by
+    # name: for the organisers the user may log for only.
+    row("activities/new/autosave/", POST, for_branch_a1,
+        [LOGIN, DONE, E404, E404, E404, E404, E404],
+        a1=True, label="for branch A1", query="organiser={organiser}", data=activity_form,
+        snapshot=activities_logged, done=autosaved),
+    row("activities/new/autosave/", GET, for_branch_a1,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="a save is a POST",
+        query="organiser={organiser}"),
+    row("activities/members/search/", GET, for_branch_a1,
+        [LOGIN, OK, E404, E404, E404, E404, E404],
+        a1=True, label="for branch A1", query="organiser={organiser}&q=张"),
+
     # --- Activities: one activity of branch A1 (a draft) ------------------------------------
     row("activities/<int:pk>/", GET, a1_activity,
         [LOGIN, OK, E404, OK, OK, E404, E404], a1=True),
@@ -864,6 +885,10 @@ MATRIX: list[Row] = [
     row("activities/<int:pk>/attachments/", POST, fresh_draft,
         [LOGIN, DONE, E404, E403, E403, E404, E404],
         a1=True, data=new_photo, snapshot=activity_state, done=uploaded),
+    row("activities/<int:pk>/autosave/", POST, fresh_draft,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="kept as a draft", data=activity_edit_form, snapshot=activity_fields,
+        done=autosaved),
     # A submitted activity is locked: its organiser is sent back to its page, nothing changes.
     row("activities/<int:pk>/edit/", GET, fresh_submitted,
         [LOGIN, DETAIL, E404, E403, E403, E404, E404],

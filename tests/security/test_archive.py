@@ -34,7 +34,11 @@ def rows(cast):
     partnership = factories.PartnershipFactory(committee=a, branch=cast.branch_a1, title="结对协议")
     partner = factories.PartnerFactory(committee=a, name="春南社区")
     activity = factories.ActivityFactory(
-        committee=a, branch=cast.branch_a1, title="联学活动甲", partnership=partnership
+        committee=a,
+        branch=cast.branch_a1,
+        title="联学活动甲",
+        partnership=partnership,
+        partners=[],
     )
     activity.partners.set([partner])
     return {"activity": activity, "partner": partner, "partnership": partnership}

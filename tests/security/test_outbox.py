@@ -26,6 +26,7 @@ from portal.reports.models import Report, ReportStatus
 from portal.reports.tasks import report_deliver, report_generate
 from tests import factories
 from tests.conftest import services_required
+from tests.portal.test_permission_matrix import jpeg_upload
 
 #: What issue 6 allows a request that cannot reach the broker.
 REQUEST_SECONDS = 2.0
@@ -44,6 +45,7 @@ def activity_form(measure, **more) -> dict:
         "volunteers": "3",
         "beneficiaries": "40",
         "summary": "宣讲全会精神",
+        "no_partner_reason": "支部内部学习",
         "outcome": "",
         "attachments-TOTAL_FORMS": "0",
         "attachments-INITIAL_FORMS": "0",
@@ -87,7 +89,18 @@ def test_with_redis_stopped_saving_and_submitting_an_activity_and_asking_for_a_r
     )
     submitted, seconds_submitted = committed(
         lambda: secretary.post(
-            reverse("activities:create"), activity_form(measure, submit_for_review="1")
+            reverse("activities:create"),
+            activity_form(
+                measure,
+                submit_for_review="1",
+                # What submitting asks for besides: who attended, and a photo.
+                attendees=str(cast.member_a1.pk),
+                **{
+                    "attachments-TOTAL_FORMS": "1",
+                    "attachments-0-kind": "photo",
+                    "attachments-0-files": jpeg_upload(),
+                },
+            ),
         )
     )
     staff = cast.client_for(cast.staff_a)
