@@ -26,6 +26,7 @@ from activities.models import (
     Activity,
     ActivityAction,
     ActivityEvent,
+    ActivityStatus,
     Attachment,
     CreateFormToken,
     Goal,
@@ -206,10 +207,34 @@ def activity_update(
     locked.version += 1
     _save_with_relations(locked, relations, created=False)
     _adopt_staged(locked, staged, by=by)
-    ActivityEvent.objects.create(
-        activity=locked, action=ActivityAction.EDITED, actor=by, to_status=locked.status
-    )
+    _record_edit(locked, by)
     return locked
+
+
+#: A draft's edits by one person within this time are one sitting on its timeline: the form
+#: saves the draft every few seconds while it is filled in (static/js/activity-form.js).
+EDIT_SITTING = dt.timedelta(minutes=30)
+
+
+def _record_edit(activity: Activity, by: AbstractBaseUser) -> None:
+    """An EDITED entry on the timeline, unless ``by`` is still at the draft they made or last
+    changed (within EDIT_SITTING): then that entry stands for this save too (an edit's time
+    moves on; a creation keeps its own)."""
+    now = timezone.now()
+    if activity.status == ActivityStatus.DRAFT:
+        last = activity.events.order_by("-at", "-pk").only("action", "actor_id", "at").first()
+        if (
+            last is not None
+            and last.actor_id == by.pk
+            and last.action in (ActivityAction.CREATED, ActivityAction.EDITED)
+            and now - last.at < EDIT_SITTING
+        ):
+            if last.action == ActivityAction.EDITED:
+                ActivityEvent.objects.filter(pk=last.pk).update(at=now)
+            return
+    ActivityEvent.objects.create(
+        activity=activity, action=ActivityAction.EDITED, actor=by, to_status=activity.status, at=now
+    )
 
 
 @transaction.atomic

@@ -344,6 +344,7 @@ def test_the_ledger_has_a_title_row_a_period_line_and_numbered_rows(cast, world,
 def test_attendee_names_summary_and_evidence_are_columns(cast, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     first = world.this_month
+    first.attachments.all().delete()  # the factory's photo: the files are exactly these two
     Attachment.objects.create(
         activity=first,
         kind=AttachmentKind.PHOTO,

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from activities import services
 from activities.models import Activity, ActivityAction, ActivityStatus, TransitionError
+from branches.models import RoleKind
+from branches.services import branch_role_assign
 from tests import factories
 
 CREATE = reverse("activities:create")
@@ -219,6 +221,44 @@ def test_autosave_makes_one_draft_then_changes_it(cast, measure):
     draft.refresh_from_db()
     assert draft.summary == "了解需求"
     assert first["form_action"] == reverse("activities:edit", args=[draft.pk])
+
+
+def test_saves_while_filling_in_a_draft_make_one_entry_on_its_timeline(cast, measure):
+    """Autosave every few seconds must not bury the timeline: one sitting is one entry, a new
+    one after a break or by somebody else, every save once the draft has left the organiser."""
+    client = cast.client_for(cast.secretary_a1)
+    first = client.post(f"{AUTOSAVE_NEW}?organiser={key(cast.branch_a1)}", draft_data(measure))
+    draft = Activity.objects.get()
+    version = first.json()["version"]
+    for summary in ("了", "了解", "了解需求"):
+        answer = client.post(
+            first.json()["autosave_url"],
+            draft_data(measure, summary=summary, version=str(version)),
+        ).json()
+        assert answer["saved"] is True
+        version = answer["version"]
+    actions = list(draft.events.order_by("at", "pk").values_list("action", flat=True))
+    assert actions == [ActivityAction.CREATED]  # the sitting that made it
+
+    draft.events.update(at=timezone.now() - services.EDIT_SITTING - dt.timedelta(minutes=1))
+    for summary in ("午后再改", "午后再改两句"):
+        version = client.post(
+            first.json()["autosave_url"],
+            draft_data(measure, summary=summary, version=str(version)),
+        ).json()["version"]
+    edits = draft.events.filter(action=ActivityAction.EDITED)
+    assert edits.count() == 1  # a second sitting, after a break: one more entry
+    officer = factories.UserFactory(username="officer_a1")
+    member = factories.MemberFactory(branch=cast.branch_a1, user=officer, name="组织委员")
+    branch_role_assign(
+        branch=cast.branch_a1,
+        member=member,
+        role=RoleKind.ORGANISATION,
+        starts_on=timezone.localdate() - dt.timedelta(days=10),
+    )
+    draft.refresh_from_db()
+    services.activity_update(draft, by=officer, expected_version=draft.version, title="改")
+    assert draft.events.filter(action=ActivityAction.EDITED).count() == 2  # somebody else
 
 
 def test_autosave_says_what_it_waits_for_and_saves_nothing(cast, measure):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,8 +138,36 @@ def chromium(browser_requirements: None) -> Iterator[Browser]:
 
 
 def new_phone_context(browser: Browser, live_server: Any, **options: Any) -> BrowserContext:
+    """A context whose ``close()`` first lets its pages go and waits for what they send on the
+    way out: the activity form saves its draft when the page is hidden (a fetch that outlives
+    the page). Answered after the test, such a request met the next test's flush of the
+    database ("database table is locked" on SQLite)."""
     context = browser.new_context(base_url=live_server.url, **{**CONTEXT, **options})
     context.set_default_timeout(15_000)
+    in_flight: set[Any] = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
+    close = context.close
+
+    def close_when_settled(**kwargs: Any) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            for page in context.pages:
+                if not page.is_closed():
+                    # Hidden, then gone: the page sends its last requests (a page already on
+                    # its way out refuses to go).
+                    with suppress(PlaywrightError):
+                        page.goto("about:blank")
+            waiter = next((page for page in context.pages if not page.is_closed()), None)
+            deadline = time.monotonic() + 10
+            while in_flight and waiter is not None and time.monotonic() < deadline:
+                waiter.wait_for_timeout(25)  # Playwright delivers the request events meanwhile
+        finally:
+            close(**kwargs)
+
+    context.close = close_when_settled  # type: ignore[method-assign]
     return context
 
 

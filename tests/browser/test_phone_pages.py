@@ -45,12 +45,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 #: open; the admin the audit log and Django's admin; nobody logged in, the login pages.
 ROLE_ORDER = ("staff_a", "secretary_a1", "admin_a", "anonymous")
 
-#: Rows that answer with a file, not a page.
+#: Rows that answer with a file or a fragment, not a page.
 NOT_PAGES = (
     "files/",  # stored photos, agreements, evidence
     "activities/export.xlsx",
     "reports/<int:pk>/download/<slug:fmt>/",
+    "records/activity/<int:pk>/record.<slug:fmt>",  # an activity's 一事一档, PDF or Word
+    "records/evidence/<int:pk>/download/",  # an evidence pack's zip
     "healthz",  # JSON for monitoring
+    "activities/members/search/",  # a fragment the activity form puts into its own page
     "admin/jsi18n/",  # a script
     "admin/autocomplete/",  # JSON
     "admin/",

@@ -247,7 +247,7 @@ def test_empty_to_do_lists_read_naturally(cast):
 
     assert "没有待办事项" in secretary
     assert "没有等待审核的活动" in review
-    assert "未来 60 天内没有到期的共建协议" in admin
+    assert "未来 60 天内没有到期的共建关系" in admin
 
 
 def test_the_header_names_the_users_roles(work):

@@ -63,6 +63,7 @@ def logged_activity(
         ends_at=starts_at + dt.timedelta(hours=2),
         summary="与社区党委联合开展安全生产主题学习，讲解施工现场安全要点。",
         location="杭州春南安置房项目部",
+        evidence=not files,  # the files given are its evidence, not the factory's photo
     )
     uploader = by or cast.secretary_a1
     for name, content, kind in files:

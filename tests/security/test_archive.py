@@ -24,7 +24,7 @@ from portal.core.archiving import row_archive, row_restore
 from portal.dashboards import selectors as dashboards
 from portal.reports.content import report_content
 from tests import factories
-from tests.dashboards.conftest import Q2_2024, TODAY, dash  # noqa: F401 (the fixture)
+from tests.dashboards.conftest import Q2_2024, TODAY, dash, module_dash  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
