@@ -268,6 +268,26 @@ def audit_entry_backdate(pk: int, *, days: float) -> None:
                 cursor.execute("SET session_replication_role = origin")
 
 
+def audit_entries_wipe() -> None:
+    """Delete every audit entry, as a test's own set-up may: around the ORM's refusal and, on
+    PostgreSQL, the trigger (switched off for this one statement, as in
+    ``audit_entry_backdate``)."""
+    from django.db import connection
+
+    from branches.models import AuditEntry
+
+    postgresql = connection.vendor == "postgresql"
+    entries = AuditEntry.objects.all()
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            entries._raw_delete(entries.db)
+        finally:
+            if postgresql:
+                cursor.execute("SET session_replication_role = origin")
+
+
 def give_essentials(activity: Activity) -> Activity:
     """Give an activity made without them what submitting asks for
     (``Activity.missing_essentials``): a partner unit, a member who attended, the summary and

@@ -1048,7 +1048,10 @@ class _Generator:
                     co_branches.append((pk, co.branch_id))
             if status != ActivityStatus.DRAFT:  # its evidence, as submitting asks
                 evidence.append(
-                    (self.ids.take(Attachment), pk, sheet, sheet, "sign_in", "签到表", created)
+                    (
+                        *(self.ids.take(Attachment), pk, sheet, sheet, "sign_in", "签到表"),
+                        *("签到表.png", self._sign_in_sheet_size(), created),
+                    )
                 )
             if not committee_level:
                 branch.activities.append((pk, day, status))
@@ -1092,7 +1095,10 @@ class _Generator:
         self.sink.write(Activity.co_branches.through, ("activity_id", "branch_id"), co_branches)
         self.sink.write(
             Attachment,
-            ("id", "activity_id", "file", "thumbnail", "kind", "caption", "uploaded_at"),
+            (
+                *("id", "activity_id", "file", "thumbnail", "kind", "caption"),
+                *("original_name", "size", "uploaded_at"),
+            ),
             evidence,
         )
         self.sink.write(
@@ -1100,6 +1106,12 @@ class _Generator:
             ("activity_id", "action", "actor_id", "at", "comment", "from_status", "to_status"),
             events,
         )
+
+    @functools.cache  # noqa: B019 - one generator, one run
+    def _sign_in_sheet_size(self) -> int:
+        """The shared sign-in sheet's size in bytes (every attachment row names its own size and
+        original name: PostgreSQL's COPY fills only the columns it is given)."""
+        return default_storage.size(self._sign_in_sheet())
 
     @functools.cache  # noqa: B019 - one generator, one run
     def _sign_in_sheet(self) -> str:

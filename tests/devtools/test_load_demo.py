@@ -441,7 +441,7 @@ def test_each_demo_logins_home_shows_its_to_dos_with_no_job_having_run(demo):
     assert "measure=" in hz
 
     zq = _home_of("demo_zq")
-    assert "即将到期的共建协议" in zq
+    assert "即将到期的共建关系" in zq
     assert ZQ_SOCIAL_PAIRING in zq
 
     staff = _home_of("demo_staff")
@@ -449,7 +449,7 @@ def test_each_demo_logins_home_shows_its_to_dos_with_no_job_having_run(demo):
     assert "有差距的党支部" in staff
 
     admin = _home_of("demo_admin")
-    assert "即将到期的共建协议" in admin
+    assert "即将到期的共建关系" in admin
     assert ZQ_SOCIAL_PAIRING in admin
     assert "需要关注的账号" in admin
     assert "从未登录" in admin  # the demo secretaries have not logged in yet

@@ -184,8 +184,7 @@ def _fill(w: World) -> None:
         Member.objects.filter(user__username=username).update(name=f"{last}{first}")
     # What was recorded while the cast's logins had no names yet named them by username (the
     # log is append-only: the model refuses a delete, the test's rows go around it).
-    entries = AuditEntry.objects.all()
-    entries._raw_delete(entries.db)
+    factories.audit_entries_wipe()
     for name, value in vars(World).items():  # the matrix's objects, made once for all pages
         if isinstance(value, cached_property):
             getattr(w, name)

@@ -77,7 +77,10 @@ def activities_with_files(cast, media) -> list[Activity]:
     activities = []
     for n in range(3):
         activity = factories.ActivityFactory(
-            committee=cast.committee_a, branch=cast.branch_a1, title=f"主题党日联建活动{n}"
+            committee=cast.committee_a,
+            branch=cast.branch_a1,
+            title=f"主题党日联建活动{n}",
+            evidence=False,  # its files are the real ones added below
         )
         photo = SimpleUploadedFile(
             f"现场{n}.jpg", image_bytes((60 + n, 40)), content_type="image/jpeg"
