@@ -4,8 +4,9 @@
  *
  * - a select2 picker (autocomplete_fields) is named by its field's label, its search field too;
  * - a date and time field's two inputs by the field's label and their own word;
- * - a tabular inline's inputs are named by their column's header, and the header of the
- *   column showing each row's object by the inline's heading. */
+ * - a tabular inline's inputs are named by their column's header (the delete box by the last
+ *   one), and the header of the column showing each row's object by the inline's heading;
+ * - select2's mouse-only "clear all" cross is hidden from screen readers. */
 (function () {
   "use strict";
 
@@ -37,6 +38,11 @@
     });
     // The chosen value's box is read as part of the picker's name, not as a text box of its
     // own (an empty one, with nothing chosen, would be a control without a name).
+    // The "clear all" cross, drawn by select2 inside the list of choices, is for the mouse
+    // (no key reaches it): out of the list a screen reader reads.
+    container.querySelectorAll(".select2-selection__clear").forEach(function (cross) {
+      cross.setAttribute("aria-hidden", "true");
+    });
     container.querySelectorAll('.select2-selection__rendered[role="textbox"]').forEach(
       function (shown) {
         shown.removeAttribute("role");
@@ -74,6 +80,13 @@
         hidden.textContent = text(heading);
         original.appendChild(hidden);
       }
+      var headers = table.querySelectorAll("thead th");
+      var deleteHeader = headers[headers.length - 1];
+      table.querySelectorAll("tbody td.delete input[type=checkbox]").forEach(function (box) {
+        if (!box.labels || box.labels.length === 0) {
+          box.setAttribute("aria-label", text(deleteHeader));
+        }
+      });
       table.querySelectorAll("tbody td[class*='field-']").forEach(function (cell) {
         var column = Array.prototype.find.call(cell.classList, function (name) {
           return name.indexOf("field-") === 0;
@@ -101,7 +114,16 @@
   // inline's new row brings new controls. Whatever enters the page is named at once, before
   // anything else runs.
   nameAll();
-  new MutationObserver(nameAll).observe(document.body, {childList: true, subtree: true});
+  new MutationObserver(function (mutations) {
+    var added = mutations.some(function (mutation) {
+      return Array.prototype.some.call(mutation.addedNodes, function (node) {
+        return node.nodeType === Node.ELEMENT_NODE;
+      });
+    });
+    if (added) {
+      nameAll();
+    }
+  }).observe(document.body, {childList: true, subtree: true});
 
   // A single picker opens a search field of its own, in a dropdown at the end of the page.
   document.addEventListener("DOMContentLoaded", function () {
