@@ -56,7 +56,6 @@ NOT_PAGES = (
     "activities/members/search/",  # a fragment the activity form puts into its own page
     "admin/jsi18n/",  # a script
     "admin/autocomplete/",  # JSON
-    "admin/",
 )
 
 #: axe-core's impacts that fail a page.
