@@ -38,7 +38,13 @@ if TYPE_CHECKING:
 
     from tests.conftest import Cast
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # The longest browser test (every page of the matrix, admin included): it runs beside the
+    # other browser tests, on whichever process is free, with a Chromium of its own.
+    pytest.mark.xdist_group("phone-walk"),
+]
 
 #: Who opens a page: the first of these whose answer there is 200. Committee staff see the
 #: widest pages (every branch of the committee); the secretary has the pages only editors
