@@ -146,11 +146,15 @@ def test_activity_pages_run_their_scripts_under_the_csp(
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Escape")
     visit(page, f"/activities/{activity.pk}/edit/")
-    page.locator("input[data-select-all]").first.check()
-    search = page.locator("#partner-search")
-    if search.count():
-        search.fill("P1")
-    page.wait_for_timeout(100)
+    # The changed form saves its draft a few seconds later (activity-form.js): wait for that
+    # answer, which would otherwise meet this test's end (on SQLite, "database table is
+    # locked" and a 500).
+    with page.expect_response(lambda response: "/autosave/" in response.url) as saved:
+        page.locator("input[data-select-all]").first.check()
+        search = page.locator("#partner-search")
+        if search.count():
+            search.fill("P1")
+    assert saved.value.status == 200
     visit(page, "/activities/new/")
     assert not violations.found, "\n".join(violations.found)
 
