@@ -99,7 +99,7 @@ def scope_choices(user) -> list[tuple[str, str]]:
         .order_by("committee__name", "sort_order", "name")
     )
     for branch in branches:
-        if scope.reviews_committee(branch.committee_id) or branch.pk in scope.editable_branch_ids:
+        if scope.follows_branch(branch.committee_id, branch.pk):
             choices.append((f"b{branch.pk}", branch.name))
     return choices
 
