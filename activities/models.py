@@ -22,7 +22,7 @@ from simple_history.signals import (
 
 from branches.models import Branch, Committee, Member
 from branches.scoping import BranchWorkQuerySet, ScopedManager
-from partnerships.models import PartnerOrganisation, Partnership
+from partnerships.models import Contact, PartnerOrganisation, Partnership
 from portal.core.archiving import ArchivableModel, live_manager
 from portal.core.uploads import IMAGE, PDF, CheckedFileField
 
@@ -175,6 +175,20 @@ class ActivityStatus(models.TextChoices):
 EDITABLE_STATUSES = frozenset({ActivityStatus.DRAFT, ActivityStatus.RETURNED})
 
 
+class PartnerCheck(models.TextChoices):
+    """Where the partner units' confirmation of an activity's record stands (portal.partners).
+
+    Kept on the activity (``Activity.partner_check``) so that lists, dashboards and reports read
+    it without a query per row; only the services of ``portal.partners`` and the activity's own
+    edits (which supersede a confirmation) change it."""
+
+    NOT_ASKED = "none", _("not asked")
+    PENDING = "pending", _("awaiting the partner")
+    CONFIRMED = "confirmed", _("confirmed by the partner")
+    CORRECTION = "correction", _("correction asked")
+    SUPERSEDED = "superseded", _("changed after confirmation")
+
+
 class ActivityAction(models.TextChoices):
     """What happened to an activity; each is one entry of its timeline."""
 
@@ -186,6 +200,10 @@ class ActivityAction(models.TextChoices):
     REOPENED = "reopened", _("reopened")
     ARCHIVED = "archived", _("archived")
     RESTORED = "restored", _("restored from the archive")
+    # The partner units' side (portal.partners): asked by the branch, answered by a contact.
+    PARTNER_ASKED = "p_asked", _("partner asked to confirm")
+    PARTNER_CONFIRMED = "p_confirm", _("confirmed by the partner")
+    PARTNER_CORRECTION = "p_correct", _("correction asked by the partner")
 
 
 #: action -> (statuses it may start from, status it leads to)
@@ -382,6 +400,16 @@ class Activity(ArchivableModel):
     )
     summary = models.TextField(_("summary"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    #: The partner units' confirmation of this record (``PartnerCheck``; portal.partners).
+    # A database default too: rows written without the ORM (generate_group's COPY) still insert.
+    partner_check = models.CharField(
+        _("partner confirmation"),
+        max_length=10,
+        choices=PartnerCheck.choices,
+        default=PartnerCheck.NOT_ASKED,
+        db_default=PartnerCheck.NOT_ASKED,
+        editable=False,
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT
     )
@@ -561,6 +589,14 @@ class Activity(ArchivableModel):
             missing = self.missing_essentials()
             if missing:
                 raise TransitionError(missing_essentials_message(missing))
+        if action == ActivityAction.APPROVED and self.awaits_partner_confirmation():
+            raise TransitionError(
+                _(
+                    "Your committee approves an activity with partner organisations once a "
+                    "partner has confirmed its record; this one is “%(state)s”."
+                )
+                % {"state": self.get_partner_check_display()}
+            )
         now = timezone.now()
         previous = self.status
         self.status = target
@@ -580,6 +616,60 @@ class Activity(ArchivableModel):
             from_status=previous,
             to_status=target,
             self_review=self_review,
+        )
+
+    #: What a partner confirms (the partner's page shows these): changing one after a
+    #: confirmation supersedes it (``PartnerCheck.SUPERSEDED``).
+    PARTNER_FACT_FIELDS = (
+        "title",
+        "starts_at",
+        "ends_at",
+        "location",
+        "branch_id",
+        "measure_id",
+        "external_participants",
+        "volunteers",
+        "beneficiaries",
+        "summary",
+        "outcome",
+    )
+
+    def partner_facts(self) -> tuple:
+        """The record as a partner judged it: its shown fields, its partner units and how many
+        members attended (two queries)."""
+        return (
+            tuple(getattr(self, name) for name in self.PARTNER_FACT_FIELDS),
+            tuple(sorted(self.partners.values_list("pk", flat=True))),
+            self.attendees.count(),
+        )
+
+    def awaits_partner_confirmation(self) -> bool:
+        """Whether the committee's rule (``Committee.partner_confirmation_required``) holds the
+        approval back: an activity with partner units that no partner has confirmed as it is."""
+        return (
+            self.committee.partner_confirmation_required
+            and self.partner_check != PartnerCheck.CONFIRMED
+            and self.partners.exists()
+        )
+
+    def return_for_partner_correction(self, *, contact: Contact, comment: str) -> ActivityEvent:
+        """A partner's contact says a submitted record is not what happened: it goes back to
+        the branch with their words, as a reviewer's return would, before anyone approves it.
+        The caller holds the row locked (``portal.partners.services``)."""
+        previous = self.status
+        self.status = ActivityStatus.RETURNED
+        self.reviewed_by = None
+        self.reviewed_at = timezone.now()
+        self.review_comment = comment
+        self.version += 1
+        self.save()
+        return ActivityEvent.objects.create(
+            activity=self,
+            action=ActivityAction.RETURNED,
+            contact=contact,
+            comment=comment,
+            from_status=previous,
+            to_status=self.status,
         )
 
     def after_archive_change(self, *, by: AbstractBaseUser | None) -> None:
@@ -675,6 +765,16 @@ class ActivityEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("by"),
+    )
+    #: A partner's contact, for the steps they took through their link (portal.partners):
+    #: they have no login, so ``actor`` is empty then.
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner contact"),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     comment = models.TextField(_("comment"), blank=True)

@@ -30,6 +30,7 @@ from activities.models import (
     Attachment,
     CreateFormToken,
     Goal,
+    PartnerCheck,
     StagedUpload,
 )
 from activities.notifications import NOTIFIED_ACTIONS
@@ -198,6 +199,9 @@ def activity_update(
     protected = {"committee", "committee_id", "branch", "branch_id", "status", "version"}
     if protected & fields.keys():
         raise ValueError(f"activity_update does not change {sorted(protected & fields.keys())}")
+    confirmed_facts = (
+        locked.partner_facts() if locked.partner_check == PartnerCheck.CONFIRMED else None
+    )
     for name, value in fields.items():
         setattr(locked, name, value)
     relations = _unsaved_relations(partners, attendees, co_branches, goals)
@@ -208,7 +212,18 @@ def activity_update(
     _save_with_relations(locked, relations, created=False)
     _adopt_staged(locked, staged, by=by)
     _record_edit(locked, by)
+    if confirmed_facts is not None and locked.partner_facts() != confirmed_facts:
+        activity_partner_confirmation_supersede(locked)
     return locked
+
+
+def activity_partner_confirmation_supersede(activity: Activity) -> None:
+    """The record a partner confirmed has changed: the confirmation no longer stands
+    (确认后已修改) until the branch asks again. Called after an edit of a confirmed activity."""
+    Activity.all_objects.filter(pk=activity.pk, partner_check=PartnerCheck.CONFIRMED).update(
+        partner_check=PartnerCheck.SUPERSEDED
+    )
+    activity.partner_check = PartnerCheck.SUPERSEDED
 
 
 #: A draft's edits by one person within this time are one sitting on its timeline: the form

@@ -104,6 +104,18 @@ class Committee(models.Model):
         ),
     )
 
+    #: Partner confirmation (portal.partners): staff approve an activity with partner units only
+    #: once one of them has confirmed the record (情况属实).
+    partner_confirmation_required = models.BooleanField(
+        _("approve only what a partner has confirmed"),
+        default=False,
+        db_default=False,  # rows written without the ORM (generate_group's COPY) still insert
+        help_text=_(
+            "When ticked, an activity with partner organisations is approved only after one of "
+            "its partners has confirmed the record through its link."
+        ),
+    )
+
     committee_path = "pk"
     objects = ScopedManager()
 
@@ -492,6 +504,9 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
     RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes made")
     TWO_FACTOR_RESET = "two_factor_reset", _("Two-step verification reset")
+    PARTNER_LINK = "partner_link", _("Partner link issued")
+    PARTNER_LINK_REVOKED = "partner_link_revoked", _("Partner link withdrawn")
+    PARTNER_ANSWER = "partner_answer", _("Partner answered")
 
 
 #: How the recorders' details begin (portal.audit.receivers, branches.services), read in the

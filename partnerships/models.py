@@ -110,6 +110,11 @@ class Contact(models.Model):
     title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
+    #: Whom the portal asks first for the partner: preselected when a branch asks the partner to
+    #: confirm an activity (portal.partners). At most one per partner organisation.
+    is_primary = models.BooleanField(
+        _("default contact"), default=False, db_default=False, help_text=_("Asked first.")
+    )
 
     history = HistoricalRecords()
     committee_path = "partner__committee"
@@ -118,7 +123,15 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        ordering = ["partner", "name"]
+        ordering = ["partner", "-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(is_primary=True),
+                name="contact_one_default_per_partner",
+                violation_error_message=_("This partner already has a default contact."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{related_label(self, 'partner')}）"

@@ -6,6 +6,14 @@ Features import their own models (``portal.reports.models``), never this module.
 
 from portal.audit.models import UnknownLoginTally
 from portal.core.models import Heartbeat, OutboxMessage
+from portal.partners.models import (
+    LinkPurpose,
+    PartnerAnswer,
+    PartnerLink,
+    PartnerLinkQuerySet,
+    Rating,
+    Verdict,
+)
 from portal.records.models import EvidencePack, EvidencePackStatus, evidence_pack_upload_to
 from portal.reminders.models import Reminder, ReminderKind, ReminderQuerySet, iso_week
 from portal.reports.models import (
@@ -21,7 +29,12 @@ __all__ = [
     "EvidencePack",
     "EvidencePackStatus",
     "Heartbeat",
+    "LinkPurpose",
     "OutboxMessage",
+    "PartnerAnswer",
+    "PartnerLink",
+    "PartnerLinkQuerySet",
+    "Rating",
     "Reminder",
     "ReminderKind",
     "ReminderQuerySet",
@@ -31,6 +44,7 @@ __all__ = [
     "ReportQuerySet",
     "ReportStatus",
     "UnknownLoginTally",
+    "Verdict",
     "evidence_pack_upload_to",
     "iso_week",
     "report_upload_to",

@@ -277,6 +277,14 @@ EVIDENCE_PACK_MAX_MB = _int("EVIDENCE_PACK_MAX_MB", default=2048, minimum=1)
 # A ready pack is deleted this many hours later (asked for again, it is made anew).
 EVIDENCE_PACK_KEEP_HOURS = _int("EVIDENCE_PACK_KEEP_HOURS", default=72, minimum=1)
 
+# Partner units (portal.partners) answer through links, without a login: a link asking a
+# contact to confirm one activity works this many days; a partner's own page link, this many.
+PARTNER_LINK_DAYS = _int("PARTNER_LINK_DAYS", default=30, minimum=1)
+PARTNER_PAGE_DAYS = _int("PARTNER_PAGE_DAYS", default=90, minimum=1)
+# Requests to the pages behind partner links, per client address and minute: more are refused
+# (a token cannot be guessed in any case; this keeps a guesser from trying).
+PARTNER_LINK_RATE_PER_MINUTE = _int("PARTNER_LINK_RATE_PER_MINUTE", default=30, minimum=1)
+
 if REDIS_URL:
     CACHES = {
         "default": {
