@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
+    config.pluginmanager.register(XdistGroupingCheck(), "xdist-grouping-check")
     from django.conf import settings
 
     from portal.celery import app
@@ -281,6 +282,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             shared = ["module_cast"]
             shared += [MODULE_SHARED[name] for name in MODULE_SHARED if name in item.fixturenames]
             item.fixturenames[:0] = shared
+
+
+class XdistGroupingCheck:
+    """Under ``--dist loadgroup`` pytest-xdist puts a grouped test's group into its node id
+    ("…::test@browser") and schedules by it. pytest 9.2 made that change a no-op without an
+    error (pytest-dev/pytest-xdist#1386): the groups then ran spread over processes, the real
+    workers beside each other and every module-wide fixture built once per process. Checked on
+    each worker after xdist's own hook, so that such a combination stops the run."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
+        if not config.getvalue("loadgroup"):
+            return
+        for item in items:
+            marker = item.get_closest_marker("xdist_group")
+            if marker is not None and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+                raise pytest.UsageError(
+                    f"pytest-xdist did not group {item.nodeid} ({marker.args or marker.kwargs}): "
+                    "this pytest and pytest-xdist do not work together under --dist loadgroup "
+                    "(see the pin of pytest in pyproject.toml)."
+                )
 
 
 @contextmanager
