@@ -11,17 +11,20 @@ Committee A has branches A1 and A2; committee B is somebody else's. The users:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.signals import setting_changed
 from django.db import transaction
+from django.db.models import Model
 from django.test import Client, override_settings
 from django.test.client import ClientHandler
 from django.utils import timezone
@@ -29,6 +32,8 @@ from django.utils import timezone
 from branches.models import Branch, Committee, CommitteeRoleKind, Member, RoleKind
 from branches.services import branch_role_assign, committee_role_grant
 from tests import factories
+
+T = TypeVar("T")
 
 
 def _redis_database_of_this_worker(url: str, worker: str) -> str:
@@ -154,15 +159,30 @@ class Cast:
     def fresh(self) -> Cast:
         """The same rows read again: a test may change its objects in memory (or in the
         database, undone after it) without the next test seeing it."""
-        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        by_model: dict[type, list] = {}
-        for obj in fields.values():
-            by_model.setdefault(type(obj), []).append(obj.pk)
-        read = {model: model._default_manager.in_bulk(pks) for model, pks in by_model.items()}
-        return Cast(**{name: read[type(obj)][obj.pk] for name, obj in fields.items()})
+        return read_again(self)
 
 
-def _secretary(branch: Branch, username: str, *, starts_on, ends_on=None) -> AbstractBaseUser:
+def read_again(rows: T) -> T:
+    """A copy of the dataclass ``rows`` whose model instances are read again from the database
+    (one query per model): what a test changed in memory is gone, as the database's changes
+    are after the test. Other values are kept as they are."""
+    fields = {f.name: getattr(rows, f.name) for f in dataclasses.fields(rows)}
+    by_model: dict[type, set] = {}
+    for value in fields.values():
+        if isinstance(value, Model):
+            by_model.setdefault(type(value), set()).add(value.pk)
+    read = {model: model._base_manager.in_bulk(pks) for model, pks in by_model.items()}
+    return dataclasses.replace(
+        rows,
+        **{
+            name: read[type(value)][value.pk]
+            for name, value in fields.items()
+            if isinstance(value, Model)
+        },
+    )
+
+
+def secretary(branch: Branch, username: str, *, starts_on, ends_on=None) -> AbstractBaseUser:
     user = factories.UserFactory(username=username)
     member = factories.MemberFactory(branch=branch, user=user, name=f"{username}本人")
     branch_role_assign(
@@ -184,14 +204,14 @@ def build_cast() -> Cast:
     )
     branch_b1 = factories.BranchFactory(committee=committee_b, name="外单位党支部")
 
-    former = _secretary(
+    former = secretary(
         branch_a1,
         "former_secretary_a1",
         starts_on=today - dt.timedelta(days=1200),
         ends_on=today - dt.timedelta(days=400),
     )
-    secretary_a1 = _secretary(branch_a1, "secretary_a1", starts_on=today - dt.timedelta(days=399))
-    secretary_a2 = _secretary(branch_a2, "secretary_a2", starts_on=today - dt.timedelta(days=30))
+    secretary_a1 = secretary(branch_a1, "secretary_a1", starts_on=today - dt.timedelta(days=399))
+    secretary_a2 = secretary(branch_a2, "secretary_a2", starts_on=today - dt.timedelta(days=30))
 
     staff_a = factories.UserFactory(username="staff_a")
     committee_role_grant(user=staff_a, committee=committee_a, role=CommitteeRoleKind.STAFF)
@@ -230,8 +250,9 @@ def cast(request: pytest.FixtureRequest, db) -> Cast:
 
 
 #: Fixtures built on the cast that a module sharing its cast also shares (their module-scoped
-#: twins, defined beside them): ``dash`` (tests/dashboards/conftest.py).
-MODULE_SHARED = {"dash": "module_dash"}
+#: twins, defined beside them, where the module sees one): ``dash``
+#: (tests/dashboards/conftest.py), ``world`` (tests/activities/test_list.py).
+MODULE_SHARED = {"dash": "module_dash", "world": "module_world"}
 
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
 
@@ -278,10 +299,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(_is_transactional(item) for item in database_items):
             continue
         for item in with_cast:
-            # Set up before the test's own atomic, in this order.
-            shared = ["module_cast"]
-            shared += [MODULE_SHARED[name] for name in MODULE_SHARED if name in item.fixturenames]
-            item.fixturenames[:0] = shared
+            # Set up before the test's own atomic, in this order. A twin's rows stay for the
+            # rest of the module once made: a test without them must not count rows.
+            twins = [
+                twin
+                for name, twin in MODULE_SHARED.items()
+                if name in item.fixturenames
+                and item.session._fixturemanager.getfixturedefs(twin, item)
+            ]
+            item.fixturenames[:0] = ["module_cast", *twins]
 
 
 class XdistGroupingCheck:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +19,8 @@ from activities.models import Activity, ActivityStatus
 from branches.models import Branch
 from portal.core.periods import Period
 from tests import factories
+from tests.conftest import read_again, rows_for_the_scope
+from tests.conftest import secretary as secretary_of
 
 SHANGHAI = timezone.get_default_timezone()
 
@@ -147,8 +150,20 @@ def build_world(cast) -> World:
 
 
 @pytest.fixture
-def world(cast) -> World:
+def world(request: pytest.FixtureRequest, cast) -> World:
+    """The world above: read again from the module's shared one where the module shares its
+    cast (tests/conftest.py), made afresh otherwise."""
+    if "module_world" in request.fixturenames:
+        return read_again(request.getfixturevalue("module_world"))
     return build_world(cast)
+
+
+@pytest.fixture(scope="module")
+def module_world(module_cast, django_db_blocker) -> Iterator[World]:
+    """The world, made once for the module (``rows_for_the_scope``): each test reads it, and
+    what a test changes is undone after it as usual."""
+    with rows_for_the_scope(django_db_blocker):
+        yield build_world(module_cast)
 
 
 @pytest.fixture(autouse=True)
@@ -649,8 +664,11 @@ def test_export_link_carries_the_current_filters(cast, world):
 # --- Empty states ----------------------------------------------------------------------
 
 
-def test_empty_list_invites_the_secretary_to_log_an_activity(cast):
-    response = get_list(cast.client_for(cast.secretary_a1))
+def test_empty_list_invites_the_secretary_to_log_an_activity(cast, world):
+    """The secretary of a branch that has logged nothing yet (the others have, above)."""
+    new_branch = factories.BranchFactory(committee=cast.committee_a, name="新成立项目党支部")
+    newcomer = secretary_of(new_branch, "secretary_new", starts_on=timezone.localdate())
+    response = get_list(cast.client_for(newcomer))
 
     content = response.content.decode()
     assert "No activities logged yet" in content

@@ -121,7 +121,7 @@ def dash(request: pytest.FixtureRequest, cast) -> Dashboard:
     """The committee above: read again from the module's shared one where the module shares its
     cast (``tests/conftest.py``: no transactional test, every database test with the cast),
     made afresh otherwise."""
-    if "module_cast" in request.fixturenames:
+    if "module_dash" in request.fixturenames:
         return request.getfixturevalue("module_dash").fresh(cast)
     return build_dash(cast)
 
