@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
 import zoneinfo
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
 from activities.models import (
     MAX_PEOPLE_COUNT,
     Activity,
@@ -25,7 +21,6 @@ from activities.models import (
     ActivityEvent,
     ActivityStatus,
     Attachment,
-    CreateFormToken,
     StagedUpload,
 )
 from activities.services import staged_upload_create
@@ -42,7 +37,6 @@ from tests.activities.test_uploads import (
     truncated_jpeg,
     upload,
 )
-from tests.conftest import services_required
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 CREATE = reverse("activities:create")
@@ -984,63 +978,6 @@ def test_a_form_without_a_token_of_ours_is_saved_as_before(cast, framework, junk
     for _ in range(2):
         assert client.post(CREATE, _data(framework, form_token=junk)).status_code == 302
     assert Activity.objects.count() == 2
-
-
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        reason = "concurrent requests need PostgreSQL (SQLite serialises them): set DATABASE_URL"
-        if services_required():
-            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
-        pytest.skip(f"NOT TESTED: {reason}")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_three_identical_create_posts_at_once_make_one_activity(cast, framework, monkeypatch):
-    """The review's three concurrent POSTs, on PostgreSQL: the first holds its transaction
-    (slowed down here, after claiming the token) while the others reach the claim; they wait
-    for it, fail on the token's unique constraint, undo their own save and land on its
-    activity."""
-    _require_postgresql()
-    adopt, claim = services._adopt_staged, services._claim_form_token
-    claims: list[str] = []
-
-    def slow_adopt(*args, **kwargs):
-        time.sleep(1)
-        adopt(*args, **kwargs)
-
-    def counted_claim(*args, **kwargs):
-        claims.append(kwargs["token"])
-        claim(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_adopt_staged", slow_adopt)
-    monkeypatch.setattr(services, "_claim_form_token", counted_claim)
-    token = _form_token(cast.client_for(cast.secretary_a1).get(CREATE))
-    data = _data(framework, form_token=token)
-    clients = [cast.client_for(cast.secretary_a1) for _ in range(3)]
-    start = threading.Barrier(len(clients))
-    responses: list = []
-
-    def send(client) -> None:
-        try:
-            start.wait(timeout=10)
-            responses.append(client.post(CREATE, data))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    activity = Activity.objects.get()
-    detail = reverse("activities:detail", args=[activity.pk])
-    assert sorted((r.status_code, r["Location"]) for r in responses) == [(302, detail)] * 3
-    assert activity.events.count() == 1
-    assert CreateFormToken.objects.get().activity == activity
-    # They did race: at least two reached the claim before the first had committed (a later
-    # one may have found the activity before saving anything).
-    assert len(claims) >= 2
 
 
 def test_the_form_opens_preset_to_the_measure_asked_for(cast):

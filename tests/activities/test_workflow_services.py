@@ -284,26 +284,6 @@ def test_the_committees_setting_allows_it_and_marks_the_event(cast):
     ).self_review
 
 
-@pytest.mark.django_db
-def test_the_setting_is_off_for_a_new_committee_also_one_written_without_the_orm():
-    from django.db import connection
-
-    from branches.models import Committee
-
-    created = Committee.objects.create(name="新党委")
-    created.refresh_from_db()
-    assert created.allow_self_review is False
-    # A row inserted with SQL alone (generate_group's COPY) takes the database's default.
-    table = connection.ops.quote_name(Committee._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (name, short_name, organisation, description) "  # noqa: S608
-            "VALUES (%s, '', '', '')",
-            ["另一党委"],
-        )
-    assert Committee.objects.get(name="另一党委").allow_self_review is False
-
-
 # --- The version check ----------------------------------------------------------------------
 
 

@@ -139,3 +139,26 @@ def test_role_cannot_end_before_it_starts():
 def test_phone_masking_keeps_only_prefix_and_last_four_digits(raw, masked):
     assert mask_phone(raw) == masked
     assert not masked or is_masked_phone(masked)
+
+
+@pytest.mark.django_db
+def test_the_review_settings_are_off_for_a_new_committee_also_one_written_without_the_orm():
+    from django.db import connection
+
+    from branches.models import Committee
+
+    created = Committee.objects.create(name="新党委")
+    created.refresh_from_db()
+    assert created.allow_self_review is False
+    assert created.partner_confirmation_required is False
+    # A row inserted with SQL alone (generate_group's COPY) takes the database's default.
+    table = connection.ops.quote_name(Committee._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, short_name, organisation, description) "  # noqa: S608
+            "VALUES (%s, '', '', '')",
+            ["另一党委"],
+        )
+    inserted = Committee.objects.get(name="另一党委")
+    assert inserted.allow_self_review is False
+    assert inserted.partner_confirmation_required is False
