@@ -340,15 +340,7 @@ def partner_answer_record(
         revoked_at__isnull=True,
     ).update(answered_at=now)
 
-    words = [str(Verdict(verdict).label)]
-    if partner_head_count is not None:
-        words.append(_("%(count)s of the unit took part") % {"count": partner_head_count})
-    if rating:
-        words.append(_("evaluation: %(rating)s") % {"rating": Rating(rating).label})
-    for text in (comment, answer.rating_comment):
-        if text:
-            words.append(text)
-    said = "；".join(words)
+    said = answer.said()
     if verdict == Verdict.CORRECTION:
         check = PartnerCheck.CORRECTION
         action = ActivityAction.PARTNER_CORRECTION
