@@ -1870,9 +1870,10 @@ RATING_COMMENTS = {
         "希望下次邀请更多居民代表参加。",
     ),
 }
-#: Of the confirmations in the synthetic group, the share that came after a correction was
-#: asked and made (the demo tells one such story: ``CORRECTION``).
-CORRECTED_SHARE = 0.02
+#: Of the activities returned to their branch, the share a partner's correction sent back (the
+#: demo tells one such story, ``CORRECTION``: some 2% of its confirmations; the synthetic
+#: group's returns come from partners this often).
+PARTNER_RETURN_SHARE = 0.4
 
 
 @dataclass(frozen=True)
