@@ -8,6 +8,14 @@ same services the app uses (``activity_create``, ``branch_role_assign``,
 
 Only "today" moves the data: activities are generated up to the current month, probationary
 members joined within the last year, and one pairing ends a few weeks from now.
+
+The partners' side (issue 16) follows ``demo_data``'s proportions: most approved activities
+with a partner are confirmed, and evaluated, by a named contact of the partner; submitted and
+returned ones wait for the answer; one was corrected at a partner's request, asked again and
+confirmed. The links are written with the hash of a random token that is never shown: a demo
+partner page opens only through a new link issued in the portal. Like the timeline, an
+activity's links and answers are replaced when they differ from the demo's (a link issued
+through the portal meanwhile goes then).
 """
 
 from __future__ import annotations
@@ -15,16 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from PIL import Image, ImageDraw
 
 from activities.models import (
@@ -39,6 +50,7 @@ from activities.models import (
     Goal,
     Honour,
     Measure,
+    PartnerCheck,
 )
 from activities.services import activity_create
 from activities.uploads import prepare_upload
@@ -56,6 +68,8 @@ from branches.models import (
 from branches.services import branch_role_assign, committee_role_grant
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
 from portal.devtools import demo_data as data
+from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict, token_hash
+from portal.partners.services import TOKEN_BYTES
 
 _UNKNOWN = object()
 
@@ -89,6 +103,8 @@ class _DemoLoader:
         self.measures: dict[str, Measure] = {}
         self.partners: dict[str, PartnerOrganisation] = {}
         self.partnerships: dict[str, Partnership] = {}
+        #: partner name -> its contacts, the default contact first
+        self.contacts: dict[str, list[Contact]] = {}
         self.activities: dict[tuple[int | None, str], Activity] = {}
 
     # --- generic helpers ---------------------------------------------------------------------
@@ -317,12 +333,19 @@ class _DemoLoader:
                 },
             )
             self.partners[spec.name] = partner
-            for contact in spec.contacts:
+            self.contacts[spec.name] = [
                 self._ensure(
                     Contact,
                     {"partner": partner, "name": contact.name},
-                    {"title": contact.title, "phone": contact.phone},
+                    {
+                        "title": contact.title,
+                        "phone": contact.phone,
+                        "email": contact.email,
+                        "is_primary": number == 0,
+                    },
                 )
+                for number, contact in enumerate(spec.contacts)
+            ]
 
     def _load_partnerships(self) -> None:
         for spec in data.partnerships(self.today):
@@ -357,6 +380,7 @@ class _DemoLoader:
             data.ARTICLE_ACTIVITIES
             + data.monthly_activities(self.today)
             + data.review_cases(self.today)
+            + data.partner_cases(self.today)
         ):
             self._ensure_activity(spec, reviewer)
 
@@ -384,6 +408,8 @@ class _DemoLoader:
             "created_by": secretary.user if secretary else None,
             **self._review_fields(spec, ends_at, reviewer),
         }
+        story = self._partner_story(spec, values)
+        values["partner_check"] = story.check
         relations = {
             "partners": [self.partners[name] for name in spec.partners],
             "attendees": self._attendees(spec, organisers),
@@ -402,12 +428,14 @@ class _DemoLoader:
                 **relations,
             )
             self.activities[branch.pk if branch else None, spec.title] = activity
-            self._sync_timeline(activity)
+            self._sync_partner_answers(activity, story)
+            self._sync_timeline(activity, story)
             self._ensure_evidence(activity)
             self.result.created += 1
             return
         self._update(activity, values)
-        self._sync_timeline(activity)
+        self._sync_partner_answers(activity, story)
+        self._sync_timeline(activity, story)
         self._ensure_evidence(activity)
         current = {name: {o.pk for o in getattr(activity, name).all()} for name in relations}
         if any(current[name] != {o.pk for o in objs} for name, objs in relations.items()):
@@ -441,12 +469,14 @@ class _DemoLoader:
         self.result.created += 1
 
     @staticmethod
-    def _sync_timeline(activity: Activity) -> None:
-        """The timeline the demo activity's status implies: logged, submitted, reviewed.
+    def _sync_timeline(activity: Activity, story: _PartnerStory) -> None:
+        """The timeline the demo activity's status implies: logged, submitted, reviewed, and
+        the partners' side (asked, answered; a correction's return, edit and resubmission).
 
         Replaced only when it differs, so a second run writes nothing.
         """
-        start = activity.submitted_at or activity.ends_at + dt.timedelta(hours=2)
+        submitted_at = story.first_submitted_at or activity.submitted_at
+        start = submitted_at or activity.ends_at + dt.timedelta(hours=2)
         wanted = [
             (
                 ActivityAction.CREATED,
@@ -455,17 +485,19 @@ class _DemoLoader:
                 "",
                 "",
                 ActivityStatus.DRAFT,
+                None,
             ),
         ]
-        if activity.submitted_at:
+        if submitted_at:
             wanted.append(
                 (
                     ActivityAction.SUBMITTED,
-                    activity.submitted_at,
+                    submitted_at,
                     activity.created_by_id,
                     "",
                     ActivityStatus.DRAFT,
                     ActivityStatus.SUBMITTED,
+                    None,
                 )
             )
         if activity.reviewed_at and activity.status in {
@@ -485,9 +517,13 @@ class _DemoLoader:
                     activity.review_comment,
                     ActivityStatus.SUBMITTED,
                     activity.status,
+                    None,
                 )
             )
-        fields = ("action", "at", "actor_id", "comment", "from_status", "to_status")
+        # In time order; the sort is stable, so a step and its consequence (a correction and
+        # the return it causes) keep their order.
+        wanted = sorted(wanted + story.events, key=lambda row: row[1])
+        fields = ("action", "at", "actor_id", "comment", "from_status", "to_status", "contact_id")
         stored = list(activity.events.order_by("at", "pk").values_list(*fields))
         if stored == wanted:
             return
@@ -496,6 +532,208 @@ class _DemoLoader:
             ActivityEvent(activity=activity, **dict(zip(fields, row, strict=True)))
             for row in wanted
         )
+
+    # --- the partners' side ------------------------------------------------------------------
+
+    def _partner_story(self, spec: data.ActivitySpec, values: dict[str, Any]) -> _PartnerStory:
+        """Whom the branch asked to confirm the activity, and what they answered.
+
+        The default contacts of its first partner units that have one are asked an hour after
+        it was submitted. An approved activity was confirmed (``CONFIRMED_SHARE`` of them; the
+        rest were never asked) before staff reviewed it: by the first unit asked, and often
+        by the second too, with an evaluation. A submitted or returned one waits for the
+        answer. The draws are seeded with the activity's key, so every run tells the same.
+        """
+        if spec.title == data.CORRECTION.title:
+            return self._correction_story(spec, values)
+        story = _PartnerStory(actor_id=_pk(values["created_by"]))
+        submitted_at = values["submitted_at"]
+        asked = [self.contacts[name][0] for name in spec.partners if self.contacts.get(name)][
+            : data.ASKED_PER_ACTIVITY
+        ]
+        if submitted_at is None or not asked:
+            return story
+        rng = random.Random(f"136-demo-partners|{spec.branch_key}|{spec.title}")  # noqa: S311
+        approved = spec.status == ActivityStatus.APPROVED
+        if approved and rng.random() >= data.CONFIRMED_SHARE:
+            return story
+        asked_at = submitted_at + dt.timedelta(hours=1)
+        story.ask(asked_at, asked, status=ActivityStatus.SUBMITTED)
+        story.check = PartnerCheck.PENDING
+        if not approved:
+            return story
+        reviewed_at = values["reviewed_at"]
+        for number, contact in enumerate(asked):
+            if number and rng.random() >= data.SECOND_ANSWER_SHARE:
+                continue
+            rating = rng.choices(list(data.RATING_WEIGHTS), list(data.RATING_WEIGHTS.values()))[0]
+            rating_comment = (
+                rng.choice(data.RATING_COMMENTS[rating])
+                if rng.random() < data.RATING_COMMENT_SHARE
+                else ""
+            )
+            head_count = None
+            if spec.external_participants and rng.random() < data.HEAD_COUNT_SHARE:
+                head_count = rng.randint(
+                    1, max(1, spec.external_participants // len(spec.partners))
+                )
+            answered_at = min(
+                asked_at + dt.timedelta(hours=rng.randint(2, 40)),
+                reviewed_at - dt.timedelta(hours=1),
+            )
+            story.answer(
+                contact,
+                at=answered_at,
+                status=ActivityStatus.SUBMITTED,
+                verdict=Verdict.CONFIRMED,
+                partner_head_count=head_count,
+                rating=rating,
+                rating_comment=rating_comment,
+            )
+        story.check = PartnerCheck.CONFIRMED
+        return story
+
+    def _correction_story(self, spec: data.ActivitySpec, values: dict[str, Any]) -> _PartnerStory:
+        """``demo_data.CORRECTION``: the contact asked for a correction the day after being
+        asked, which handed the submitted activity back to the branch; the secretary corrected
+        it the next day, submitted it again and asked again; the contact confirmed it a day
+        later. It now waits for review. ``values`` are brought in line (submitted again, the
+        return's comment, the version each step made)."""
+        correction = data.CORRECTION
+        contact = next(c for c in self.contacts[correction.partner] if c.name == correction.contact)
+        first_submitted = values["ends_at"] + dt.timedelta(hours=3)
+        asked_at = first_submitted + dt.timedelta(hours=1)
+        corrected_at = asked_at + dt.timedelta(days=1)
+        edited_at = corrected_at + dt.timedelta(days=1)
+        submitted_again = edited_at + dt.timedelta(minutes=30)
+        asked_again = submitted_again + dt.timedelta(minutes=5)
+        confirmed_at = asked_again + dt.timedelta(days=1)
+        with override(settings.LANGUAGE_CODE):
+            returned_comment = gettext("%(contact)s asked for a correction: %(comment)s") % {
+                "contact": contact,
+                "comment": correction.comment,
+            }
+        # Versions: created 1, submitted 2, handed back 3, corrected 4, submitted again 5.
+        values.update(
+            submitted_at=submitted_again,
+            reviewed_at=corrected_at,
+            reviewed_by=None,
+            review_comment=returned_comment,
+            version=5,
+        )
+        actor_id = _pk(values["created_by"])
+        story = _PartnerStory(actor_id=actor_id, first_submitted_at=first_submitted)
+        story.ask(asked_at, [contact], status=ActivityStatus.SUBMITTED)
+        story.answer(
+            contact,
+            at=corrected_at,
+            status=ActivityStatus.SUBMITTED,
+            verdict=Verdict.CORRECTION,
+            comment=correction.comment,
+            activity_version=2,
+        )
+        story.events += [
+            (
+                ActivityAction.RETURNED,
+                corrected_at,
+                None,
+                returned_comment,
+                ActivityStatus.SUBMITTED,
+                ActivityStatus.RETURNED,
+                contact.pk,
+            ),
+            (ActivityAction.EDITED, edited_at, actor_id, "", "", ActivityStatus.RETURNED, None),
+            (
+                ActivityAction.SUBMITTED,
+                submitted_again,
+                actor_id,
+                "",
+                ActivityStatus.RETURNED,
+                ActivityStatus.SUBMITTED,
+                None,
+            ),
+        ]
+        story.ask(asked_again, [contact], status=ActivityStatus.SUBMITTED)
+        story.answer(
+            contact,
+            at=confirmed_at,
+            status=ActivityStatus.SUBMITTED,
+            verdict=Verdict.CONFIRMED,
+            partner_head_count=correction.partner_head_count,
+            rating=correction.rating,
+            rating_comment=correction.rating_comment,
+            activity_version=5,
+        )
+        story.check = PartnerCheck.CONFIRMED
+        return story
+
+    def _sync_partner_answers(self, activity: Activity, story: _PartnerStory) -> None:
+        """The activity's links and answers as ``story`` tells them: replaced only when they
+        differ, so a second run writes nothing (and keeps the token hashes)."""
+        expires = dt.timedelta(days=settings.PARTNER_LINK_DAYS)
+
+        def link_row(link: PartnerLink) -> tuple:
+            return (
+                link.purpose,
+                link.contact_id,
+                link.created_by_id,
+                link.created_at,
+                link.expires_at,
+                link.emailed_at,
+                link.answered_at,
+                link.revoked_at,
+            )
+
+        def answer_row(answer: PartnerAnswer, link_index: int) -> tuple:
+            return (
+                link_index,
+                answer.contact_id,
+                answer.verdict,
+                answer.partner_head_count,
+                answer.comment,
+                answer.rating,
+                answer.rating_comment,
+                answer.answered_at,
+                answer.activity_version,
+            )
+
+        for link in story.links:
+            link.committee_id = activity.committee_id
+            link.activity = activity
+            link.created_by_id = story.actor_id
+            link.expires_at = link.created_at + expires
+            link.emailed_at = link.created_at if link.contact.email else None
+        # As they are read back: in the order they were given.
+        answers = sorted(story.answers, key=lambda pair: pair[1].answered_at)
+        for _link_index, answer in answers:
+            answer.committee_id = activity.committee_id
+            answer.activity = activity
+            if answer.activity_version is None:
+                answer.activity_version = activity.version
+
+        stored_links = list(activity.partner_links.order_by("created_at", "pk"))
+        position = {link.pk: n for n, link in enumerate(stored_links)}
+        stored_answers = [
+            answer_row(answer, position.get(answer.link_id, -1))
+            for answer in activity.partner_answers.order_by("answered_at", "pk")
+        ]
+        if [link_row(k) for k in stored_links] == [link_row(k) for k in story.links] and (
+            stored_answers == [answer_row(a, n) for n, a in answers]
+        ):
+            return
+        replacing = bool(stored_links or stored_answers)
+        activity.partner_answers.all().delete()
+        activity.partner_links.all().delete()
+        for link in story.links:
+            link.token_hash = token_hash(secrets.token_urlsafe(TOKEN_BYTES))
+        PartnerLink.objects.bulk_create(story.links)
+        for link_index, answer in answers:
+            answer.link = story.links[link_index]
+        PartnerAnswer.objects.bulk_create([answer for _n, answer in answers])
+        if replacing:
+            self.result.updated += 1
+        else:
+            self.result.created += len(story.links) + len(story.answers)
 
     @staticmethod
     def _review_fields(
@@ -581,7 +819,86 @@ class _DemoLoader:
             "activities": sum(statuses.values()),
             **{f"activities {status}": statuses[status] for status in ActivityStatus.values},
             "honours": Honour.objects.filter(committee=committee).count(),
+            "partner links": PartnerLink.objects.filter(committee=committee).count(),
+            "partner answers": PartnerAnswer.objects.filter(committee=committee).count(),
+            **{
+                f"with partners: {row['partner_check']}": row["count"]
+                for row in Activity.objects.filter(committee=committee, partners__isnull=False)
+                .values("partner_check")
+                .annotate(count=models.Count("pk", distinct=True))
+                .order_by("partner_check")
+            },
         }
+
+
+@dataclass
+class _PartnerStory:
+    """The partners' side of one demo activity, as unsaved rows: its links (in the order they
+    were issued), its answers (each with the index of the link it came through) and the
+    timeline entries they make (rows of ``_DemoLoader._sync_timeline``)."""
+
+    actor_id: int | None = None
+    check: str = PartnerCheck.NOT_ASKED
+    links: list[PartnerLink] = field(default_factory=list)
+    answers: list[tuple[int, PartnerAnswer]] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+    #: a corrected activity was first submitted before it was handed back
+    first_submitted_at: dt.datetime | None = None
+
+    def ask(self, at: dt.datetime, contacts: list[Contact], *, status: str) -> None:
+        for contact in contacts:
+            self.links.append(
+                PartnerLink(
+                    purpose=LinkPurpose.ANSWER,
+                    partner_id=contact.partner_id,
+                    contact=contact,
+                    created_at=at,
+                )
+            )
+        self.events.append(
+            (
+                ActivityAction.PARTNER_ASKED,
+                at,
+                self.actor_id,
+                "、".join(str(contact) for contact in contacts),
+                status,
+                status,
+                None,
+            )
+        )
+
+    def answer(
+        self,
+        contact: Contact,
+        *,
+        at: dt.datetime,
+        status: str,
+        activity_version: int | None = None,
+        **fields: Any,
+    ) -> None:
+        """``contact`` answers through the latest link they were given."""
+        link_index = max(n for n, link in enumerate(self.links) if link.contact == contact)
+        self.links[link_index].answered_at = at
+        answer = PartnerAnswer(
+            partner_id=contact.partner_id,
+            contact=contact,
+            answered_at=at,
+            activity_version=activity_version,
+            **fields,
+        )
+        self.answers.append((link_index, answer))
+        with override(settings.LANGUAGE_CODE):
+            said = answer.said()
+        action = (
+            ActivityAction.PARTNER_CORRECTION
+            if answer.verdict == Verdict.CORRECTION
+            else ActivityAction.PARTNER_CONFIRMED
+        )
+        self.events.append((action, at, None, said, status, status, contact.pk))
+
+
+def _pk(obj: models.Model | None) -> int | None:
+    return obj.pk if obj is not None else None
 
 
 def _sign_in_sheet_png() -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from activities.models import ActivityKind, ActivityStatus, HonourLevel
 from branches.models import BusinessDomain, Gender, LifecycleStage, MemberStatus, Region, RoleKind
 from partnerships.models import PartnerKind, PartnershipKind
+from portal.partners.models import Rating
 
 D = dt.date
 
@@ -643,6 +644,7 @@ class ContactSpec:
     name: str
     title: str
     phone: str
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -652,6 +654,7 @@ class PartnerSpec:
     city: str
     has_party_organisation: bool
     notes: str = ""
+    #: the first is the partner's default contact (asked first to confirm an activity)
     contacts: tuple[ContactSpec, ...] = ()
 
 
@@ -696,7 +699,10 @@ PARTNERS = [
         "杭州",
         True,
         "项目所在街道，党建联盟牵头单位之一。",
-        (ContactSpec("俞晓燕", "街道党建办主任", "0571-63301826"),),
+        (
+            ContactSpec("俞晓燕", "街道党建办主任", "0571-63301826", "yuxiaoyan@example.com"),
+            ContactSpec("何建平", "街道党建办干事", "13758122460"),
+        ),
     ),
     PartnerSpec(
         FUCHUNWAN,
@@ -704,14 +710,33 @@ PARTNERS = [
         "杭州",
         True,
         "富春湾新城的开发建设平台公司，安置房项目的业主方。",
-        (ContactSpec("方志刚", "党群工作部副部长", "13867120935"),),
+        (ContactSpec("方志刚", "党群工作部副部长", "13867120935", "fangzhigang@example.com"),),
     ),
     PartnerSpec(HZ_COURT, PartnerKind.COURT, "杭州", True, "联盟成员，提供法律服务进工地。"),
-    PartnerSpec(HZ_HOSPITAL, PartnerKind.HOSPITAL, "杭州", True, "联盟成员，承担工友健康服务。"),
     PartnerSpec(
-        HZ_POLICE, PartnerKind.POLICE, "杭州", True, "联盟成员，负责工地周边治安与反诈宣传。"
+        HZ_HOSPITAL,
+        PartnerKind.HOSPITAL,
+        "杭州",
+        True,
+        "联盟成员，承担工友健康服务。",
+        (ContactSpec("钱玉兰", "医院党委办公室主任", "0571-63256712"),),
     ),
-    PartnerSpec(CHUNNAN_COMMUNITY, PartnerKind.COMMUNITY, "杭州", True, "安置房居民所在社区。"),
+    PartnerSpec(
+        HZ_POLICE,
+        PartnerKind.POLICE,
+        "杭州",
+        True,
+        "联盟成员，负责工地周边治安与反诈宣传。",
+        (ContactSpec("沈国强", "派出所教导员", "0571-63312110"),),
+    ),
+    PartnerSpec(
+        CHUNNAN_COMMUNITY,
+        PartnerKind.COMMUNITY,
+        "杭州",
+        True,
+        "安置房居民所在社区。",
+        (ContactSpec("王丽萍", "社区党委书记", "13605718246"),),
+    ),
     PartnerSpec(EAST_CONTRACTOR, PartnerKind.CONTRACTOR, "杭州", True, "东区项目党支部。"),
     PartnerSpec(WEST_CONTRACTOR, PartnerKind.CONTRACTOR, "杭州", True, "西区项目党支部。"),
     PartnerSpec(HZ_POWER, PartnerKind.STATE_ENTERPRISE, "杭州", True, "保障交付前的供电接入。"),
@@ -779,7 +804,14 @@ PARTNERS = [
     PartnerSpec(
         ZQ_CONTRACTOR, PartnerKind.CONTRACTOR, "肇庆", True, "廉洁风险防控三方协议的施工方。"
     ),
-    PartnerSpec(JX_PROPERTY, PartnerKind.ENTERPRISE, "资阳", False, "骏兴小区的物业服务单位。"),
+    PartnerSpec(
+        JX_PROPERTY,
+        PartnerKind.ENTERPRISE,
+        "资阳",
+        False,
+        "骏兴小区的物业服务单位。",
+        (ContactSpec("罗建军", "物业服务中心经理", "13980652317"),),
+    ),
 ]
 
 
@@ -1804,6 +1836,113 @@ def review_cases(today: dt.date) -> list[ActivitySpec]:
             status=ActivityStatus.RETURNED,
             review_comment="请补充活动照片或签到表，并写明服务群众人数的统计方式。",
         )
+    ]
+
+
+# --- The partners' side: confirmations, evaluations, a correction (issue 16) -----------------
+
+#: Of the approved activities with a partner unit that has a contact on the roster, the share
+#: the partner confirmed (情况属实); the others were never asked (未邀请). Submitted and
+#: returned ones were asked when submitted and wait for the answer (待确认). The synthetic
+#: group (``portal.devtools.synthetic``) follows the same proportions.
+CONFIRMED_SHARE = 0.85
+#: Whom a branch asks about one activity: the default contact of each of its first partner
+#: units that have a contact, at most this many.
+ASKED_PER_ACTIVITY = 2
+#: When two units were asked, how often the second answers as well (the first always does).
+SECOND_ANSWER_SHARE = 0.6
+#: How the confirming partners evaluate the joint work: mostly 满意, some 基本满意.
+RATING_WEIGHTS = {Rating.SATISFIED: 8, Rating.FAIR: 2}
+#: How often a confirming partner adds a sentence to the evaluation, and gives its own unit's
+#: head count.
+RATING_COMMENT_SHARE = 0.4
+HEAD_COUNT_SHARE = 0.5
+RATING_COMMENTS = {
+    Rating.SATISFIED: (
+        "双方分工明确，活动组织得很扎实。",
+        "居民反映很好，希望以后常态化开展。",
+        "对接及时，解决了我们关心的问题。",
+        "内容贴近实际，我单位党员收获很大。",
+    ),
+    Rating.FAIR: (
+        "效果不错，建议提前一周沟通议程。",
+        "时间安排稍紧，下次可以多留交流时间。",
+        "希望下次邀请更多居民代表参加。",
+    ),
+}
+#: Of the activities returned to their branch, the share a partner's correction sent back (the
+#: demo tells one such story, ``CORRECTION``: some 2% of its confirmations; the synthetic
+#: group's returns come from partners this often).
+PARTNER_RETURN_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class CorrectionSpec:
+    """An activity whose partner asked for a correction: the branch changed the record, asked
+    again, and the partner confirmed it. The activity's spec holds the record as corrected."""
+
+    title: str
+    partner: str
+    contact: str
+    comment: str
+    rating: str
+    rating_comment: str
+    partner_head_count: int
+
+
+CORRECTION = CorrectionSpec(
+    title="春江街道“邻里守望”消防安全演练",
+    partner=CHUNJIANG,
+    contact="俞晓燕",
+    comment="街道参加的是6名网格员，记录里写成了16人；演练在东区3号楼北侧消防通道，不在小区广场。",
+    rating=Rating.SATISFIED,
+    rating_comment="演练组织得很细，居民参与度高。",
+    partner_head_count=6,
+)
+
+
+def partner_cases(today: dt.date) -> list[ActivitySpec]:
+    """Two recent activities of 杭州 whose dates follow today (as ``review_cases``): the one a
+    partner asked to correct (``CORRECTION``: corrected, asked again, confirmed, now waiting
+    for review), and one submitted a few days ago whose partner has not answered yet."""
+    return [
+        A(
+            "hz",
+            CORRECTION.title,
+            K.DRILL,
+            "M2",
+            ("G1", "G3"),
+            today - dt.timedelta(days=20),
+            (9, 0),
+            2,
+            "春南安置房东区3号楼北侧消防通道",
+            "与春江街道网格员一起演示灭火器和消防栓的使用，带居民熟悉疏散路线。",
+            "排查楼道堆物12处，当场清理9处，其余约定三天内清理。",
+            partners=(CHUNJIANG, CHUNNAN_COMMUNITY),
+            partnership=HZ_ALLIANCE,
+            attendees=6,
+            external_participants=10,
+            volunteers=8,
+            beneficiaries=120,
+            status=ActivityStatus.SUBMITTED,
+        ),
+        A(
+            "hz",
+            "春南安置房运营维保问题对接会",
+            K.MEETING,
+            "M3",
+            ("G2",),
+            today - dt.timedelta(days=5),
+            (14, 30),
+            2,
+            "富春湾集团党群服务中心",
+            "与业主方逐项梳理入住后的维保报修，商定责任分工和回访时间。",
+            partners=(FUCHUNWAN,),
+            partnership=HZ_ALLIANCE,
+            attendees=4,
+            external_participants=5,
+            status=ActivityStatus.SUBMITTED,
+        ),
     ]
 
 

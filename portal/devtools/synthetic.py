@@ -14,7 +14,13 @@ at the end.
 What is not written is the change history (django-simple-history), which records edits made
 through the portal, not generated rows.
 
-The same seed and the same "today" give the same rows (timestamps of the load aside).
+Partner units take part as in the demo (``demo_data.CONFIRMED_SHARE`` and its neighbours):
+each partner has one contact, its default; most approved activities with a partner were
+confirmed and evaluated through a link, submitted and returned ones wait for the answer, and
+some returns were a partner's correction. The links carry the hash of a random token.
+
+The same seed and the same "today" give the same rows (timestamps of the load and the links'
+token hashes aside).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ import functools
 import io
 import math
 import random
+import secrets
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
@@ -38,6 +46,7 @@ from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from PIL import Image, ImageDraw
 
 from activities.models import (
@@ -52,6 +61,7 @@ from activities.models import (
     Honour,
     HonourLevel,
     Measure,
+    PartnerCheck,
 )
 from branches import groups
 from branches.models import (
@@ -78,6 +88,8 @@ from partnerships.models import (
     PartnershipMember,
 )
 from portal.devtools import demo_data
+from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict, token_hash
+from portal.partners.services import TOKEN_BYTES
 
 #: Marks a synthetic committee (``Committee.description`` starts with it).
 MARKER = "synthetic-group"
@@ -353,6 +365,28 @@ _RETURN_REASONS = (
     "参加人员与签到表不一致，请核对。",
     "活动成效描述过于简单，请补充具体成果。",
 )
+#: What a partner's contact asks to correct.
+_CORRECTION_REQUESTS = (
+    "我单位实际参加人数与记录不符，请核对。",
+    "活动地点写得不准确，请改为我单位会议室。",
+    "活动时间有误，应为当天下午。",
+)
+
+
+@functools.cache
+def _said(
+    verdict: str, head_count: int | None, rating: str, comment: str, rating_comment: str
+) -> str:
+    """An answer's line on the timeline (``PartnerAnswer.said``), once per distinct answer."""
+    answer = PartnerAnswer(
+        verdict=verdict,
+        partner_head_count=head_count,
+        rating=rating,
+        comment=comment,
+        rating_comment=rating_comment,
+    )
+    with override(settings.LANGUAGE_CODE):
+        return answer.said()
 
 
 def _split(
@@ -478,10 +512,12 @@ class _Generator:
                 Branch,
                 Member,
                 PartnerOrganisation,
+                Contact,
                 Partnership,
                 Activity,
                 Attachment,
                 Honour,
+                PartnerLink,
             ]
         )
         self.result.counts = self._counts()
@@ -512,6 +548,10 @@ class _Generator:
         counts["attendances"] = Activity.attendees.through.objects.using(self.using).count()
         counts["activity events"] = ActivityEvent.objects.using(self.using).count()
         counts["honours"] = Honour.objects.using(self.using).count()
+        counts["partner links"] = PartnerLink.objects.using(self.using).count()
+        counts["partner answers"] = PartnerAnswer.objects.using(self.using).count()
+        for check in PartnerCheck.values:
+            counts[f"partner check {check}"] = activities.filter(partner_check=check).count()
         counts["logins"] = self.user_model.objects.using(self.using).count()
         return counts
 
@@ -797,15 +837,19 @@ class _Generator:
                     self.now,
                 )
             )
+            contact_id = self.ids.take(Contact)
             contacts.append(
                 (
+                    contact_id,
                     pk,
                     rng.choice(_SURNAMES) + rng.choice(_GIVEN[Gender.MALE]),
                     "联络员",
                     demo_data.synthetic_mobile(rng),
                     "",
+                    True,  # the partner's only contact is its default
                 )
             )
+            c.contact_of[pk] = (contact_id, contacts[-1][2])
             c.partner_ids.append(pk)
             c.partner_names[pk] = name
         self.sink.write(
@@ -824,7 +868,9 @@ class _Generator:
             ),
             rows,
         )
-        self.sink.write(Contact, ("partner_id", "name", "title", "phone", "email"), contacts)
+        self.sink.write(
+            Contact, ("id", "partner_id", "name", "title", "phone", "email", "is_primary"), contacts
+        )
         # Each branch works with a few partners of its own; some partners are nobody's.
         for b in c.branches:
             b.partner_ids = rng.sample(c.partner_ids, min(len(c.partner_ids), rng.randint(2, 6)))
@@ -904,6 +950,9 @@ class _Generator:
         organisers = rng.choices(c.branches, weights=weights, k=count)
         activity_rows, events, attendees, goals, partners, co_branches = [], [], [], [], [], []
         evidence: list[tuple] = []
+        side = _PartnerSide(committee_id=c.committee_id, partner_names=c.partner_names)
+        # The partners' side draws from a generator of its own: the other rows stay as they were.
+        partner_rng = random.Random(f"{self.seed}|partners|{c.committee_id}")  # noqa: S311
         sheet = self._sign_in_sheet()
         for branch in organisers:
             committee_level = rng.random() < 0.03
@@ -959,7 +1008,17 @@ class _Generator:
             creator = None if committee_level else branch.secretary_user_id
             if committee_level:
                 creator = c.reviewer_id
+            check, partner_return = self._partner_check(
+                partner_rng, status, partner_id, submitted, returned_first
+            )
             comment = rng.choice(_RETURN_REASONS) if status == ActivityStatus.RETURNED else ""
+            correction = _rng_choice_if(partner_rng, _CORRECTION_REQUESTS, partner_return)
+            reviewer_id = c.reviewer_id if reviewed else None
+            if partner_return and status == ActivityStatus.RETURNED:
+                # The partner's correction sent it back, with the contact's words.
+                reviewer_id = None
+                contact = (*c.contact_of[partner_id], partner_id)
+                comment = _correction_comment(side.label(contact), correction)
             partner_name = c.partner_names.get(partner_id, branch.place)
             title = rng.choice(_TITLE_FORMS[code]).format(partner=partner_name, place=branch.place)
             version = {
@@ -991,38 +1050,42 @@ class _Generator:
                     status,
                     creator,
                     submitted,
-                    c.reviewer_id if reviewed else None,
+                    reviewer_id,
                     reviewed,
                     comment,
                     version,
                     created,
                     last,
+                    check,
                 )
             )
             # The timeline the status implies.
             events.append((pk, ActivityAction.CREATED, creator, created, "", "", "draft"))
+            first_submit = None
             if returned_first:
                 first_submit = submitted - dt.timedelta(days=4)
                 events.append(
                     (pk, ActivityAction.SUBMITTED, creator, first_submit, "", "draft", "submitted")
                 )
-                events.append(
-                    (
-                        pk,
-                        ActivityAction.RETURNED,
-                        c.reviewer_id,
-                        first_submit + dt.timedelta(days=1),
-                        rng.choice(_RETURN_REASONS),
-                        "submitted",
-                        "returned",
+                reason = rng.choice(_RETURN_REASONS)
+                if not partner_return:  # a partner's return is on the partners' side
+                    events.append(
+                        (
+                            pk,
+                            ActivityAction.RETURNED,
+                            c.reviewer_id,
+                            first_submit + dt.timedelta(days=1),
+                            reason,
+                            "submitted",
+                            "returned",
+                        )
                     )
-                )
             if submitted:
                 before = "returned" if returned_first else "draft"
                 events.append(
                     (pk, ActivityAction.SUBMITTED, creator, submitted, "", before, "submitted")
                 )
-            if reviewed:
+            if reviewed and not (partner_return and status == ActivityStatus.RETURNED):
                 action = (
                     ActivityAction.APPROVED
                     if status == ActivityStatus.APPROVED
@@ -1036,12 +1099,34 @@ class _Generator:
             if rng.random() < 0.4:
                 other = rng.choice([g for g in c.goal_ids if g != c.goal_ids[m // 2]])
                 goals.append((pk, other))
+            activity_partners = []
             if partner_id:
                 partners.append((pk, partner_id))
+                activity_partners.append(partner_id)
                 if roll < 0.12 and len(c.partner_ids) > 1:
                     second = rng.choice(c.partner_ids)
                     if second != partner_id:
                         partners.append((pk, second))
+                        activity_partners.append(second)
+            if check != PartnerCheck.NOT_ASKED:
+                self._partner_rows(
+                    c,
+                    side,
+                    partner_rng,
+                    _Asked(
+                        activity_id=pk,
+                        check=check,
+                        status=status,
+                        creator=creator,
+                        partner_ids=activity_partners,
+                        first_submitted=first_submit,
+                        submitted=submitted,
+                        reviewed=reviewed,
+                        version=version,
+                        external=activity_rows[-1][10],  # the row's external_participants
+                        correction=correction,
+                    ),
+                )
             if not committee_level and len(c.branches) > 1 and rng.random() < 0.08:
                 co = rng.choice(c.branches)
                 if co is not branch:
@@ -1083,6 +1168,7 @@ class _Generator:
                 "version",
                 "created_at",
                 "updated_at",
+                "partner_check",
             ),
             activity_rows,
         )
@@ -1105,6 +1191,170 @@ class _Generator:
             ActivityEvent,
             ("activity_id", "action", "actor_id", "at", "comment", "from_status", "to_status"),
             events,
+        )
+        self._write_partner_side(side)
+
+    # -- the partners' side ---------------------------------------------------------------
+
+    @staticmethod
+    def _partner_check(
+        rng: random.Random,
+        status: str,
+        partner_id: int | None,
+        submitted: dt.datetime | None,
+        returned_first: bool,
+    ) -> tuple[str, bool]:
+        """The activity's ``partner_check``, and whether its return was a partner's correction,
+        in the demo's proportions: approved ones confirmed (``CONFIRMED_SHARE``; the others
+        never asked), submitted ones waiting, returned ones waiting or — a partner's return —
+        needing the correction."""
+        if partner_id is None or submitted is None:
+            return PartnerCheck.NOT_ASKED, False
+        if status == ActivityStatus.APPROVED:
+            if rng.random() >= demo_data.CONFIRMED_SHARE:
+                return PartnerCheck.NOT_ASKED, False
+            return PartnerCheck.CONFIRMED, returned_first and (
+                rng.random() < demo_data.PARTNER_RETURN_SHARE
+            )
+        if status == ActivityStatus.RETURNED and rng.random() < demo_data.PARTNER_RETURN_SHARE:
+            return PartnerCheck.CORRECTION, True
+        return PartnerCheck.PENDING, False
+
+    def _partner_rows(
+        self, c: _CommitteeBuild, side: _PartnerSide, rng: random.Random, a: _Asked
+    ) -> None:
+        """The links, answers and timeline steps of an activity its partners were asked about.
+
+        Asked when submitted (the first time too, for one a partner's correction returned);
+        the answers come between asking and the review. Like the timeline's other steps, they
+        lie between the activity's own submission and review times.
+        """
+        asked = [c.contact_of[p] + (p,) for p in a.partner_ids][: demo_data.ASKED_PER_ACTIVITY]
+        if a.first_submitted is not None and a.correction:
+            # Asked at the first submission; the correction returned it a day later.
+            first_asked = a.first_submitted + dt.timedelta(minutes=30)
+            returned_at = a.first_submitted + dt.timedelta(days=1)
+            contact_id = asked[0][0]
+            side.ask(a, first_asked, asked[:1])
+            side.answer(
+                a,
+                asked[0],
+                returned_at - dt.timedelta(minutes=1),
+                Verdict.CORRECTION,
+                comment=a.correction,
+                version=2,
+            )
+            side.events.append(
+                (
+                    a.activity_id,
+                    ActivityAction.RETURNED,
+                    None,
+                    returned_at,
+                    _correction_comment(side.label(asked[0]), a.correction),
+                    "submitted",
+                    "returned",
+                    contact_id,
+                )
+            )
+        # Asked soon after the submission: before the review, if there was one.
+        gap = (a.reviewed - a.submitted) / 10 if a.reviewed else dt.timedelta(minutes=30)
+        asked_at = min(a.submitted + gap, self.now)
+        side.ask(a, asked_at, asked)
+        if a.check == PartnerCheck.CORRECTION:
+            # The contact's correction sent the submitted activity back (at the review time).
+            contact_id = asked[0][0]
+            side.answer(
+                a,
+                asked[0],
+                a.reviewed - dt.timedelta(minutes=1),
+                Verdict.CORRECTION,
+                comment=a.correction,
+                version=a.version - 1,
+            )
+            side.events.append(
+                (
+                    a.activity_id,
+                    ActivityAction.RETURNED,
+                    None,
+                    a.reviewed,
+                    _correction_comment(side.label(asked[0]), a.correction),
+                    "submitted",
+                    "returned",
+                    contact_id,
+                )
+            )
+            return
+        if a.check != PartnerCheck.CONFIRMED:
+            return
+        for number, contact in enumerate(asked):
+            if number and rng.random() >= demo_data.SECOND_ANSWER_SHARE:
+                continue
+            weights = demo_data.RATING_WEIGHTS
+            rating = rng.choices(list(weights), list(weights.values()))[0]
+            rating_comment = _rng_choice_if(
+                rng,
+                demo_data.RATING_COMMENTS[rating],
+                rng.random() < demo_data.RATING_COMMENT_SHARE,
+            )
+            head_count = None
+            if a.external and rng.random() < demo_data.HEAD_COUNT_SHARE:
+                head_count = rng.randint(1, max(1, a.external // len(a.partner_ids)))
+            side.answer(
+                a,
+                contact,
+                asked_at + (a.reviewed - asked_at) * rng.uniform(0.2, 0.9),
+                Verdict.CONFIRMED,
+                rating=rating,
+                rating_comment=rating_comment,
+                head_count=head_count,
+                version=a.version - 1,  # before the approval
+            )
+
+    def _write_partner_side(self, side: _PartnerSide) -> None:
+        expires = dt.timedelta(days=settings.PARTNER_LINK_DAYS)
+        link_rows = []
+        for link in side.links:
+            pk = self.ids.take(PartnerLink)
+            link.pk = pk
+            link_rows.append(
+                (
+                    pk,
+                    LinkPurpose.ANSWER,
+                    token_hash(secrets.token_urlsafe(TOKEN_BYTES)),
+                    link.committee_id,
+                    link.partner_id,
+                    link.contact_id,
+                    link.activity_id,
+                    link.created_by_id,
+                    link.created_at,
+                    link.created_at + expires,
+                    link.answered_at,
+                )
+            )
+        self.sink.write(
+            PartnerLink,
+            (
+                *("id", "purpose", "token_hash", "committee_id", "partner_id", "contact_id"),
+                *("activity_id", "created_by_id", "created_at", "expires_at", "answered_at"),
+            ),
+            link_rows,
+        )
+        self.sink.write(
+            PartnerAnswer,
+            (
+                *("link_id", "committee_id", "activity_id", "partner_id", "contact_id"),
+                *("verdict", "partner_head_count", "comment", "rating", "rating_comment"),
+                *("answered_at", "activity_version"),
+            ),
+            [(side.links[index].pk, *row) for index, row in side.answers],
+        )
+        self.sink.write(
+            ActivityEvent,
+            (
+                *("activity_id", "action", "actor_id", "at", "comment"),
+                *("from_status", "to_status", "contact_id"),
+            ),
+            side.events,
         )
 
     @functools.cache  # noqa: B019 - one generator, one run
@@ -1230,6 +1480,133 @@ class _BranchBuild:
 
 
 @dataclass
+class _Link:
+    """A partner link before it is written (``pk`` given then)."""
+
+    committee_id: int
+    partner_id: int
+    contact_id: int
+    activity_id: int
+    created_by_id: int | None
+    created_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the partners' side of one activity is drawn from."""
+
+    activity_id: int
+    check: str
+    status: str
+    creator: int | None
+    partner_ids: list[int]
+    first_submitted: dt.datetime | None
+    submitted: dt.datetime
+    reviewed: dt.datetime | None
+    version: int
+    external: int
+    correction: str
+
+
+@dataclass
+class _PartnerSide:
+    """One committee's partner links, answers (with the index of their link) and timeline
+    steps, written after its activities."""
+
+    committee_id: int = 0
+    links: list[_Link] = field(default_factory=list)
+    answers: list[tuple[int, tuple]] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+    #: (activity, contact) -> the index of the contact's latest link about the activity
+    latest: dict[tuple[int, int], int] = field(default_factory=dict)
+    partner_names: dict[int, str] = field(default_factory=dict)
+
+    def ask(self, a: _Asked, at: dt.datetime, contacts: list[tuple[int, str, int]]) -> None:
+        for contact_id, _name, partner_id in contacts:
+            self.latest[a.activity_id, contact_id] = len(self.links)
+            self.links.append(
+                _Link(
+                    committee_id=self.committee_id,
+                    partner_id=partner_id,
+                    contact_id=contact_id,
+                    activity_id=a.activity_id,
+                    created_by_id=a.creator,
+                    created_at=at,
+                )
+            )
+        self.events.append(
+            (
+                a.activity_id,
+                ActivityAction.PARTNER_ASKED,
+                a.creator,
+                at,
+                "、".join(self.label(contact) for contact in contacts),
+                "submitted",
+                "submitted",
+                None,
+            )
+        )
+
+    def answer(
+        self,
+        a: _Asked,
+        contact: tuple[int, str, int],
+        at: dt.datetime,
+        verdict: str,
+        *,
+        version: int,
+        comment: str = "",
+        rating: str = "",
+        rating_comment: str = "",
+        head_count: int | None = None,
+    ) -> None:
+        contact_id, _name, partner_id = contact
+        index = self.latest[a.activity_id, contact_id]
+        self.links[index].answered_at = at
+        self.answers.append(
+            (
+                index,
+                (
+                    *(self.committee_id, a.activity_id, partner_id, contact_id, verdict),
+                    *(head_count, comment, rating, rating_comment, at, version),
+                ),
+            )
+        )
+        action = (
+            ActivityAction.PARTNER_CORRECTION
+            if verdict == Verdict.CORRECTION
+            else ActivityAction.PARTNER_CONFIRMED
+        )
+        said = _said(verdict, head_count, rating, comment, rating_comment)
+        self.events.append(
+            (a.activity_id, action, None, at, said, "submitted", "submitted", contact_id)
+        )
+
+    def label(self, contact: tuple[int, str, int]) -> str:
+        """A contact as the portal names one (``Contact.__str__``)."""
+        _contact_id, name, partner_id = contact
+        return f"{name}（{self.partner_names[partner_id]}）"
+
+
+def _rng_choice_if(rng: random.Random, options: Sequence[str], wanted: bool) -> str:
+    """One of ``options`` when ``wanted`` (drawing then only), else ''."""
+    return rng.choice(options) if wanted else ""
+
+
+@functools.cache
+def _correction_comment(contact_label: str, comment: str) -> str:
+    """The return's comment when a partner's correction sent an activity back, in the words
+    of ``partner_answer_record``."""
+    with override(settings.LANGUAGE_CODE):
+        return gettext("%(contact)s asked for a correction: %(comment)s") % {
+            "contact": contact_label,
+            "comment": comment,
+        }
+
+
+@dataclass
 class _CommitteeBuild:
     committee_id: int
     city: str
@@ -1240,3 +1617,5 @@ class _CommitteeBuild:
     branches: list[_BranchBuild] = field(default_factory=list)
     partner_ids: list[int] = field(default_factory=list)
     partner_names: dict[int, str] = field(default_factory=dict)
+    #: partner -> (its contact's id, the contact's name)
+    contact_of: dict[int, tuple[int, str]] = field(default_factory=dict)

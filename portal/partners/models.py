@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import MAX_PEOPLE_COUNT, Activity
@@ -198,3 +199,17 @@ class PartnerAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} · {self.get_verdict_display()}"
+
+    def said(self) -> str:
+        """The answer in one line, as the activity's timeline records it (in the active
+        language): the verdict, the unit's head count, the evaluation, then the contact's own
+        words."""
+        words = [str(Verdict(self.verdict).label)]
+        if self.partner_head_count is not None:
+            words.append(
+                gettext("%(count)s of the unit took part") % {"count": self.partner_head_count}
+            )
+        if self.rating:
+            words.append(gettext("evaluation: %(rating)s") % {"rating": Rating(self.rating).label})
+        words.extend(text for text in (self.comment, self.rating_comment) if text)
+        return "；".join(words)

@@ -215,7 +215,11 @@ def partner_link_revoke(
 ) -> bool:
     """Withdraw a link: it opens nothing from now on. The branch (for a link about its
     activity) or a committee admin. False if it was already withdrawn."""
-    locked = PartnerLink.objects.select_for_update().select_related("activity").get(pk=link.pk)
+    locked = (
+        PartnerLink.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .get(pk=link.pk)
+    )
     allowed = scope_for(by).administers_committee(locked.committee_id) or (
         locked.activity is not None and may_ask_partners(by, locked.activity)
     )
@@ -340,15 +344,7 @@ def partner_answer_record(
         revoked_at__isnull=True,
     ).update(answered_at=now)
 
-    words = [str(Verdict(verdict).label)]
-    if partner_head_count is not None:
-        words.append(_("%(count)s of the unit took part") % {"count": partner_head_count})
-    if rating:
-        words.append(_("evaluation: %(rating)s") % {"rating": Rating(rating).label})
-    for text in (comment, answer.rating_comment):
-        if text:
-            words.append(text)
-    said = "；".join(words)
+    said = answer.said()
     if verdict == Verdict.CORRECTION:
         check = PartnerCheck.CORRECTION
         action = ActivityAction.PARTNER_CORRECTION

@@ -1,6 +1,7 @@
 """A ``Reminder`` is one thing somebody should act on (a measure their branch has not covered this
-quarter, a returned activity, a submission waiting for review, an agreement about to end),
-recorded at most once per recipient, item and ISO week."""
+quarter, a returned activity, partners who have not answered or asked for a correction, a
+submission waiting for review, an agreement about to end), recorded at most once per recipient,
+item and ISO week."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class ReminderKind(models.TextChoices):
     RETURNED_ACTIVITY = "returned_activity", _("Returned activity not resubmitted")
     REVIEW_WAITING = "review_waiting", _("Submission waiting for review")
     AGREEMENT_ENDING = "agreement_ending", _("Partnership agreement ending")
+    PARTNER_UNANSWERED = "partner_unanswered", _("Partner has not answered")
+    PARTNER_CORRECTION = "partner_correction", _("Correction asked by a partner")
 
 
 def iso_week(day: dt.date) -> str:
@@ -103,6 +106,26 @@ class Reminder(models.Model):
                 "organiser": d.get("organiser", ""),
                 "date": d.get("date", ""),
                 "days": d.get("days", ""),
+            }
+        if self.kind == ReminderKind.PARTNER_UNANSWERED:
+            return gettext(
+                "“%(title)s” (%(branch)s): %(contacts)s, asked to confirm it on %(date)s, "
+                "have not answered yet. From the activity you may remind them once."
+            ) % {
+                "title": d.get("title", ""),
+                "branch": d.get("branch", ""),
+                "contacts": d.get("contacts", ""),
+                "date": d.get("date", ""),
+            }
+        if self.kind == ReminderKind.PARTNER_CORRECTION:
+            return gettext(
+                "“%(title)s” (%(branch)s): a partner asked for a correction on %(date)s — "
+                "%(said)s. Change the record, then ask the partner again."
+            ) % {
+                "title": d.get("title", ""),
+                "branch": d.get("branch", ""),
+                "date": d.get("date", ""),
+                "said": d.get("said", ""),
             }
         return gettext(
             "The agreement with %(partner)s (%(partnership)s) ends on %(date)s (in %(days)s days)."

@@ -7,6 +7,13 @@ The rules:
   branch has not covered this quarter — no approved activity organised or co-organised under
   it, the rule of ``portal.dashboards.selectors.coverage_matrix`` — and the branch's returned
   activities not yet resubmitted;
+* the same secretary, for the activities their branch organises: the partner contacts asked to
+  confirm one more than 7 days ago who have not answered (their link still usable: not
+  answered, withdrawn or expired), one reminder per activity naming them; and a correction a
+  partner asked for, until the branch asks the partner again (the activity is 需更正, and it
+  then stands for the "returned" reminder too when the correction sent the activity back).
+  The partner contacts themselves are never reminded by this run: only the branch's own
+  "remind" on the activity sends them (one) e-mail;
 * committee staff: the committee's submissions waiting for review for more than 7 days;
 * committee admins: the committee's partnerships whose agreement ends within 30 days.
 
@@ -28,15 +35,16 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
-from activities.models import Activity, ActivityStatus, Measure
+from activities.models import Activity, ActivityStatus, Measure, PartnerCheck
 from branches.models import BranchRole, CommitteeRole, CommitteeRoleKind, RoleKind
 from partnerships.models import Partnership, PartnershipMember
 from portal.core.periods import Period, local_today
+from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict
 from portal.reminders.models import Reminder, ReminderKind, iso_week
 
 logger = logging.getLogger(__name__)
@@ -45,6 +53,10 @@ logger = logging.getLogger(__name__)
 REVIEW_WAITING_DAYS = 7
 #: An agreement ending within this many days (today included) is brought to committee admins.
 AGREEMENT_ENDING_DAYS = 30
+#: A partner contact asked longer ago than this without answering is brought to the secretary.
+PARTNER_WAITING_DAYS = 7
+#: How much of a partner's correction request the reminder quotes.
+CORRECTION_QUOTE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -88,10 +100,13 @@ def _office_holders(role: str, today: dt.date) -> dict[int, list[int]]:
 # --- What is due --------------------------------------------------------------------------
 
 
-def _secretaries_due(today: dt.date) -> list[Due]:
-    """Uncovered measures and returned activities, to each branch's current secretary. Four
-    queries: secretaries, measures, covered (branch, measure) pairs, returned activities."""
-    secretaries = list(
+#: (branch id, branch name, committee id, user id) of a branch's current secretary.
+Secretary = tuple[int, str, int, int]
+
+
+def _current_secretaries(today: dt.date) -> list[Secretary]:
+    """Each branch's current secretary whose member and login are active. One query."""
+    return list(
         BranchRole.objects.current_on(today)
         .filter(role=RoleKind.SECRETARY, member__user__is_active=True)
         .filter(Q(member__active_to__isnull=True) | Q(member__active_to__gte=today))
@@ -99,6 +114,11 @@ def _secretaries_due(today: dt.date) -> list[Due]:
         .order_by("branch_id")
         .values_list("branch_id", "branch__name", "branch__committee_id", "member__user_id")
     )
+
+
+def _secretaries_due(today: dt.date, secretaries: list[Secretary]) -> list[Due]:
+    """Uncovered measures and returned activities, to each branch's current secretary. Three
+    queries: measures, covered (branch, measure) pairs, returned activities."""
     if not secretaries:
         return []
     branch_ids = {row[0] for row in secretaries}
@@ -130,6 +150,8 @@ def _secretaries_due(today: dt.date) -> list[Due]:
     returned: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for activity in (
         Activity.objects.filter(status=ActivityStatus.RETURNED, branch_id__in=branch_ids)
+        # A partner's correction is reminded as such (``_partners_due``): one line for it.
+        .exclude(partner_check=PartnerCheck.CORRECTION)
         .order_by("reviewed_at", "pk")
         .values("pk", "title", "branch_id", "reviewed_at")
     ):
@@ -173,6 +195,129 @@ def _secretaries_due(today: dt.date) -> list[Due]:
                 )
             )
     return due
+
+
+def _contact_label(name: str, partner: str) -> str:
+    """A contact as the portal names one (``Contact.__str__``): name and unit."""
+    return f"{name}（{partner}）"
+
+
+def _partners_due(today: dt.date, secretaries: list[Secretary]) -> list[Due]:
+    """Partner contacts who have not answered for over a week, and partners' corrections not
+    yet followed by a new request, to the secretary of the organising branch. Two queries."""
+    if not secretaries:
+        return []
+    secretaries_of: dict[int, list[Secretary]] = defaultdict(list)
+    for secretary in secretaries:
+        secretaries_of[secretary[0]].append(secretary)
+    branch_ids = list(secretaries_of)
+    day_start = _midnight(today)
+
+    waiting: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for link in (
+        PartnerLink.objects.usable(day_start)
+        .filter(
+            purpose=LinkPurpose.ANSWER,
+            created_at__lt=_midnight(today - dt.timedelta(days=PARTNER_WAITING_DAYS)),
+            activity__branch_id__in=branch_ids,
+            activity__archived_at__isnull=True,
+        )
+        .order_by("activity_id", "created_at", "pk")  # as the branch asked them
+        .values(
+            "activity_id",
+            "activity__title",
+            "activity__branch_id",
+            "created_at",
+            "contact__name",
+            "partner__name",
+        )
+    ):
+        waiting[link["activity_id"]].append(link)
+
+    last_asked = (
+        PartnerLink.objects.filter(activity=OuterRef("activity"), purpose=LinkPurpose.ANSWER)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    corrections: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for answer in (
+        PartnerAnswer.objects.filter(
+            verdict=Verdict.CORRECTION,
+            activity__partner_check=PartnerCheck.CORRECTION,
+            activity__branch_id__in=branch_ids,
+            activity__archived_at__isnull=True,
+            # Those of the latest request: earlier ones were answered by asking again.
+            answered_at__gte=Subquery(last_asked),
+        )
+        .order_by("activity_id", "answered_at", "pk")
+        .values(
+            "activity_id",
+            "activity__title",
+            "activity__branch_id",
+            "answered_at",
+            "comment",
+            "contact__name",
+            "partner__name",
+        )
+    ):
+        corrections[answer["activity_id"]].append(answer)
+
+    due: list[Due] = []
+    for activity_id, links in waiting.items():
+        first = links[0]
+        asked_on = _local_day(first["created_at"])
+        contacts = "、".join(
+            dict.fromkeys(_contact_label(k["contact__name"], k["partner__name"]) for k in links)
+        )
+        for _branch_id, branch_name, committee_id, user_id in secretaries_of[
+            first["activity__branch_id"]
+        ]:
+            due.append(
+                Due(
+                    recipient_id=user_id,
+                    committee_id=committee_id,
+                    kind=ReminderKind.PARTNER_UNANSWERED,
+                    item_key=f"activity:{activity_id}",
+                    detail={
+                        "title": first["activity__title"],
+                        "branch": branch_name,
+                        "contacts": contacts,
+                        "date": asked_on.isoformat(),
+                    },
+                    link=reverse("activities:detail", kwargs={"pk": activity_id}),
+                )
+            )
+    for activity_id, answers in corrections.items():
+        first = answers[0]
+        said = "；".join(
+            f"{_contact_label(a['contact__name'], a['partner__name'])}："
+            f"{_quote(a['comment'], CORRECTION_QUOTE_CHARS)}"
+            for a in answers
+        )
+        for _branch_id, branch_name, committee_id, user_id in secretaries_of[
+            first["activity__branch_id"]
+        ]:
+            due.append(
+                Due(
+                    recipient_id=user_id,
+                    committee_id=committee_id,
+                    kind=ReminderKind.PARTNER_CORRECTION,
+                    item_key=f"activity:{activity_id}",
+                    detail={
+                        "title": first["activity__title"],
+                        "branch": branch_name,
+                        "date": _local_day(first["answered_at"]).isoformat(),
+                        "said": said,
+                    },
+                    link=reverse("activities:detail", kwargs={"pk": activity_id}),
+                )
+            )
+    return due
+
+
+def _quote(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _staff_due(today: dt.date) -> list[Due]:
@@ -268,9 +413,15 @@ def _admins_due(today: dt.date) -> list[Due]:
 
 def reminders_due(today: dt.date) -> list[Due]:
     """Every reminder due on ``today``, for every committee. Names are written in the site's
-    language (Simplified Chinese) as they are stored. At most nine queries."""
+    language (Simplified Chinese) as they are stored. At most eleven queries."""
     with override(settings.LANGUAGE_CODE):
-        return _secretaries_due(today) + _staff_due(today) + _admins_due(today)
+        secretaries = _current_secretaries(today)
+        return (
+            _secretaries_due(today, secretaries)
+            + _partners_due(today, secretaries)
+            + _staff_due(today)
+            + _admins_due(today)
+        )
 
 
 # --- Recording and e-mailing --------------------------------------------------------------

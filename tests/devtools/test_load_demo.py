@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -24,23 +25,38 @@ from django.utils import timezone
 
 from activities.models import (
     Activity,
+    ActivityAction,
     ActivityEvent,
     ActivityStatus,
     Framework,
     Goal,
     Honour,
     Measure,
+    PartnerCheck,
 )
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
-from partnerships.models import PartnerOrganisation, Partnership, PartnershipKind
-from portal.devtools.demo_data import ZQ_SOCIAL_PAIRING, monthly_activities, review_cases
-from portal.reminders.models import Reminder
+from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipKind
+from portal.devtools.demo_data import (
+    CORRECTION,
+    ZQ_SOCIAL_PAIRING,
+    monthly_activities,
+    partner_cases,
+    review_cases,
+)
+from portal.partners.models import PartnerAnswer, PartnerLink, Rating, Verdict
+from portal.reminders.models import Reminder, ReminderKind
+from portal.reminders.services import reminders_due
 
 #: One process runs the module: the loaded demo (loads) is made once, on one process.
 pytestmark = pytest.mark.xdist_group("load-demo")
 
 LOGINS = {"demo_admin", "demo_staff", "demo_hz", "demo_sq", "demo_zq"}
+PARTNER_ACTIONS = {
+    ActivityAction.PARTNER_ASKED,
+    ActivityAction.PARTNER_CONFIRMED,
+    ActivityAction.PARTNER_CORRECTION,
+}
 #: Hashing the demo password with the real hasher costs seconds; what is proven here does not
 #: depend on the algorithm.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -52,6 +68,8 @@ class Load:
     output: str
     #: the timeline rows: a run that deleted and re-created them would change the ids
     event_ids: frozenset[int]
+    #: the partner links' token hashes: a run that issued them anew would change them
+    link_hashes: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ def _load(*args: str) -> Load:
         counts=_row_counts(),
         output=out.getvalue(),
         event_ids=frozenset(ActivityEvent.objects.values_list("pk", flat=True)),
+        link_hashes=frozenset(PartnerLink.objects.values_list("token_hash", flat=True)),
     )
 
 
@@ -139,9 +158,16 @@ def test_second_run_keeps_every_timeline_entry(demo):
     assert demo.second.event_ids == demo.first.event_ids
 
 
+def test_second_run_keeps_every_partner_link_and_its_token_hash(demo):
+    assert demo.first.link_hashes
+    assert demo.second.link_hashes == demo.first.link_hashes
+    assert demo.with_users_again.link_hashes == demo.with_users.link_hashes
+
+
 def test_timelines_match_statuses_logged_submitted_reviewed(demo):
-    for activity in Activity.objects.prefetch_related("events"):
-        actions = [e.action for e in activity.events.all()]
+    # The partners' steps aside (tested below), and the one activity a partner had corrected.
+    for activity in Activity.objects.exclude(title=CORRECTION.title).prefetch_related("events"):
+        actions = [e.action for e in activity.events.all() if e.action not in PARTNER_ACTIONS]
         expected = {
             ActivityStatus.DRAFT: ["created"],
             ActivityStatus.SUBMITTED: ["created", "submitted"],
@@ -149,7 +175,7 @@ def test_timelines_match_statuses_logged_submitted_reviewed(demo):
             ActivityStatus.RETURNED: ["created", "submitted", "returned"],
         }[activity.status]
         assert actions == expected, activity.title
-        last = activity.events.all()[len(actions) - 1]
+        last = [e for e in activity.events.all() if e.action not in PARTNER_ACTIONS][-1]
         assert last.to_status == activity.status
         if activity.status == ActivityStatus.RETURNED:
             assert last.comment == activity.review_comment != ""
@@ -340,6 +366,147 @@ def test_honours_are_dated_after_the_activities_that_earned_them(demo):
         assert earned_by, honour
         assert all(a.branch_id == honour.branch_id for a in earned_by)
         assert honour.awarded_on > max(a.local_start_date for a in earned_by)
+
+
+# --- the partners' side (issue 16) -----------------------------------------------------------
+
+
+def test_each_partner_with_contacts_has_one_default_contact_asked_first(demo):
+    for partner in PartnerOrganisation.objects.exclude(contacts=None).prefetch_related("contacts"):
+        contacts = list(partner.contacts.all())
+        assert [c.is_primary for c in contacts].count(True) == 1, partner
+        assert contacts[0].is_primary  # the default contact comes first
+    chunjiang = Contact.objects.filter(partner__name="杭州市富阳区春江街道")
+    assert list(chunjiang.values_list("name", "is_primary")) == [
+        ("俞晓燕", True),
+        ("何建平", False),
+    ]
+
+
+def _askable_approved():
+    """Approved activities with a partner unit that has a contact to ask."""
+    return (
+        Activity.objects.filter(status=ActivityStatus.APPROVED, partners__contacts__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def test_most_approved_activities_with_partners_are_confirmed_and_evaluated(demo):
+    askable = list(_askable_approved().prefetch_related("partners", "partner_answers"))
+    confirmed = [a for a in askable if a.partner_check == PartnerCheck.CONFIRMED]
+    assert len(askable) >= 40
+    assert 0.75 <= len(confirmed) / len(askable) < 1  # most, not all
+    assert {a.partner_check for a in askable} == {PartnerCheck.CONFIRMED, PartnerCheck.NOT_ASKED}
+    for activity in confirmed:
+        answers = list(activity.partner_answers.all())
+        assert answers, activity
+        partners = {p.pk for p in activity.partners.all()}
+        for answer in answers:
+            assert answer.verdict == Verdict.CONFIRMED
+            assert answer.partner_id in partners
+            assert answer.contact.partner_id == answer.partner_id
+            assert answer.answered_at < activity.reviewed_at  # staff saw it confirmed
+            assert answer.link.activity_id == activity.pk
+            assert answer.link.answered_at == answer.answered_at
+    ratings = Counter(
+        PartnerAnswer.objects.filter(verdict=Verdict.CONFIRMED).values_list("rating", flat=True)
+    )
+    assert set(ratings) == {Rating.SATISFIED, Rating.FAIR}
+    assert ratings[Rating.SATISFIED] > 2 * ratings[Rating.FAIR] > 0
+    assert PartnerAnswer.objects.exclude(rating_comment="").exists()
+    assert PartnerAnswer.objects.exclude(partner_head_count=None).exists()
+
+
+def test_the_hangzhou_alliance_is_confirmed_by_the_chunjiang_and_fuchunwan_contacts(demo):
+    delivery = Activity.objects.get(title="春南安置房新房集中交付")
+    assert delivery.partner_check == PartnerCheck.CONFIRMED
+    answered_by = set(delivery.partner_answers.values_list("contact__name", flat=True))
+    assert "俞晓燕" in answered_by
+    assert answered_by <= {"俞晓燕", "方志刚"}
+    alliance = PartnerAnswer.objects.filter(activity__partnership__title="春南区域化党建联盟")
+    assert {"俞晓燕", "方志刚"} <= set(alliance.values_list("contact__name", flat=True))
+
+
+def test_recent_submitted_activities_wait_for_their_partners_answer(demo):
+    waiting = Activity.objects.filter(partner_check=PartnerCheck.PENDING)
+    assert waiting.exists()
+    assert set(waiting.values_list("status", flat=True)) <= {
+        ActivityStatus.SUBMITTED,
+        ActivityStatus.RETURNED,
+    }
+    assert not PartnerAnswer.objects.filter(activity__in=waiting).exists()
+    meeting = Activity.objects.get(title=partner_cases(timezone.localdate())[1].title)
+    assert meeting.partner_check == PartnerCheck.PENDING
+    [link] = PartnerLink.objects.usable().filter(activity=meeting)
+    assert link.contact.name == "方志刚"
+    assert link.emailed_at == link.created_at  # the contact has an e-mail address
+    assert link.expires_at == link.created_at + dt.timedelta(days=30)
+
+
+def test_one_activity_was_corrected_at_a_partners_request_asked_again_and_confirmed(demo):
+    activity = Activity.objects.get(title=CORRECTION.title)
+    events = list(activity.events.order_by("at", "pk"))
+    assert [e.action for e in events] == [
+        ActivityAction.CREATED,
+        ActivityAction.SUBMITTED,
+        ActivityAction.PARTNER_ASKED,
+        ActivityAction.PARTNER_CORRECTION,
+        ActivityAction.RETURNED,
+        ActivityAction.EDITED,
+        ActivityAction.SUBMITTED,
+        ActivityAction.PARTNER_ASKED,
+        ActivityAction.PARTNER_CONFIRMED,
+    ]
+    yu = Contact.objects.get(name="俞晓燕")
+    correction, returned = events[3], events[4]
+    assert correction.contact == returned.contact == yu
+    assert correction.actor is None  # the partner has no login
+    assert returned.actor is None
+    assert CORRECTION.comment in correction.comment
+    assert CORRECTION.comment in returned.comment
+    assert returned.comment == activity.review_comment
+    assert activity.status == ActivityStatus.SUBMITTED  # waiting for review, confirmed
+    assert activity.partner_check == PartnerCheck.CONFIRMED
+    assert list(
+        activity.partner_answers.order_by("answered_at").values_list(
+            "verdict", "activity_version", "rating"
+        )
+    ) == [(Verdict.CORRECTION, 2, ""), (Verdict.CONFIRMED, 5, Rating.SATISFIED)]
+    assert activity.version == 5
+    links = list(activity.partner_links.order_by("created_at"))
+    assert len(links) == 2
+    assert all(link.answered_at and link.revoked_at is None for link in links)
+
+
+def test_partner_steps_on_the_timelines_name_the_contact_and_nothing_lies_in_the_future(demo):
+    now = timezone.now()
+    answered = ActivityEvent.objects.filter(
+        action__in=[ActivityAction.PARTNER_CONFIRMED, ActivityAction.PARTNER_CORRECTION]
+    )
+    assert answered.count() == PartnerAnswer.objects.count()
+    assert not answered.filter(contact=None).exists()
+    assert not answered.exclude(actor=None).exists()
+    asked = ActivityEvent.objects.filter(action=ActivityAction.PARTNER_ASKED)
+    assert asked.count() == PartnerLink.objects.values("activity", "created_at").distinct().count()
+    assert "俞晓燕（杭州市富阳区春江街道）" in set(asked.values_list("comment", flat=True))
+    assert not PartnerLink.objects.filter(created_at__gt=now).exists()
+    assert not PartnerAnswer.objects.filter(answered_at__gt=now).exists()
+    for link in PartnerLink.objects.all():
+        assert re.fullmatch(r"[0-9a-f]{64}", link.token_hash)  # only the hash of a token
+
+
+def test_the_hangzhou_secretary_is_reminded_of_a_partner_who_has_not_answered(demo):
+    today = timezone.localdate()
+    secretary = get_user_model().objects.get(username="demo_hz")
+    returned = Activity.objects.get(title=review_cases(today)[0].title)
+    assert returned.partner_check == PartnerCheck.PENDING  # asked when it was submitted
+
+    due = [d for d in reminders_due(today) if d.recipient_id == secretary.pk]
+
+    unanswered = {d.item_key: d for d in due if d.kind == ReminderKind.PARTNER_UNANSWERED}
+    assert f"activity:{returned.pk}" in unanswered
+    assert "王丽萍（春江街道春南社区）" in unanswered[f"activity:{returned.pk}"].detail["contacts"]
 
 
 # --- demo logins ----------------------------------------------------------------------------

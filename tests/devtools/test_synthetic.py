@@ -9,19 +9,30 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from activities.models import Activity, ActivityAction, ActivityEvent, ActivityStatus, Honour
+from activities.models import (
+    Activity,
+    ActivityAction,
+    ActivityEvent,
+    ActivityStatus,
+    Honour,
+    PartnerCheck,
+)
 from branches.access import scope_for
 from branches.models import Branch, BranchRole, Committee, Member, RoleKind
-from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember
+from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
+from portal.devtools import demo_data
 from portal.devtools.synthetic import (
     BENCH_PASSWORD,
     MARKER,
     SCALES,
+    Scale,
     SyntheticDataRefused,
     generate_group,
 )
+from portal.partners.models import PartnerAnswer, PartnerLink, Rating, Verdict
 from tests import factories
 
 TODAY = dt.date(2025, 6, 18)
@@ -86,6 +97,12 @@ def test_every_activity_passes_the_models_own_checks(group):
     for honour in Honour.objects.prefetch_related("activities"):
         honour.full_clean()
         honour.validate_relations(activities=honour.activities.all())
+    for contact in Contact.objects.all():
+        contact.full_clean()
+    for link in PartnerLink.objects.all():
+        link.full_clean()
+    for answer in PartnerAnswer.objects.all():
+        answer.full_clean()
     for branch in Branch.objects.all():
         assert (
             BranchRole.objects.current_on(TODAY)
@@ -113,6 +130,114 @@ def test_timeline_matches_each_activitys_status(group):
     returned = Activity.objects.filter(status=ActivityStatus.RETURNED).first()
     assert returned.review_comment
     assert ActivityEvent.objects.filter(activity=returned, comment=returned.review_comment)
+
+
+# --- the partners' side, in the demo's proportions ----------------------------------------------
+
+
+def test_each_partner_has_one_contact_its_default(group):
+    assert Contact.objects.count() == TINY.partners
+    assert not Contact.objects.filter(is_primary=False).exists()
+
+
+def test_most_approved_activities_with_partners_are_confirmed_the_others_never_asked(group):
+    with_partners = Activity.objects.exclude(partners=None)
+    approved = Counter(
+        with_partners.filter(status=ActivityStatus.APPROVED).values_list("partner_check", flat=True)
+    )
+    assert set(approved) == {PartnerCheck.CONFIRMED, PartnerCheck.NOT_ASKED}
+    share = approved[PartnerCheck.CONFIRMED] / approved.total()
+    assert abs(share - demo_data.CONFIRMED_SHARE) < 0.1, approved
+    # Nothing without a partner, and no draft, is asked about.
+    assert set(Activity.objects.filter(partners=None).values_list("partner_check", flat=True)) == {
+        PartnerCheck.NOT_ASKED
+    }
+    drafts = Activity.objects.filter(status=ActivityStatus.DRAFT)
+    assert not drafts.exclude(partner_check=PartnerCheck.NOT_ASKED).exists()
+    assert not PartnerLink.objects.filter(activity__status=ActivityStatus.DRAFT).exists()
+
+
+def test_confirmed_activities_carry_answers_through_their_own_links_mostly_satisfied(group):
+    confirmed = Activity.objects.filter(partner_check=PartnerCheck.CONFIRMED).prefetch_related(
+        "partners", "partner_answers__link", "events"
+    )
+    for activity in confirmed:
+        answers = [a for a in activity.partner_answers.all() if a.verdict == Verdict.CONFIRMED]
+        assert answers, activity.pk
+        partners = {p.pk for p in activity.partners.all()}
+        for answer in answers:
+            assert answer.partner_id in partners
+            assert answer.link.activity_id == activity.pk
+            assert answer.link.contact_id == answer.contact_id
+            assert answer.link.answered_at == answer.answered_at
+            assert activity.submitted_at < answer.answered_at < activity.reviewed_at
+    ratings = Counter(
+        PartnerAnswer.objects.filter(verdict=Verdict.CONFIRMED).values_list("rating", flat=True)
+    )
+    assert set(ratings) == {Rating.SATISFIED, Rating.FAIR}
+    assert ratings[Rating.SATISFIED] > 2 * ratings[Rating.FAIR]
+
+
+def test_submitted_activities_with_partners_wait_and_returned_ones_wait_or_need_correcting(
+    group,
+):
+    waiting = Activity.objects.exclude(partners=None).filter(
+        status__in=[ActivityStatus.SUBMITTED, ActivityStatus.RETURNED]
+    )
+    assert waiting.exists()
+    for activity in waiting:
+        links = list(PartnerLink.objects.filter(activity=activity))
+        assert links, activity.pk
+        if activity.partner_check == PartnerCheck.PENDING:
+            assert all(link.answered_at is None for link in links)
+            assert not activity.partner_answers.exists()
+        else:  # its partner's correction sent it back
+            assert activity.status == ActivityStatus.RETURNED
+            assert activity.partner_check == PartnerCheck.CORRECTION
+            correction = activity.partner_answers.get()
+            assert correction.verdict == Verdict.CORRECTION
+            assert correction.comment in activity.review_comment
+            assert activity.reviewed_by is None
+
+
+def test_partner_steps_are_on_the_timelines_with_the_contact(group):
+    answered = ActivityEvent.objects.filter(
+        action__in=[ActivityAction.PARTNER_CONFIRMED, ActivityAction.PARTNER_CORRECTION]
+    )
+    assert answered.count() == PartnerAnswer.objects.count()
+    assert not answered.filter(contact=None).exists()
+    assert not answered.exclude(actor=None).exists()
+    asked = ActivityEvent.objects.filter(action=ActivityAction.PARTNER_ASKED)
+    assert asked.count() == PartnerLink.objects.values("activity", "created_at").distinct().count()
+    # A partner's correction returns the activity: the return names the contact, not a reviewer.
+    partner_returns = ActivityEvent.objects.filter(
+        action=ActivityAction.RETURNED, contact__isnull=False
+    )
+    assert (
+        partner_returns.count() == PartnerAnswer.objects.filter(verdict=Verdict.CORRECTION).count()
+    )
+    assert not partner_returns.exclude(actor=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_bigger_group_has_corrections_made_and_asked_in_about_the_demos_share():
+    scale = Scale(committees=2, branches=12, members=240, partners=30, activities=2000)
+    generate_group(scale=scale, seed=5, today=TODAY)
+
+    confirmed = Activity.objects.filter(partner_check=PartnerCheck.CONFIRMED)
+    corrected = confirmed.filter(partner_answers__verdict=Verdict.CORRECTION).distinct()
+    # About 2% of the confirmations followed a correction (the demo: one in some seventy).
+    assert 0.005 < corrected.count() / confirmed.count() < 0.04
+    for activity in corrected[:5]:
+        actions = [e.action for e in activity.events.all()]
+        assert actions.count(ActivityAction.PARTNER_ASKED) == 2
+        assert actions.index(ActivityAction.PARTNER_CORRECTION) < actions.index(
+            ActivityAction.PARTNER_CONFIRMED
+        )
+        assert actions[-1] == ActivityAction.APPROVED
+    assert Activity.objects.filter(partner_check=PartnerCheck.CORRECTION).exists()
+    # Every answer came through a link about its own activity.
+    assert not PartnerAnswer.objects.exclude(link__activity=F("activity")).exists()
 
 
 def test_benchmark_logins_reach_what_their_roles_say(group):

@@ -155,9 +155,9 @@ def test_a_user_with_both_roles_gets_both_kinds(work):
 def test_recording_takes_a_fixed_number_of_queries_whatever_the_number_of_committees(
     work, django_assert_num_queries
 ):
-    # secretaries, measures, covered pairs, returned; staff, waiting; admins, partnerships,
-    # their partners; the week's recorded keys, the insert
-    with django_assert_num_queries(11):
+    # secretaries, measures, covered pairs, returned; partners unanswered, corrections; staff,
+    # waiting; admins, partnerships, their partners; the week's recorded keys, the insert
+    with django_assert_num_queries(13):
         first = reminders_record(work.today)
 
     other = factories.CommitteeFactory(name="第三党委")
@@ -167,7 +167,7 @@ def test_recording_takes_a_fixed_number_of_queries_whatever_the_number_of_commit
         member = factories.MemberFactory(branch=branch, user=user)
         branch_role_assign(branch=branch, member=member, role=RoleKind.SECRETARY)
         factories.MeasureFactory(committee=other, position=n + 1)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         second = reminders_record(work.today + dt.timedelta(days=7))
 
     # Next week: the three new secretaries' three gaps each, and the short wait is now long.
