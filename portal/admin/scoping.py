@@ -357,12 +357,21 @@ class CommitteeScopedAdminMixin(_ScopedRelationsMixin):
 
 
 class CommitteeScopedInlineMixin(_ScopedRelationsMixin):
-    """Mix into an inline: its rows and its choices through ``branches.access``."""
+    """Mix into an inline: its rows and its choices through ``branches.access``.
+
+    At most ``max_num`` rows, and never more forms than that whatever the posted
+    ``TOTAL_FORMS`` says: Django's own bound (``absolute_max``, 1,000 forms past
+    ``max_num``) let one POST make the page render a thousand inline rows, seconds of a
+    worker each time. No contact list, partnership or activity comes near the bound.
+    """
+
+    max_num = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_user(request.user)
 
     def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = constraint_checked_form(formset.form)
         return formset

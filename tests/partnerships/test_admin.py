@@ -91,3 +91,24 @@ def test_contacts_of_another_committee_never_show_in_an_inline(cast):
     html = cast.client_for(cast.admin_a).get(url).content.decode()
     assert "外人联系人" not in html
     assert Contact.objects.count() == 1
+
+
+def test_a_forged_form_count_renders_no_more_rows_than_the_inline_allows(cast):
+    """TOTAL_FORMS of 10³⁰ once made the page render Django's bound of a thousand inline rows
+    (seconds of a worker per POST): now the inline's own bound, with a message and nothing
+    saved."""
+    partnership = factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a1)
+    client = cast.client_for(cast.admin_a)
+    url = reverse("admin:partnerships_partnership_change", args=[partnership.pk])
+    data = _post_data(client.get(url))
+    data.update({"memberships-TOTAL_FORMS": "9" * 30, "title": "改过的名字"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert len(formset.forms) == 100
+    assert "请最多提交 100 个表单" in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.title != "改过的名字"
+    assert not PartnershipMember.objects.filter(partnership=partnership).exists()
