@@ -16,7 +16,7 @@ from tests import factories
 #: An address the branch's pages and e-mails build partner links with.
 BASE = "https://dj.example.cn"
 #: A partner link's URL in a page or an e-mail: its token is the last path segment.
-LINK = re.compile(r"https?://[^\s\"<]+/p/(?P<token>[A-Za-z0-9_-]{32})/")
+LINK = re.compile(r"https?://[^\s\"<]+/p/(?:u/)?(?P<token>[A-Za-z0-9_-]{32})/")
 
 
 @pytest.fixture(autouse=True)
