@@ -21,6 +21,7 @@ from portal.partners import services
 from portal.partners.models import PartnerLink, Verdict, token_hash
 from tests import factories
 from tests.partners.conftest import new_activity, tokens_in
+from tests.portal.test_chinese_pages import ALLOWED, english_words
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,11 @@ def test_asking_shows_each_link_once_with_its_qr_code_and_keeps_only_its_hash(
     assert "张三" in text
     assert "李四" in text
     assert "春江社区理论联学" in text
-    assert "另有一个专属链接正通过电子邮件发送至 zhangsan@cj.example.cn" in text
+    assert (
+        '另有一个专属链接正通过电子邮件发送至： <span translate="no">zhangsan@cj.example.cn' in text
+    )
+    # No English word but the login's name in the header (the cast's logins have no full name).
+    assert english_words(response.content.decode(), allowed=ALLOWED | {"secretary_a1"}) == []
     # The database keeps the hashes: the tokens shown are found only through them.
     shown = set(
         PartnerLink.objects.filter(emailed_at__isnull=True).values_list("token_hash", flat=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from portal.partners.models import LinkPurpose, PartnerLink, token_hash
 from tests.partners.conftest import tokens_in
+from tests.portal.test_chinese_pages import ALLOWED, english_words
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,8 @@ def test_the_admin_gives_a_page_link_shown_once_with_its_qr_code(cast, zhang):
     assert "此链接只显示一次" in text
     assert 'class="qr-code"' in text
     assert "贵单位专页" in text
+    # No English word but the login's name in the header (the cast's logins have no full name).
+    assert english_words(response.content.decode(), allowed=ALLOWED | {"admin_a"}) == []
     (token,) = set(tokens_in(text))
     assert f"/p/u/{token}/" in text
     link = PartnerLink.objects.get()
