@@ -115,3 +115,45 @@ def test_asking_the_partners_fits_a_phone_and_shows_each_link_once(
 
     assert PartnerLink.objects.filter(activity=activity, revoked_at__isnull=True).count() == 4
     assert violations.found == []
+
+
+def test_the_reviewer_sees_the_partners_answer_and_the_committees_rule_on_a_phone(
+    browser_page: Page, cast: Cast, live_server: Any, screenshot: Callable
+) -> None:
+    """With the rule on, a correction asked: the action panel says why there is no approve
+    button; the timeline names the contact who asked, and what they said."""
+    page = browser_page
+    violations = Violations(page)
+    cast.committee_a.partner_confirmation_required = True
+    cast.committee_a.save()
+    chunjiang = factories.PartnerFactory(committee=cast.committee_a, name="春江街道")
+    zhang = factories.ContactFactory(partner=chunjiang, name="张晓燕", is_primary=True)
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        created_by=cast.secretary_a1,
+        title="春江街道“红色物业”联学",
+        partners=[chunjiang],
+        attendees=[cast.member_a1],
+    )
+    activity_transition(activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+    (link,) = services.partner_links_issue(activity=activity, contacts=[zhang], by=cast.admin_a)
+    services.partner_answer_record(
+        link=link.link, activity=activity, verdict=Verdict.CONFIRMED, partner_head_count=9
+    )
+    # Then the branch changed the record: the confirmation no longer stands.
+    type(activity).all_objects.filter(pk=activity.pk).update(partner_check="superseded")
+    log_in(page.context, live_server, cast.staff_a)
+
+    page.goto(reverse("activities:detail", args=[activity.pk]))
+    panel = page.locator(".action-panel")
+    assert "确认后已修改" in panel.inner_text()
+    assert "须经共建单位确认记录后方可通过" in panel.inner_text()
+    assert panel.get_by_role("button", name="通过").count() == 0
+    timeline = page.locator(".timeline-section")
+    assert "张晓燕（春江街道）" in timeline.inner_text()
+    assert "情况属实；本单位参加 9 人" in timeline.inner_text()
+    assert page_width(page) <= PHONE_WIDTH
+    screenshot(panel, "review-panel")
+    screenshot(timeline, "timeline")
+    assert violations.found == []
