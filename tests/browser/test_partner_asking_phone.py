@@ -152,7 +152,7 @@ def test_the_reviewer_sees_the_partners_answer_and_the_committees_rule_on_a_phon
     assert panel.get_by_role("button", name="通过").count() == 0
     timeline = page.locator(".timeline-section")
     assert "张晓燕（春江街道）" in timeline.inner_text()
-    assert "情况属实；本单位参加 9 人" in timeline.inner_text()
+    assert "情况属实；本单位参加9人" in timeline.inner_text()
     assert page_width(page) <= PHONE_WIDTH
     screenshot(panel, "review-panel")
     screenshot(timeline, "timeline")

@@ -220,7 +220,7 @@ def test_the_activity_page_shows_the_links_and_the_answers_to_whoever_reads_it(
         text = page_text(cast.client_for(user).get(detail_url(activity)))
         assert "共建单位确认" in text
         assert "共建单位已确认这条记录情况属实。" in text
-        assert "本单位参加 12 人" in text
+        assert "本单位参加12人" in text
         assert "活动组织有序" in text
         assert "评价：满意 · 希望多开展" in text
         assert "张三（春江街道）" in text

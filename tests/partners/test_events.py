@@ -49,7 +49,7 @@ def test_the_timeline_names_the_contact_and_what_they_said(cast, activity, zhang
 
     assert "邀请共建单位确认" in timeline
     assert '<span class="timeline__actor">张三（春江街道）</span>' in timeline
-    assert "情况属实；本单位参加 8 人；评价：基本满意" in timeline
+    assert "情况属实；本单位参加8人；评价：基本满意" in timeline
 
 
 def test_a_partners_correction_reads_as_theirs_on_the_page_home_record_and_email(

@@ -60,7 +60,7 @@ def test_asking_makes_the_activity_wait_and_a_confirmation_confirms_it(
     assert check_of(activity) == PartnerCheck.CONFIRMED
     confirmed = activity.events.get(action=ActivityAction.PARTNER_CONFIRMED)
     assert (confirmed.actor, confirmed.contact) == (None, zhang)
-    assert confirmed.comment == "情况属实；本单位参加 12 人；评价：满意；很有收获"
+    assert confirmed.comment == "情况属实；本单位参加12人；评价：满意；很有收获"
 
 
 def test_a_correction_returns_the_submitted_activity_and_asking_again_makes_it_wait(
