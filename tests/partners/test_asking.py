@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -374,6 +376,25 @@ def test_the_remind_button_shows_after_a_week_and_mails_the_one_reminder(
     again = client.post(remind, follow=True)
     assert "已提醒过该联系人。" in messages_of(again)
     assert len(mail.outbox) == 1
+
+
+def test_the_sections_forms_carry_the_csrf_token(cast, activity, zhang):
+    """The remind form is rendered by the section's template tag: a browser's POST passes the
+    CSRF check."""
+    week_ago = timezone.now() - dt.timedelta(days=8)
+    (to_zhang,) = issue(activity, [zhang], cast.secretary_a1, now=week_ago)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.secretary_a1)
+    page = client.get(detail_url(activity)).content.decode()
+    remind = reverse("partners:link_remind", args=[to_zhang.link.pk])
+    form = page[page.index(f'action="{remind}"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+
+    response = client.post(remind, {"csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    to_zhang.link.refresh_from_db()
+    assert to_zhang.link.reminded_at is not None
 
 
 def test_a_remind_is_a_post(cast, activity, zhang):
