@@ -230,7 +230,11 @@ def partner_link_revoke(
 ) -> bool:
     """Withdraw a link: it opens nothing from now on. The branch (for a link about its
     activity) or a committee admin. False if it was already withdrawn."""
-    locked = PartnerLink.objects.select_for_update().select_related("activity").get(pk=link.pk)
+    locked = (
+        PartnerLink.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .get(pk=link.pk)
+    )
     allowed = scope_for(by).administers_committee(locked.committee_id) or (
         locked.activity is not None and may_ask_partners(by, locked.activity)
     )
