@@ -22,6 +22,7 @@ from activities.models import (
     Goal,
     Honour,
     Measure,
+    PartnerCheck,
 )
 from branches.admin import RelatedOnly, ScopedAdmin, ScopedHistoryAdmin
 from partnerships.models import Partnership
@@ -206,6 +207,9 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
         "reviewed_by_id",
         "reviewed_at",
         "created_by_id",
+        # The partners' confirmation is theirs (portal.partners): kept as it stands, and
+        # superseded below when the facts they confirmed change here.
+        "partner_check",
     )
 
     # --- Submitted and approved activities are read-only here --------------------------------
@@ -265,6 +269,10 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
             for name, value in live.items():
                 setattr(obj, name, value)
             obj.version = live["version"] + 1  # a portal form opened before this is now stale
+            if live["partner_check"] == PartnerCheck.CONFIRMED:
+                # The record as the partner confirmed it, read before this save changes it:
+                # compared with the saved one once the relations are saved too.
+                obj.confirmed_facts = Activity.all_objects.get(pk=obj.pk).partner_facts()
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -273,7 +281,11 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
         if any(formset.has_changed() for formset in formsets):
             changed.append("attachments")
         services.activity_admin_change_record(
-            form.instance, by=request.user, created=not change, changed=changed
+            form.instance,
+            by=request.user,
+            created=not change,
+            changed=changed,
+            confirmed_facts=getattr(form.instance, "confirmed_facts", None),
         )
 
     def save_formset(self, request, form, formset, change):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext, override
 from activities import access
 from activities.models import ActivityAction, ActivityEvent
 from branches.access import reviewers_of
-from portal.templatetags.people import person_name
+from portal.templatetags.people import event_by
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,8 @@ def _message(event: ActivityEvent, recipient) -> EmailMessage:
             gettext("%(action)s by %(actor)s on %(at)s")
             % {
                 "action": event.get_action_display(),
-                "actor": person_name(event.actor) if event.actor else "—",
+                # A partner's contact, for a return they asked for through their link.
+                "actor": event_by(event) or "—",
                 "at": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
             },
         ]
@@ -113,7 +114,7 @@ def activity_event_notify(event_id: int) -> int:
     with transaction.atomic():
         event = (
             ActivityEvent.objects.select_for_update(of=("self",))
-            .select_related("activity__committee", "activity__branch", "actor")
+            .select_related("activity__committee", "activity__branch", "actor", "contact__partner")
             .filter(pk=event_id, notified_at=None)
             .first()
         )

@@ -254,14 +254,24 @@ def _record_edit(activity: Activity, by: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def activity_admin_change_record(
-    activity: Activity, *, by: AbstractBaseUser, created: bool, changed: Sequence[str]
+    activity: Activity,
+    *,
+    by: AbstractBaseUser,
+    created: bool,
+    changed: Sequence[str],
+    confirmed_facts: tuple | None = None,
 ) -> ActivityEvent | None:
     """Put a save in the admin on the activity's timeline: who, and which fields changed.
 
     The admin changes drafts and returned activities only (``ActivityAdmin``); its changes
     count as their author's work for four eyes (``access.is_own_work``) like a portal edit.
     ``changed`` are the form's field names; nothing changed, nothing recorded.
+    ``confirmed_facts``: the record as a partner confirmed it (``Activity.partner_facts``,
+    read before the save); when the saved facts differ, the confirmation is superseded, as
+    after an edit in the portal.
     """
+    if confirmed_facts is not None and activity.partner_facts() != confirmed_facts:
+        activity_partner_confirmation_supersede(activity)
     if not created and not changed:
         return None
     labels = [_field_label(name) for name in changed]

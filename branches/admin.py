@@ -90,7 +90,14 @@ class ScopedRosterAdmin(
 
 @admin.register(Committee)
 class CommitteeAdmin(ScopedAdmin):
-    list_display = ("name", "short_name", "organisation", "founded_on", "allow_self_review")
+    list_display = (
+        "name",
+        "short_name",
+        "organisation",
+        "founded_on",
+        "allow_self_review",
+        "partner_confirmation_required",
+    )
     search_fields = ("name", "short_name", "organisation")
 
 

@@ -18,14 +18,14 @@ from portal.admin.scoping import CommitteeScopedInlineMixin, MaskedPhoneFormMixi
 class ContactForm(MaskedPhoneFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ("name", "title", "phone", "email")
+        fields = ("name", "title", "phone", "email", "is_primary")
 
 
 class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
     model = Contact
     form = ContactForm
-    fields = ("name", "title", "phone", "reveal_phone", "email")
-    readonly_fields = ("reveal_phone",)
+    fields = ("name", "title", "phone", "reveal_phone", "email", "is_primary", "page_links")
+    readonly_fields = ("reveal_phone", "page_links")
     extra = 0
 
     class Media:
@@ -46,6 +46,18 @@ class ContactInline(CommitteeScopedInlineMixin, admin.TabularInline):
             "formnovalidate>{}</button>",
             reverse("partnerships:contact_phone_reveal", args=[contact.pk]),
             _("Reveal phone number"),
+        )
+
+    @admin.display(description=_("partner's own page"))
+    def page_links(self, contact: Contact) -> str:
+        """Where the committee admin gives this contact a link to their unit's own page (a
+        portal page: the link and its QR code are shown once), and withdraws it."""
+        if contact is None or not contact.pk:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("partners:page_links", args=[contact.pk]),
+            _("Links to the unit's page"),
         )
 
 

@@ -18,6 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 FEATURE_TASK_PACKAGES = [
     "portal.core",
     "portal.reports",
+    "portal.partners",
     "portal.records",
     "portal.reminders",
     "portal.audit",

@@ -75,7 +75,10 @@ def _load_page_relations(activity: Activity) -> None:
             .order_by("branch__sort_order", "branch__name", "branch_id", "name", "pk"),
         ),
         Prefetch("attachments"),
-        Prefetch("events", queryset=ActivityEvent.objects.select_related("actor")),
+        # A partner's step names its contact and their unit (no login: no actor).
+        Prefetch(
+            "events", queryset=ActivityEvent.objects.select_related("actor", "contact__partner")
+        ),
     )
 
 
@@ -112,6 +115,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_note": review_note,
         "actions": actions,
         "own_work": own_work,
+        # The committee approves only what a partner has confirmed: say why instead of
+        # offering an approval that can only be refused.
+        "partner_gate": "approve" in actions and activity.awaits_partner_confirmation(),
         "comment_phrases": RETURN_COMMENT_PHRASES if "return" in actions else (),
         "can_edit": access.can_edit(request.user, activity),
         # Photos can be added from the activity page too, without opening the whole form.
@@ -121,6 +127,19 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "not_started": activity.starts_at > timezone.now(),
     }
     return render(request, "activities/detail.html", context)
+
+
+def prompt_partner_confirmation(request: HttpRequest, activity: Activity) -> None:
+    """Just submitted by its organiser: an activity with partner units can now be confirmed
+    by them (portal.partners); the page's section "合作单位确认" has the button."""
+    if activity.partners.exists():
+        messages.info(
+            request,
+            _(
+                "Next, ask the partner organisations to confirm the record: “Ask the partners "
+                "to confirm” under “Partner confirmation” below."
+            ),
+        )
 
 
 def _success_message(action: str, activity: Activity) -> str:
@@ -184,6 +203,8 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         messages.error(request, " ".join(exc.messages))
         return detail
     messages.success(request, _success_message(workflow_action, activity))
+    if workflow_action == ActivityAction.SUBMITTED:
+        prompt_partner_confirmation(request, activity)
     if workflow_action in REVIEW_DECISIONS:
         return _next_in_queue(request)
     return detail

@@ -38,6 +38,7 @@ from activities.models import (
     TransitionError,
 )
 from activities.uploads import CheckingClock, max_file_bytes, max_files_per_request
+from activities.views.detail import prompt_partner_confirmation
 from portal.core.ids import parse_id, parse_ids
 
 #: The name of the button that saves and submits for review in one go.
@@ -454,4 +455,5 @@ def _after_save(request: HttpRequest, activity: Activity) -> HttpResponse:
             request,
             _("“%(title)s” was saved and submitted for review.") % {"title": activity.title},
         )
+        prompt_partner_confirmation(request, activity)
     return redirect("activities:detail", pk=activity.pk)

@@ -122,6 +122,25 @@ class PartnerLink(models.Model):
             return False
         return not (self.purpose == LinkPurpose.ANSWER and self.answered_at is not None)
 
+    def state(self, now: dt.datetime | None = None) -> LinkState:
+        """Where the link stands, as the branch's pages show it: answered, withdrawn, expired
+        or waiting (in that order: an answered link that was withdrawn later was answered)."""
+        now = now or timezone.now()
+        if self.answered_at is not None:
+            return LinkState.ANSWERED
+        if self.revoked_at is not None:
+            return LinkState.WITHDRAWN
+        if self.expires_at <= now:
+            return LinkState.EXPIRED
+        return LinkState.OPEN
+
+
+class LinkState(models.TextChoices):
+    OPEN = "open", _("valid")
+    ANSWERED = "answered", _("answered")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    EXPIRED = "expired", _("expired")
+
 
 class Verdict(models.TextChoices):
     CONFIRMED = "confirmed", _("The record is right")

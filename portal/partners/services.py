@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import get_connection
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -30,10 +31,13 @@ from activities.models import (
     ActivityStatus,
     PartnerCheck,
 )
+from activities.services import ACTIVITY_EVENT_NOTIFY_TASK
 from branches.access import scope_for
 from branches.models import AuditAction
 from partnerships.models import Contact
 from portal.audit.services import audit_record
+from portal.core.outbox import outbox_enqueue
+from portal.partners.mail import partner_link_message
 from portal.partners.models import (
     LinkPurpose,
     PartnerAnswer,
@@ -42,6 +46,12 @@ from portal.partners.models import (
     Verdict,
     token_hash,
 )
+from portal.partners.selectors import reminder_refusal
+
+#: The tasks that e-mail a contact their link, and the one reminder (``portal.partners.tasks``),
+#: asked for through the outbox by name.
+PARTNER_LINK_EMAIL_TASK = "portal.tasks.partner_link_email"
+PARTNER_LINK_REMIND_TASK = "portal.tasks.partner_link_remind"
 
 #: Bytes of randomness in a link's token: 192 bits, 32 URL-safe characters.
 TOKEN_BYTES = 24
@@ -98,6 +108,8 @@ def partner_links_issue(
 ) -> list[IssuedLink]:
     """Ask ``contacts`` (of the activity's partner units) to confirm the activity: one new
     link each, the earlier unanswered links of the same contact for this activity withdrawn.
+    A contact with an e-mail address also gets a link of their own by e-mail
+    (``partner_link_email``, through the outbox).
 
     Refused (``PermissionDenied``) to anyone but the organiser or a committee admin; refused
     (``ValidationError``) for a draft, an archived activity or a contact of another unit.
@@ -137,6 +149,9 @@ def partner_links_issue(
             expires_at=expires,
         )
         issued.append(IssuedLink(link=link, token=token))
+        if contact.email:
+            # The task issues the e-mailed link itself: the token shown here is never stored.
+            outbox_enqueue(PARTNER_LINK_EMAIL_TASK, link.pk)
         audit_record(
             user=by,
             action=AuditAction.PARTNER_LINK,
@@ -369,11 +384,18 @@ def partner_answer_record(
     Activity.all_objects.filter(pk=locked.pk).update(partner_check=check)
     locked.partner_check = check
     if verdict == Verdict.CORRECTION and locked.status == ActivityStatus.SUBMITTED:
-        locked.return_for_partner_correction(
+        returned = locked.return_for_partner_correction(
             contact=contact,
             comment=_("%(contact)s asked for a correction: %(comment)s")
             % {"contact": contact, "comment": comment},
         )
+        # The return moved the version, not the facts: the correction stands for the record
+        # as it is now, until the branch changes it (another partner's confirmation meanwhile
+        # leaves the activity to be corrected).
+        PartnerAnswer.objects.filter(pk=answer.pk).update(activity_version=locked.version)
+        answer.activity_version = locked.version
+        if settings.ACTIVITY_EMAILS:  # the branch is told, as of a reviewer's return
+            outbox_enqueue(ACTIVITY_EVENT_NOTIFY_TASK, returned.pk)
     audit_record(
         user=None,
         action=AuditAction.PARTNER_ANSWER,
@@ -387,3 +409,125 @@ def partner_answer_record(
     )
     activity.partner_check = check
     return answer
+
+
+# --- E-mail: the contact's own link, and the one reminder ------------------------------------
+
+
+def _open_links_of(link: PartnerLink, now: dt.datetime):
+    """The usable links asking ``link``'s contact about ``link``'s activity (``link`` too)."""
+    return PartnerLink.objects.usable(now).filter(
+        activity_id=link.activity_id, contact_id=link.contact_id, purpose=LinkPurpose.ANSWER
+    )
+
+
+@transaction.atomic
+def partner_link_remind(
+    link: PartnerLink,
+    *,
+    by: AbstractBaseUser,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """The branch asks for the one reminder e-mail to a contact who has not answered within
+    ``selectors.REMIND_AFTER``: recorded on the contact's open links for the activity
+    (``reminded_at``), sent by a task with a link of its own (``partner_link_email``).
+
+    Refused (``PermissionDenied``) to anyone but the organiser or a committee admin; refused
+    (``ValidationError``, ``selectors.reminder_refusal``'s reason) for a link that no longer
+    opens, a contact without an e-mail address, a link younger than ``REMIND_AFTER`` or a
+    contact already reminded.
+    """
+    now = now or timezone.now()
+    locked = (
+        PartnerLink.objects.select_for_update(of=("self",))
+        .select_related("activity", "contact")
+        .get(pk=link.pk)
+    )
+    if locked.activity is None or not may_ask_partners(by, locked.activity):
+        raise PermissionDenied(_("You may not remind this contact."))
+    # Every open link of the contact about the activity, locked: a press on another of them
+    # (the e-mailed one) waits, then finds the reminder recorded.
+    open_links = list(_open_links_of(locked, now).select_for_update())
+    refusal = reminder_refusal(
+        locked,
+        state=locked.state(now),
+        contact_reminded=any(other.reminded_at is not None for other in open_links),
+        now=now,
+    )
+    if refusal:
+        raise ValidationError(refusal)
+    PartnerLink.objects.filter(pk__in=[other.pk for other in open_links]).update(reminded_at=now)
+    outbox_enqueue(PARTNER_LINK_REMIND_TASK, locked.pk)
+    audit_record(
+        user=by,
+        action=AuditAction.PARTNER_LINK,
+        committee=None,
+        committee_id=locked.committee_id,
+        object_type="activity",
+        object_id=locked.activity_id,
+        object_repr=locked.activity.title,
+        detail=f"contact {locked.contact_id}: reminder",
+        request=request,
+    )
+
+
+def partner_link_email(link_id: int, *, reminder: bool = False) -> bool:
+    """E-mail the contact of link ``link_id`` a link of their own to the same page: a new
+    link (same activity, contact and expiry, ``emailed_at`` set) whose token goes only into
+    the message. Answering through either uses both up (``partner_answer_record``).
+
+    ``reminder``: the one reminder the branch asked for (``partner_link_remind``), its link
+    marked reminded too. Idempotent: nothing is sent when the link no longer opens, the contact
+    has no address, or the e-mail (or the reminder) went out already. A failed send undoes the
+    new link and is raised (the task retries). True when a message went out.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            PartnerLink.objects.select_for_update(of=("self",))
+            .select_related("contact__partner", "activity__committee", "activity__branch")
+            .filter(pk=link_id, purpose=LinkPurpose.ANSWER)
+            .first()
+        )
+        if link is None or not link.is_usable(now) or not link.contact.email:
+            return False
+        others = PartnerLink.objects.filter(
+            activity_id=link.activity_id, contact_id=link.contact_id, purpose=LinkPurpose.ANSWER
+        ).exclude(pk=link.pk)
+        if reminder:
+            if link.reminded_at is None:
+                return False
+            sent = others.filter(reminded_at__isnull=False, created_at__gte=link.reminded_at)
+        else:
+            sent = others.filter(emailed_at__isnull=False, created_at__gte=link.created_at)
+        if sent.exists():
+            return False
+        token, hashed = _new_token()
+        emailed = PartnerLink.objects.create(
+            purpose=LinkPurpose.ANSWER,
+            token_hash=hashed,
+            committee_id=link.committee_id,
+            partner_id=link.partner_id,
+            contact=link.contact,
+            activity=link.activity,
+            created_by=link.created_by,
+            created_at=now,
+            expires_at=link.expires_at,
+            emailed_at=now,
+            reminded_at=now if reminder else None,
+        )
+        audit_record(
+            user=None,
+            action=AuditAction.PARTNER_LINK,
+            committee=None,
+            committee_id=link.committee_id,
+            object_type="activity",
+            object_id=link.activity_id,
+            object_repr=link.activity.title,
+            detail=f"contact {link.contact_id}: {'reminder ' if reminder else ''}e-mailed",
+        )
+        url = settings.PORTAL_BASE_URL + IssuedLink(link=emailed, token=token).path
+        message = partner_link_message(emailed, url=url, reminder=reminder)
+        get_connection().send_messages([message])
+    return True

@@ -20,7 +20,7 @@ from activities.models import (
     ActivityStatus,
     AttachmentKind,
 )
-from portal.templatetags.people import person_name
+from portal.templatetags.people import event_by
 
 #: What a stored picture may be called to be embedded: the upload policy's re-encoded formats.
 EMBEDDED_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp"})
@@ -64,7 +64,7 @@ def record_content(activity: Activity) -> dict:
         {
             "at": _local(event.at),
             "action": str(event.get_action_display()),
-            "actor": person_name(event.actor) if event.actor else "—",
+            "actor": event_by(event) or "—",
             "comment": event.comment,
         }
         for event in activity.events.all()
@@ -75,7 +75,7 @@ def record_content(activity: Activity) -> dict:
         last = decisions[-1]
         review = {
             "decision": str(last.get_action_display()),
-            "by": person_name(last.actor) if last.actor else "—",
+            "by": event_by(last) or "—",
             "at": _local(last.at),
             "comment": last.comment or _("(no comment)"),
         }

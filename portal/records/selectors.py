@@ -36,7 +36,10 @@ def with_record_details(queryset: ActivityQuerySet) -> ActivityQuerySet:
         ),
         Prefetch("attachments", queryset=Attachment.objects.order_by("kind", "pk")),
         Prefetch(
-            "events", queryset=ActivityEvent.objects.select_related("actor").order_by("at", "pk")
+            "events",
+            queryset=ActivityEvent.objects.select_related("actor", "contact__partner").order_by(
+                "at", "pk"
+            ),
         ),
     )
 

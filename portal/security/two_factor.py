@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import django_otp
-import segno
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -40,6 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from branches.access import scope_for
 from branches.models import AuditAction
 from portal.audit.receivers import two_factor_audit
+from portal.core import qr
 
 #: What this session still owes (a ``TwoFactorState`` value).
 TWO_FACTOR = "security:two_factor"
@@ -137,19 +137,9 @@ def secret_groups(device: TOTPDevice) -> str:
 
 
 def qr_code_svg(device: TOTPDevice) -> SafeString:
-    """The otpauth:// URI as an inline SVG QR code: no style attribute (the CSP refuses it),
-    sized by the stylesheet through its viewBox. Markup of segno's own making: the username
-    is only in the modules' pattern, never in text."""
-    svg = segno.make(device.config_url, error="m").svg_inline(
-        scale=1,
-        border=4,
-        omitsize=True,
-        svgclass="qr-code",
-        lineclass=None,
-        dark="#000",
-        title=_("QR code for your authenticator app"),
-    )
-    return mark_safe(svg)  # noqa: S308
+    """The otpauth:// URI as an inline SVG QR code (``portal.core.qr``): the username is only in
+    the modules' pattern, never in text."""
+    return qr.qr_code_svg(device.config_url, title=_("QR code for your authenticator app"))
 
 
 def recovery_code_display(token: str) -> str:

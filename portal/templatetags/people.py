@@ -22,3 +22,15 @@ def person_name(user) -> str:
     if _HAN.search(first + last):
         return f"{last}{first}"
     return " ".join(part for part in (first, last) if part) or user.get_username()
+
+
+@register.filter
+def event_by(event) -> str:
+    """Who took a step of an activity's timeline: the login's owner, or — for what a partner
+    did through their link, without a login — the partner's contact ("张三（春江街道）");
+    empty when neither is known."""
+    if event.actor_id is not None:
+        return person_name(event.actor)
+    if event.contact_id is not None:
+        return str(event.contact)
+    return ""

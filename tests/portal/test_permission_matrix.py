@@ -81,6 +81,8 @@ from branches.models import (
 from branches.services import committee_role_grant
 from portal.core.health import heartbeat_record
 from portal.core.periods import Period
+from portal.partners.models import PartnerLink
+from portal.partners.services import partner_links_issue, partner_page_link_issue
 from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
@@ -489,6 +491,36 @@ def partner_contact(w: World) -> dict[str, Any]:
     return {"pk": w.contact.pk}
 
 
+def fresh_partner_link(w: World) -> dict[str, Any]:
+    """A link asking a contact (with an e-mail address) of the partner to confirm a submitted
+    activity of branch A1, given by its secretary nine days ago (a reminder may be sent)."""
+    activity = w.new_activity(status=ActivityStatus.SUBMITTED, photo=True)
+    contact = factories.ContactFactory(partner=w.partner, email="lianxi@cj.example.cn")
+    (issued,) = partner_links_issue(
+        activity=activity,
+        contacts=[contact],
+        by=w.cast.secretary_a1,
+        now=timezone.now() - dt.timedelta(days=9),
+    )
+    return {"pk": issued.link.pk}
+
+
+def asked_activity(w: World) -> dict[str, Any]:
+    """A submitted activity of branch A1 whose partner was asked nine days ago: its page has
+    the partner section's forms (withdraw, remind)."""
+    link = PartnerLink.objects.get(pk=fresh_partner_link(w)["pk"])
+    return {"pk": link.activity_id}
+
+
+def fresh_page_link(w: World) -> dict[str, Any]:
+    """A link to the partner's own page, given to its contact by committee A's admin."""
+    return {"pk": partner_page_link_issue(contact=w.contact, by=w.cast.admin_a).link.pk}
+
+
+def a_token(w: World) -> dict[str, Any]:
+    return {"token": "A" * 32}
+
+
 def admin_object(get: Callable[[World], Any]) -> Target:
     """An admin object URL's arguments; ``history_id`` for simple_history's version page."""
 
@@ -657,6 +689,45 @@ def edited(response, w, args, before) -> None:
     event = activity.events.latest("at", "pk")
     assert (event.action, event.actor) == (ActivityAction.EDITED, w.cast.secretary_a1)
     assert activity.events.count() == before[3] + 1
+
+
+def partner_links(w: World, args: dict[str, Any]) -> tuple:
+    """Every partner link with where it stands: nothing issued, withdrawn or reminded."""
+    return tuple(PartnerLink.objects.order_by("pk").values_list("pk", "revoked_at", "reminded_at"))
+
+
+def links_shown(response, w, args, before) -> None:
+    """The contact asked: one new link, shown once on the page that answers the POST."""
+    assert response.status_code == 200, response.status_code
+    assert "此链接只显示一次" in response.content.decode()
+    new = PartnerLink.objects.exclude(pk__in=[pk for pk, *_ in before])
+    assert [(link.contact, link.activity_id) for link in new] == [(w.contact, args["pk"])]
+
+
+def withdrawn(response, w, args, before) -> None:
+    link = PartnerLink.objects.get(pk=args["pk"])
+    back = (
+        f"/activities/{link.activity_id}/"
+        if link.activity_id
+        else f"/partners/contacts/{link.contact_id}/page-links/"
+    )
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == back
+    assert link.revoked_by == response.wsgi_request.user
+
+
+def reminded(response, w, args, before) -> None:
+    link = PartnerLink.objects.get(pk=args["pk"])
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"/activities/{link.activity_id}/"
+    assert link.reminded_at is not None
+
+
+def page_link_shown(response, w, args, before) -> None:
+    assert response.status_code == 200, response.status_code
+    assert "此链接只显示一次" in response.content.decode()
+    new = PartnerLink.objects.exclude(pk__in=[pk for pk, *_ in before]).get()
+    assert (new.contact, new.activity) == (w.contact, None)
 
 
 def revealed(phone: Callable[[World], str]) -> Done:
@@ -993,6 +1064,46 @@ MATRIX: list[Row] = [
         data=a1_last_quarter, snapshot=packs, done=pack_queued),
     row(("records/evidence/<int:pk>/", "records/evidence/<int:pk>/download/"), GET, fresh_pack,
         [LOGIN, OK, E404, E404, E404, E404, E404], a1=True),
+
+    # --- Partner confirmation (issue 16), the logged-in side: the activity's organiser and
+    # the committee's admins ask its partners, withdraw a link, send the one reminder; staff
+    # read the activity (403), outsiders do not (404). A partner's own-page links are the
+    # committee admins' alone.
+    row("activities/<int:pk>/", GET, asked_activity,
+        [LOGIN, OK, E404, OK, OK, E404, E404], a1=True, label="its partners asked"),
+    row("activities/<int:pk>/partners/", GET, fresh_submitted,
+        [LOGIN, OK, E404, E403, OK, E404, E404], a1=True),
+    row("activities/<int:pk>/partners/", POST, fresh_submitted,
+        [LOGIN, DONE, E404, E403, DONE, E404, E404], a1=True, label="ask",
+        data=lambda w, args: {"contacts": [w.contact.pk]}, snapshot=partner_links,
+        done=links_shown),
+    row("partners/links/<int:pk>/withdraw/", GET, fresh_partner_link,
+        [LOGIN, OK, E404, E403, OK, E404, E404], a1=True, snapshot=partner_links),
+    row("partners/links/<int:pk>/withdraw/", POST, fresh_partner_link,
+        [LOGIN, DONE, E404, E403, DONE, E404, E404], a1=True, label="withdraw",
+        snapshot=partner_links, done=withdrawn),
+    row("partners/links/<int:pk>/withdraw/", GET, fresh_page_link,
+        [LOGIN, E404, E404, E404, OK, E404, E404], label="a partner's page link",
+        snapshot=partner_links),
+    row("partners/links/<int:pk>/withdraw/", POST, fresh_page_link,
+        [LOGIN, E404, E404, E404, DONE, E404, E404], label="withdraw a partner's page link",
+        snapshot=partner_links, done=withdrawn),
+    row("partners/links/<int:pk>/remind/", POST, fresh_partner_link,
+        [LOGIN, DONE, E404, E403, DONE, E404, E404], a1=True, label="remind",
+        snapshot=partner_links, done=reminded),
+    row("partners/links/<int:pk>/remind/", GET, fresh_partner_link,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="a reminder is a POST"),
+    row("partners/contacts/<int:pk>/page-links/", GET, partner_contact,
+        [LOGIN, E404, E404, E404, OK, E404, E404]),
+    row("partners/contacts/<int:pk>/page-links/", POST, partner_contact,
+        [LOGIN, E404, E404, E404, DONE, E404, E404], label="give a page link",
+        snapshot=partner_links, done=page_link_shown),
+    # The partner's token pages: placeholders in this branch (the public side's rows replace
+    # these at the merge).
+    row("p/<str:token>/", GET, a_token,
+        [E404] * 7, label="placeholder"),
+    row("p/u/<str:token>/", GET, a_token,
+        [E404] * 7, label="placeholder"),
 
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,

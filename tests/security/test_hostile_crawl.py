@@ -16,6 +16,7 @@ role's crawl stays in seconds.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -59,6 +60,15 @@ ADMIN_PAGES = ("", "add/", "<path:object_id>/change/", "import/")
 NOT_PAGES = ("files/", "healthz", "activities/export.xlsx", "reports/<int:pk>/download/")
 #: Query parameters tried on every GET page besides those of its own forms.
 COMMON_PARAMS = ("q", "page", "status", "committee", "branch", "period", "kind", "o", "next")
+
+
+#: The logged-in partner pages' forms (portal.partners): the crawl must reach each.
+PARTNER_FORMS = (
+    r"/activities/\d+/partners/",
+    r"/partners/links/\d+/withdraw/",
+    r"/partners/links/\d+/remind/",
+    r"/partners/contacts/\d+/page-links/",
+)
 
 
 def lying_files() -> list[tuple[str, bytes, str]]:
@@ -345,6 +355,11 @@ def test_hostile_crawl_of_every_form_gives_no_server_error_and_no_unescaped_mark
     assert posted, "the crawl found no form to send"
     if role in ("secretary_a1", "admin_a", "superuser"):
         assert crawl.files, "the crawl sent no file"
+    if role in ("secretary_a1", "admin_a"):
+        # The partner side's forms: asking, withdrawing, reminding (and, for the committee's
+        # admin, a contact's own-page link).
+        for form in PARTNER_FORMS[: 4 if role == "admin_a" else 3]:
+            assert any(re.fullmatch(form, path) for path in posted), f"no form sent to {form}"
     assert not crawl.problems, "\n".join(dict.fromkeys(crawl.problems))
 
 
