@@ -40,6 +40,7 @@ from activities.models import (
     Attachment,
     CreateFormToken,
     Goal,
+    PartnerCheck,
 )
 from branches.access import reviewed, scope_for
 from branches.models import Branch, Member
@@ -110,6 +111,17 @@ def matching_text(queryset: ActivityQuerySet, text: str) -> ActivityQuerySet:
     return queryset.filter(
         Q(title__icontains=text) | Q(summary__icontains=text) | Exists(partner_named)
     )
+
+
+def partner_check_is(queryset: ActivityQuerySet, state: str) -> ActivityQuerySet:
+    """Activities whose partner confirmation (``PartnerCheck``) is ``state``. "Not asked" means
+    activities with partner organisations that nobody asked yet: one without partners has
+    nobody to ask (its row shows no confirmation at all)."""
+    queryset = queryset.filter(partner_check=state)
+    if state == PartnerCheck.NOT_ASKED:
+        has_partners = Activity.partners.through.objects.filter(activity=OuterRef("pk"))
+        queryset = queryset.filter(Exists(has_partners))
+    return queryset
 
 
 # --- Rows ------------------------------------------------------------------------------------
