@@ -151,7 +151,7 @@ class PartnerAnswerQuerySet(ScopedQuerySet):
         )
         return self.exclude(rating="").exclude(Exists(later))
 
-    def latest_confirmation(self) -> PartnerAnswerQuerySet:
+    def confirmations(self) -> PartnerAnswerQuerySet:
         """Confirmations (情况属实), the latest first: the first of an activity's is the one
         that stands while the activity is 已确认, and the one superseded once it is
         确认后已修改."""
