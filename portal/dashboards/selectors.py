@@ -236,6 +236,11 @@ class Confirmations:
         """Evaluations given in the period, of every rating."""
         return sum(int(getattr(self, f).current or 0) for f in RATING_FIGURES)
 
+    @property
+    def by_rating(self) -> list[tuple[str, Compared]]:
+        """(满意, its figures), (基本满意, …), (不满意, …), in that order."""
+        return [(Rating(f).label, getattr(self, f)) for f in RATING_FIGURES]
+
 
 def _confirmations(sums: dict[str, int]) -> Confirmations:
     return Confirmations(**{figure: _compared(sums, figure) for figure in CONFIRMATION_FIGURES})
@@ -1044,6 +1049,11 @@ class PartnerEngagement:
     @property
     def evaluated(self) -> int:
         return self.satisfied + self.fair + self.unsatisfied
+
+    @property
+    def by_rating(self) -> list[tuple[str, int]]:
+        """(满意, n), (基本满意, n), (不满意, n), in that order."""
+        return [(Rating(f).label, getattr(self, f)) for f in RATING_FIGURES]
 
     @property
     def has_agreement_ending(self) -> bool:
