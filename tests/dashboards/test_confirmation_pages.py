@@ -13,7 +13,7 @@ from activities.models import Activity, PartnerCheck
 from portal.partners.models import Rating, Verdict
 from tests import factories
 from tests.dashboards.conftest import local, partner_answer
-from tests.dashboards.test_views import EXPECTED, Q2, _grow, in_english, text_of
+from tests.dashboards.test_views import EXPECTED, Q2, _grow, in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +86,7 @@ def test_a_confirmed_count_links_to_the_activities_it_counts(answered):
     client = cast.client_for(cast.staff_a)
     page = client.get(reverse("dashboards:committee") + Q2).content.decode()
     link = html.unescape(
-        re.search(
-            r'<td class="num" data-label="[^"]+"><a href="([^"]+)">2</a></td>', page
-        ).group(1)
+        re.search(r'<td class="num" data-label="[^"]+"><a href="([^"]+)">2</a></td>', page).group(1)
     )
 
     assert f"branch={cast.branch_a1.pk}" in link
