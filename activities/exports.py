@@ -30,7 +30,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from activities.models import Activity, ActivityStatus, AttachmentKind
-from activities.selectors import told_confirmation
+from activities.selectors import Confirmation, told_confirmation
 from portal.core.periods import Period
 from portal.core.spreadsheets import sheet_cell
 
@@ -87,14 +87,19 @@ def _local(moment) -> object:
 
 def partner_check_label(activity: Activity) -> str:
     """The partner units' confirmation (未邀请, 待确认, 已确认 …); empty for an activity
-    without partners, which has nobody to confirm it."""
+    without partners (prefetched), which has nobody to confirm it."""
     return activity.get_partner_check_display() if activity.partners.all() else ""
 
 
+def _told(activity: Activity) -> Confirmation | None:
+    """The confirmation the row tells (``selectors.told_confirmation``; the rows come from
+    ``selectors.activity_ledger``), for an activity with partners."""
+    return told_confirmation(activity) if activity.partners.all() else None
+
+
 def confirmed_by(activity: Activity) -> str:
-    """ "张三（春江街道）": the contact and unit that confirmed the record, when it is told
-    (``selectors.told_confirmation``; the rows come from ``selectors.activity_ledger``)."""
-    confirmation = told_confirmation(activity)
+    """ "张三（春江街道）": the contact and unit that confirmed the record."""
+    confirmation = _told(activity)
     if confirmation is None:
         return ""
     return _("%(contact)s (%(partner)s)") % {
@@ -104,7 +109,7 @@ def confirmed_by(activity: Activity) -> str:
 
 
 def confirmed_at(activity: Activity) -> dt.datetime | None:
-    confirmation = told_confirmation(activity)
+    confirmation = _told(activity)
     return _local(confirmation.at) if confirmation else None
 
 
