@@ -420,6 +420,9 @@ def _window_figures(
     ``BRANCH`` rows: a co-organised activity counts for its organiser and for each co-organising
     branch (the organiser once even if also listed as co-organiser), the rule of the activity
     list's branch filter; ``GOAL`` rows count an activity under each goal it serves.
+    ``CONFIRMATION`` rows (per branch by the same rule, and ``COMMITTEE_WIDE``) sum a second
+    table, ``checked`` (``_checked_sql``): the windowed activities with partners and what their
+    partners said, one row each.
     """
     dimensions = set(dimensions)
     windows = _windows(period)
