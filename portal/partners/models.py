@@ -16,7 +16,7 @@ import hashlib
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,11 +134,11 @@ class Rating(models.TextChoices):
 
 
 class PartnerAnswerQuerySet(ScopedQuerySet):
-    def evaluations(self) -> PartnerAnswerQuerySet:
-        """Answers whose evaluation (满意 / 基本满意 / 不满意) stands: of one contact's rated
-        answers about one activity, the latest. A contact who answers again (after a
-        correction, or through a new link) evaluates the joint work again; what the dashboards
-        and reports count is their last word, once."""
+    def with_standing_evaluation(self) -> PartnerAnswerQuerySet:
+        """Each answer with ``evaluation_stands``: it carries an evaluation (满意 / 基本满意 /
+        不满意) and it is the latest rated answer of its contact about its activity. A contact
+        who answers again (after a correction, or through a new link) evaluates the joint work
+        again; what the dashboards and reports count is their last word, once."""
         later = (
             PartnerAnswer.objects.filter(
                 activity_id=OuterRef("activity_id"), contact_id=OuterRef("contact_id")
@@ -149,7 +149,14 @@ class PartnerAnswerQuerySet(ScopedQuerySet):
                 | Q(answered_at=OuterRef("answered_at"), pk__gt=OuterRef("pk"))
             )
         )
-        return self.exclude(rating="").exclude(Exists(later))
+        stands = ~Q(rating="") & ~Exists(later)
+        return self.annotate(
+            evaluation_stands=ExpressionWrapper(stands, output_field=models.BooleanField())
+        )
+
+    def evaluations(self) -> PartnerAnswerQuerySet:
+        """The answers whose evaluation stands (``with_standing_evaluation``)."""
+        return self.with_standing_evaluation().filter(evaluation_stands=True)
 
     def confirmations(self) -> PartnerAnswerQuerySet:
         """Confirmations (情况属实), the latest first: the first of an activity's is the one
