@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from activities.models import Activity, PartnerCheck
 from tests.activities.test_list import (
@@ -119,3 +120,16 @@ def test_the_confirmation_adds_no_query(cast, world, who, django_assert_num_quer
     with django_assert_num_queries(LIST_QUERIES[who]):
         response = get_list(client, partner_check="none", status="draft")
     assert titles(response) == ["金融知识进工地"]
+
+
+# --- The admin's changelist --------------------------------------------------------------------
+
+
+def test_the_admin_lists_and_filters_the_confirmation(cast, world):
+    url = reverse("admin:activities_activity_changelist")
+    own = cast.client_for(cast.admin_a).get(url, {"partner_check__exact": "confirmed"})
+    other = cast.client_for(cast.admin_b).get(url, {"partner_check__exact": "confirmed"})
+
+    assert [a.title for a in own.context["cl"].result_list] == ["安全生产联学"]
+    assert "confirmed by the partner" in own.content.decode()  # the column
+    assert [a.title for a in other.context["cl"].result_list] == ["外单位联建活动"]
