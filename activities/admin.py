@@ -164,9 +164,19 @@ class HonourAdminForm(forms.ModelForm):
 class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
     form = ActivityAdminForm
     inlines = [AttachmentInline]
-    list_display = ("title", "branch", "measure", "kind", "starts_at", "status", "committee")
+    list_display = (
+        "title",
+        "branch",
+        "measure",
+        "kind",
+        "starts_at",
+        "status",
+        "partner_check",
+        "committee",
+    )
     list_filter = (
         "status",
+        "partner_check",
         "kind",
         ("measure", RelatedOnly),
         ("branch", RelatedOnly),

@@ -30,6 +30,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from activities.models import Activity, ActivityStatus, AttachmentKind
+from activities.selectors import Confirmation, told_confirmation
 from portal.core.periods import Period
 from portal.core.spreadsheets import sheet_cell
 
@@ -84,6 +85,34 @@ def _local(moment) -> object:
     return timezone.localtime(moment).replace(tzinfo=None)
 
 
+def partner_check_label(activity: Activity) -> str:
+    """The partner units' confirmation (未邀请, 待确认, 已确认 …); empty for an activity
+    without partners (prefetched), which has nobody to confirm it."""
+    return activity.get_partner_check_display() if activity.partners.all() else ""
+
+
+def _told(activity: Activity) -> Confirmation | None:
+    """The confirmation the row tells (``selectors.told_confirmation``; the rows come from
+    ``selectors.activity_ledger``), for an activity with partners."""
+    return told_confirmation(activity) if activity.partners.all() else None
+
+
+def confirmed_by(activity: Activity) -> str:
+    """ "张三（春江街道）": the contact and unit that confirmed the record."""
+    confirmation = _told(activity)
+    if confirmation is None:
+        return ""
+    return _("%(contact)s (%(partner)s)") % {
+        "contact": confirmation.contact,
+        "partner": confirmation.partner,
+    }
+
+
+def confirmed_at(activity: Activity) -> dt.datetime | None:
+    confirmation = _told(activity)
+    return _local(confirmation.at) if confirmation else None
+
+
 #: The columns after 序号 (which counts the rows as they are written).
 COLUMNS = [
     Column(lambda: field_label("starts_at"), lambda a: _local(a.starts_at), 16),
@@ -106,6 +135,9 @@ COLUMNS = [
     Column(lambda: field_label("outcome"), lambda a: a.outcome, 32, wrap=True),
     Column(lambda: _("Evidence"), evidence_names, 28, wrap=True),
     Column(lambda: field_label("status"), lambda a: a.get_status_display(), 8),
+    Column(lambda: _("Partner confirmation"), partner_check_label, 10, wrap=True),
+    Column(lambda: _("Confirmed by"), confirmed_by, 20, wrap=True),
+    Column(lambda: _("Confirmed at"), confirmed_at, 16),
 ]
 NUMBER_WIDTH = 6
 

@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from activities import selectors
-from activities.models import ActivityQuerySet, ActivityStatus, Goal, Measure
+from activities.models import ActivityQuerySet, ActivityStatus, Goal, Measure, PartnerCheck
 from branches.access import scope_for
 from branches.models import Branch, Committee
 from partnerships.models import PartnerOrganisation
@@ -298,6 +298,12 @@ class ActivityFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=ActivityStatus.choices, empty_label=_("All statuses")
     )
+    partner_check = django_filters.ChoiceFilter(
+        label=_("Partner confirmation"),
+        choices=PartnerCheck.choices,
+        empty_label=_("Any confirmation state"),
+        method="filter_partner_check",
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort"), choices=SORT_CHOICES, empty_label=None, method="filter_sort"
     )
@@ -421,6 +427,11 @@ class ActivityFilter(django_filters.FilterSet):
     ) -> ActivityQuerySet:
         return selectors.involving_branch(queryset, value)
 
+    def filter_partner_check(
+        self, queryset: ActivityQuerySet, name: str, value: str
+    ) -> ActivityQuerySet:
+        return selectors.partner_check_is(queryset, value)
+
     def filter_sort(self, queryset: ActivityQuerySet, name: str, value: str) -> ActivityQuerySet:
         if value == "oldest":
             return queryset.order_by("starts_at", "pk")
@@ -435,7 +446,7 @@ class ActivityFilter(django_filters.FilterSet):
             return 0
         cleaned = self.form.cleaned_data
         dated = any(cleaned.get(name) for name in ("period", "date_from", "date_to"))
-        others = ("committee", *COMMITTEE_ROWS, "status")
+        others = ("committee", *COMMITTEE_ROWS, "status", "partner_check")
         return int(dated) + sum(1 for name in others if cleaned.get(name) not in (None, ""))
 
     @property

@@ -40,11 +40,13 @@ from activities.models import (
     Attachment,
     CreateFormToken,
     Goal,
+    PartnerCheck,
 )
 from branches.access import reviewed, scope_for
 from branches.models import Branch, Member
 from partnerships.models import PartnerOrganisation
 from portal.core.periods import Period
+from portal.partners.models import PartnerAnswer
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -110,6 +112,17 @@ def matching_text(queryset: ActivityQuerySet, text: str) -> ActivityQuerySet:
     return queryset.filter(
         Q(title__icontains=text) | Q(summary__icontains=text) | Exists(partner_named)
     )
+
+
+def partner_check_is(queryset: ActivityQuerySet, state: str) -> ActivityQuerySet:
+    """Activities whose partner confirmation (``PartnerCheck``) is ``state``. "Not asked" means
+    activities with partner organisations that nobody asked yet: one without partners has
+    nobody to ask (its row shows no confirmation at all)."""
+    queryset = queryset.filter(partner_check=state)
+    if state == PartnerCheck.NOT_ASKED:
+        has_partners = Activity.partners.through.objects.filter(activity=OuterRef("pk"))
+        queryset = queryset.filter(Exists(has_partners))
+    return queryset
 
 
 # --- Rows ------------------------------------------------------------------------------------
@@ -229,11 +242,54 @@ class ActivityPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+# --- The partner units' confirmation of a row ----------------------------------------------
+
+#: The states in which a row tells who confirmed the record, and when: the confirmation
+#: stands (已确认), or stood until the record was changed (确认后已修改).
+CONFIRMATION_TOLD = frozenset({PartnerCheck.CONFIRMED, PartnerCheck.SUPERSEDED})
+
+
+def with_partner_confirmation(queryset: ActivityQuerySet) -> ActivityQuerySet:
+    """Each activity with its latest confirmation: ``confirmed_by_contact`` and
+    ``confirmed_by_partner`` (names) and ``confirmed_at``, read in correlated subqueries on the
+    answers' ``(activity, answered_at)`` index — no query per row. ``told_confirmation`` says
+    whether a row shows them."""
+    latest = PartnerAnswer.objects.filter(activity_id=OuterRef("pk")).confirmations()
+    return queryset.annotate(
+        confirmed_by_contact=Subquery(latest.values("contact__name")[:1]),
+        confirmed_by_partner=Subquery(latest.values("partner__name")[:1]),
+        confirmed_at=Subquery(latest.values("answered_at")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """Who confirmed an activity's record (a partner's contact and unit), and when."""
+
+    contact: str
+    partner: str
+    at: dt.datetime
+
+
+def told_confirmation(activity: Activity) -> Confirmation | None:
+    """The confirmation a row of ``with_partner_confirmation`` tells, or None: nobody
+    confirmed it, or the state is not one of ``CONFIRMATION_TOLD`` (a confirmation given and
+    then overruled by another partner's correction is not told as if it stood)."""
+    if activity.partner_check not in CONFIRMATION_TOLD or activity.confirmed_at is None:
+        return None
+    return Confirmation(
+        activity.confirmed_by_contact or "",
+        activity.confirmed_by_partner or "",
+        activity.confirmed_at,
+    )
+
+
 def activity_ledger(user: User) -> ActivityQuerySet:
     """``activity_list`` plus everything the Excel ledger (台账) has a column for: attendees
-    by name (their phones are not read) and the evidence files by name."""
+    by name (their phones are not read), the evidence files by name and the partner units'
+    latest confirmation (``with_partner_confirmation``)."""
     return (
-        activity_list(user)
+        with_partner_confirmation(activity_list(user))
         .select_related("partnership")
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.order_by("position", "pk")),

@@ -38,6 +38,7 @@ from partnerships.models import (
     PartnershipKind,
     PartnershipMember,
 )
+from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -260,6 +261,42 @@ class HonourFactory(factory.django.DjangoModelFactory):
     level = HonourLevel.MUNICIPAL
     awarding_body = "杭州市建设局"
     awarded_on = dt.date(2023, 12, 1)
+
+
+class PartnerLinkFactory(factory.django.DjangoModelFactory):
+    """A link about one activity to one contact of one of its partner units (its token is
+    not known: tests that open the page issue links through ``portal.partners.services``)."""
+
+    class Meta:
+        model = PartnerLink
+
+    purpose = LinkPurpose.ANSWER
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    activity = factory.SubFactory(ActivityFactory)
+    committee = factory.SelfAttribute("activity.committee")
+    contact = factory.SubFactory(
+        ContactFactory, partner__committee=factory.SelfAttribute("...activity.committee")
+    )
+    partner = factory.SelfAttribute("contact.partner")
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda link: link.created_at + dt.timedelta(days=30))
+
+
+class PartnerAnswerFactory(factory.django.DjangoModelFactory):
+    """What a contact answered through ``link``: a confirmation by default. It does not change
+    the activity's ``partner_check`` (the services do): set it as the scene needs."""
+
+    class Meta:
+        model = PartnerAnswer
+
+    link = factory.SubFactory(PartnerLinkFactory)
+    activity = factory.SelfAttribute("link.activity")
+    committee = factory.SelfAttribute("link.committee")
+    contact = factory.SelfAttribute("link.contact")
+    partner = factory.SelfAttribute("link.partner")
+    verdict = Verdict.CONFIRMED
+    answered_at = factory.LazyFunction(timezone.now)
+    activity_version = factory.SelfAttribute("activity.version")
 
 
 def audit_entry_backdate(pk: int, *, days: float) -> None:

@@ -14,6 +14,11 @@ Rules that hold for every figure here:
   activity in the period ÷ members active in the committee on at least one day of the period
   (``active_from`` ≤ last day and ``active_to`` empty or ≥ first day). Both are counted among the
   same members, by the member's branch; a member attending several activities counts once.
+* **Partner confirmation** counts the approved activities **with partner organisations**
+  (those a partner could confirm): how many stand confirmed (已确认, ``PartnerCheck``), on how
+  many a partner asked for a correction (at any time, whether corrected since or not), and the
+  partners' evaluations — each contact's latest about each activity
+  (``PartnerAnswerQuerySet.evaluations``). The confirmed share is confirmed ÷ with partners.
 * Everything is aggregated in SQL (conditional aggregation, ``GROUP BY``, scalar subqueries);
   Python only arranges the aggregated rows. Each function states its number of queries, which
   does not depend on how many activities, members or partners there are. The period figures of
@@ -55,6 +60,7 @@ from activities.models import (
     Goal,
     Honour,
     Measure,
+    PartnerCheck,
     condition_sql,
     counted_as_done,
     counted_as_done_sql,
@@ -63,6 +69,7 @@ from activities.models import (
 from branches.models import Branch, Committee, Member
 from partnerships.models import PartnerOrganisation, Partnership
 from portal.core.periods import Period, last_months, local_today
+from portal.partners.models import PartnerAnswer, Rating, Verdict
 
 #: Agreements ending within this many days are highlighted on the partner page.
 AGREEMENT_ENDING_DAYS = 30
@@ -198,6 +205,47 @@ def _attended_in(period: Period, member_ref: str = "pk") -> Exists:
     )
 
 
+# --- Partner confirmation ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Confirmations:
+    """What the partner units said about the approved activities with partner organisations,
+    for the three windows: ``partnered`` such activities, ``confirmed`` of them standing
+    confirmed (已确认), ``corrected`` of them on which a partner asked for a correction, and
+    the partners' evaluations (``satisfied`` 满意, ``fair`` 基本满意, ``unsatisfied`` 不满意:
+    each contact's latest about each activity)."""
+
+    partnered: Compared
+    confirmed: Compared
+    corrected: Compared
+    satisfied: Compared
+    fair: Compared
+    unsatisfied: Compared
+
+    @cached_property
+    def share(self) -> Compared:
+        """Confirmed ÷ with partners (``None`` without any activity with partners)."""
+        return Compared(
+            *(_rate(getattr(self.confirmed, w), getattr(self.partnered, w)) for w in WINDOWS),
+            is_rate=True,
+        )
+
+    @property
+    def evaluated(self) -> int:
+        """Evaluations given in the period, of every rating."""
+        return sum(int(getattr(self, f).current or 0) for f in RATING_FIGURES)
+
+    @property
+    def by_rating(self) -> list[tuple[str, Compared]]:
+        """(满意, its figures), (基本满意, …), (不满意, …), in that order."""
+        return [(Rating(f).label, getattr(self, f)) for f in RATING_FIGURES]
+
+
+def _confirmations(sums: dict[str, int]) -> Confirmations:
+    return Confirmations(**{figure: _compared(sums, figure) for figure in CONFIRMATION_FIGURES})
+
+
 # --- Headline figures ----------------------------------------------------------------------
 
 
@@ -226,6 +274,7 @@ class Headline:
     partners_engaged: Compared
     new_partnerships: Compared
     honours: Compared
+    confirmations: Confirmations
     backlog: Backlog
 
 
@@ -261,6 +310,7 @@ def _headline(
         partners_engaged=committee_wide(PARTNERS),
         new_partnerships=committee_wide(PARTNERSHIPS),
         honours=committee_wide(HONOURS),
+        confirmations=_confirmations(figures[CONFIRMATION].get(COMMITTEE_WIDE, _NO_FIGURES)),
         backlog=waiting,
     )
 
@@ -276,10 +326,10 @@ def headline(
 
     Activities, volunteers, beneficiaries and external participants are the sums of the
     ``by_measure`` rows (every activity has exactly one measure of its committee's framework):
-    pass them when you have them. Two queries (the partners, partnerships and honours of the
-    three windows; the backlog), and the measures' two when not given.
+    pass them when you have them. Two queries (the partners, partnerships, honours and partner
+    confirmations of the three windows; the backlog), and the measures' two when not given.
     """
-    dimensions = [PARTNERS, PARTNERSHIPS, HONOURS]
+    dimensions = [PARTNERS, PARTNERSHIPS, HONOURS, CONFIRMATION]
     figures = _window_figures(committee, period, dimensions)
     if measures is None:
         measures = by_measure(committee, period)
@@ -304,11 +354,19 @@ PEOPLE_FIGURES = ("volunteers", "beneficiaries", "external_participants")
 
 MEASURE, GOAL, BRANCH, MEMBERS = "measure", "goal", "branch", "members"
 PARTNERS, PARTNERSHIPS, HONOURS = "partners", "partnerships", "honours"
+#: The partner units' answers about the approved activities with partners: keyed by branch
+#: (organised or co-organised, as ``BRANCH``) and ``COMMITTEE_WIDE`` (each activity once).
+CONFIRMATION = "confirmation"
+#: The key of the rows about the whole committee (no branch, measure … has id 0).
+COMMITTEE_WIDE = 0
 #: ``count``: approved activities; for ``MEMBERS`` rows the members active in the window, for
 #: ``PARTNERS`` the distinct partner organisations of the activities, for ``PARTNERSHIPS`` and
 #: ``HONOURS`` those that started or were awarded in it. ``attended`` (``MEMBERS`` only): the
 #: active members who attended at least one approved activity of the window.
-_FIGURES = ("count", "attended", *PEOPLE_FIGURES)
+#: ``CONFIRMATION`` rows: ``CONFIRMATION_FIGURES`` (see ``Confirmations``).
+RATING_FIGURES = tuple(Rating.values)  # satisfied, fair, unsatisfied
+CONFIRMATION_FIGURES = ("partnered", "confirmed", "corrected", *RATING_FIGURES)
+_FIGURES = ("count", "attended", *PEOPLE_FIGURES, *CONFIRMATION_FIGURES)
 _COLUMNS = tuple(f"{figure}_{window}" for figure in _FIGURES for window in WINDOWS)
 _NO_FIGURES = dict.fromkeys(_COLUMNS, 0)
 
@@ -362,6 +420,9 @@ def _window_figures(
     ``BRANCH`` rows: a co-organised activity counts for its organiser and for each co-organising
     branch (the organiser once even if also listed as co-organiser), the rule of the activity
     list's branch filter; ``GOAL`` rows count an activity under each goal it serves.
+    ``CONFIRMATION`` rows (per branch by the same rule, and ``COMMITTEE_WIDE``) sum a second
+    table, ``checked`` (``_checked_sql``): the windowed activities with partners and what their
+    partners said, one row each.
     """
     dimensions = set(dimensions)
     windows = _windows(period)
@@ -386,7 +447,7 @@ def _window_figures(
     # are parameters.
     windowed = (
         "SELECT a.id, a.branch_id, a.measure_id, a.volunteers, a.beneficiaries,"  # noqa: S608
-        f" a.external_participants, {', '.join(flags)} FROM {_table(Activity)} a"
+        f" a.external_participants, a.partner_check, {', '.join(flags)} FROM {_table(Activity)} a"
         f" WHERE a.committee_id = %s AND {done} AND a.starts_at >= %s AND a.starts_at < %s"
         f" AND ({ranges})"
     )
@@ -464,6 +525,29 @@ def _window_figures(
             [committee.pk],
         )
         parts.append(_Select(MEMBERS, "m.branch_id", source, **columns))
+    ctes = f"windowed AS ({windowed})"
+    if CONFIRMATION in dimensions:
+        checked, checked_params = _checked_sql(committee)
+        ctes += f", checked AS ({checked})"
+        params += checked_params
+        # Per window: the activities with partners, and of them the confirmed, the corrected
+        # and the evaluations.
+        sums = {
+            f"{figure}_{n}": f"SUM(c.in_{n} * c.{figure})"
+            for figure in CONFIRMATION_FIGURES[1:]
+            for n in WINDOWS
+        }
+        sums.update({f"partnered_{n}": f"SUM(c.in_{n})" for n in WINDOWS})
+        parts.append(_Select(CONFIRMATION, str(COMMITTEE_WIDE), ("FROM checked c", []), **sums))
+        source = ("FROM checked c WHERE c.branch_id IS NOT NULL GROUP BY c.branch_id", [])
+        parts.append(_Select(CONFIRMATION, "c.branch_id", source, **sums))
+        co_organised = (
+            f"FROM checked c JOIN {_table(CoBranch)} cb ON cb.activity_id = c.id"
+            f" JOIN {_table(Branch)} b ON b.id = cb.branch_id AND b.committee_id = %s"
+            " WHERE c.branch_id IS NULL OR cb.branch_id <> c.branch_id GROUP BY cb.branch_id",
+            [committee.pk],
+        )
+        parts.append(_Select(CONFIRMATION, "cb.branch_id", co_organised, **sums))
     figures: WindowFigures = {dimension: {} for dimension in dimensions}
     if not parts:
         return figures
@@ -473,13 +557,53 @@ def _window_figures(
         selects.append(text)
         params += part_params
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH windowed AS ({windowed}) {' UNION ALL '.join(selects)}", params)
+        cursor.execute(f"WITH {ctes} {' UNION ALL '.join(selects)}", params)
         rows = cursor.fetchall()
     for dimension, key, *values in rows:
         sums = figures[dimension].setdefault(key, dict(_NO_FIGURES))
         for column, value in zip(_COLUMNS, values, strict=True):
             sums[column] += value or 0
     return figures
+
+
+def _checked_sql(committee: Committee) -> Sql:
+    """The ``checked`` table of ``_window_figures``: the windowed activities with partner
+    organisations, each with its window flags, whether it stands confirmed, whether a partner
+    ever asked for a correction, and how many standing evaluations of each rating it has."""
+    answers = _table(PartnerAnswer)
+    # The evaluations rule compiled from its queryset, as ``counted_as_done_sql`` is.
+    evaluations, evaluation_params = (
+        PartnerAnswer.objects.filter(committee_id=committee.pk)
+        .evaluations()
+        .order_by()
+        .values("activity_id", "rating")
+        .query.sql_with_params()
+    )
+    ratings = ", ".join(
+        f"SUM(CASE WHEN r.rating = %s THEN 1 ELSE 0 END) {figure}" for figure in RATING_FIGURES
+    )
+    rated = ", ".join(f"COALESCE(e.{figure}, 0) {figure}" for figure in RATING_FIGURES)
+    flags = ", ".join(f"w.in_{name}" for name in WINDOWS)
+    sql = (
+        f"SELECT w.id, w.branch_id, {flags},"  # noqa: S608 (names and compiled conditions only)
+        " CASE WHEN w.partner_check = %s THEN 1 ELSE 0 END confirmed,"
+        # The committee's own answers only: PostgreSQL hashes them once (without the
+        # committee, the whole group's corrections).
+        f" CASE WHEN EXISTS (SELECT 1 FROM {answers} x WHERE x.activity_id = w.id"
+        " AND x.committee_id = %s AND x.verdict = %s) THEN 1 ELSE 0 END corrected,"
+        f" {rated} FROM windowed w LEFT JOIN (SELECT r.activity_id, {ratings}"
+        f" FROM ({evaluations}) r WHERE r.activity_id IN (SELECT id FROM windowed)"
+        " GROUP BY r.activity_id) e ON e.activity_id = w.id"
+        f" WHERE EXISTS (SELECT 1 FROM {_table(ActivityPartner)} p WHERE p.activity_id = w.id)"
+    )
+    params = [
+        PartnerCheck.CONFIRMED.value,
+        committee.pk,
+        Verdict.CORRECTION.value,
+        *RATING_FIGURES,
+        *evaluation_params,
+    ]
+    return sql, params
 
 
 def _compared(sums: dict[str, int], figure: str) -> Compared:
@@ -551,6 +675,8 @@ class BranchFigures:
     #: members of the branch active in each window, and those of them who attended
     members_active: Compared
     members_attended: Compared
+    #: the partner units' answers about the branch's approved activities with partners
+    confirmations: Confirmations
 
     @cached_property
     def participation(self) -> Compared:
@@ -563,17 +689,23 @@ class BranchFigures:
         )
 
 
+#: What a branch row needs of ``_window_figures``.
+BRANCH_DIMENSIONS = (BRANCH, MEMBERS, CONFIRMATION)
+
+
 def _branch_rows(branches: Iterable[Branch], figures: WindowFigures) -> list[BranchFigures]:
     rows = []
     for branch in branches:
         activities = figures[BRANCH].get(branch.pk, _NO_FIGURES)
         members = figures[MEMBERS].get(branch.pk, _NO_FIGURES)
+        checked = figures[CONFIRMATION].get(branch.pk, _NO_FIGURES)
         rows.append(
             BranchFigures(
                 branch=branch,
                 activities=_compared(activities, "count"),
                 members_active=_compared(members, "count"),
                 members_attended=_compared(members, "attended"),
+                confirmations=_confirmations(checked),
             )
         )
     return rows
@@ -581,12 +713,13 @@ def _branch_rows(branches: Iterable[Branch], figures: WindowFigures) -> list[Bra
 
 def branch_figures(committee: Committee, period: Period) -> list[BranchFigures]:
     """Every branch of the committee (in display order) with its approved activities (organised
-    or co-organised) and its members' participation, each for the three windows.
+    or co-organised), its members' participation and its partners' confirmations, each for
+    the three windows.
 
     Two queries: the branches, and their figures (``_window_figures``: the attendees of each
     window are an uncorrelated subquery that PostgreSQL hashes once).
     """
-    figures = _window_figures(committee, period, [BRANCH, MEMBERS])
+    figures = _window_figures(committee, period, BRANCH_DIMENSIONS)
     return _branch_rows(_branches(committee), figures)
 
 
@@ -626,7 +759,9 @@ def committee_overview(
     """Everything the committee dashboard shows. Five queries: the measures, the goals, the
     branches, all their figures (one ``UNION ALL``: ``_window_figures``) and the backlog."""
     figures = _window_figures(
-        committee, period, [MEASURE, GOAL, BRANCH, MEMBERS, PARTNERS, PARTNERSHIPS, HONOURS]
+        committee,
+        period,
+        [MEASURE, GOAL, *BRANCH_DIMENSIONS, PARTNERS, PARTNERSHIPS, HONOURS],
     )
     measures = _item_rows(_measures(committee), figures[MEASURE], people=True)
     branches = _branch_rows(_branches(committee), figures)
@@ -904,6 +1039,27 @@ class PartnerEngagement:
     partnerships: list[PartnershipLine]
     #: no approved joint activity for ``PARTNER_QUIET_DAYS`` days (or never); active partners only
     is_quiet: bool
+    #: of ``in_period``: those this partner confirmed that stand confirmed, those on which it
+    #: asked for a correction
+    confirmed: int = 0
+    corrected: int = 0
+    #: its contacts' evaluations of the period's approved joint activities (the latest of each)
+    satisfied: int = 0
+    fair: int = 0
+    unsatisfied: int = 0
+
+    @property
+    def confirmed_share(self) -> float | None:
+        return _rate(self.confirmed, self.in_period)
+
+    @property
+    def evaluated(self) -> int:
+        return self.satisfied + self.fair + self.unsatisfied
+
+    @property
+    def by_rating(self) -> list[tuple[str, int]]:
+        """(满意, n), (基本满意, n), (不满意, n), in that order."""
+        return [(Rating(f).label, getattr(self, f)) for f in RATING_FIGURES]
 
     @property
     def has_agreement_ending(self) -> bool:
@@ -916,13 +1072,51 @@ class PartnerEngagement:
         return timezone.localtime(self.last_activity_at).date()
 
 
+def partner_answers(committee: Committee, period: Period) -> dict[int, dict[str, int]]:
+    """What each partner said about its approved joint activities of ``period``: ``{partner id:
+    {confirmed, corrected, satisfied, fair, unsatisfied}}`` (partners that said nothing are
+    left out). Confirmed: activities it confirmed that stand confirmed (已确认); corrected:
+    activities on which it asked for a correction; the evaluations that stand. (A partner taken
+    off an activity's record after answering keeps its answer here: changing the partners
+    supersedes a confirmation, so only another partner's new confirmation makes one count.)
+
+    One query: the committee's answers about the period's approved activities, grouped by
+    partner (a scalar subquery per partner and figure cost five times the partner page's
+    query at group scale)."""
+    stands_confirmed = Q(verdict=Verdict.CONFIRMED, activity__partner_check=PartnerCheck.CONFIRMED)
+    rows = (
+        PartnerAnswer.objects.filter(
+            counted_as_done("activity__"),
+            _starting_in(period, "activity__starts_at"),
+            # Both ways: PostgreSQL reads the committee's answers by their index and the
+            # period's activities by theirs (one alone, and it read every answer of the group).
+            committee=committee,
+            activity__committee=committee,
+        )
+        .with_standing_evaluation()
+        .order_by()
+        .values("partner_id")
+        .annotate(
+            confirmed=Count("activity_id", filter=stands_confirmed, distinct=True),
+            corrected=Count("activity_id", filter=Q(verdict=Verdict.CORRECTION), distinct=True),
+            **{
+                figure: Count("pk", filter=Q(evaluation_stands=True, rating=figure))
+                for figure in RATING_FIGURES
+            },
+        )
+    )
+    return {row.pop("partner_id"): row for row in rows}
+
+
 def partner_engagement(
     committee: Committee, period: Period, *, today: dt.date | None = None
 ) -> list[PartnerEngagement]:
     """Every partner organisation of the committee, by name, with its last approved joint
-    activity (up to today), its approved joint activities in ``period`` and its partnerships.
+    activity (up to today), its approved joint activities in ``period`` with what it said about
+    them (confirmed, corrections asked, evaluations) and its partnerships.
 
-    Two queries: the partners with their figures, and their partnerships.
+    Three queries: the partners with their figures, what they said (``partner_answers``) and
+    their partnerships.
     """
     today = today or local_today()
     _start, tomorrow = Period(today, today + dt.timedelta(days=1)).bounds()
@@ -952,6 +1146,7 @@ def partner_engagement(
     )
     quiet_since = today - dt.timedelta(days=settings.PARTNER_QUIET_DAYS)
     ending_by = today + dt.timedelta(days=AGREEMENT_ENDING_DAYS)
+    said = partner_answers(committee, period)
     result = []
     for partner in partners:
         last_at = partner.last_activity_at
@@ -968,6 +1163,7 @@ def partner_engagement(
                     for p in partner.partnerships.all()
                 ],
                 is_quiet=partner.is_active and (last_day is None or last_day < quiet_since),
+                **said.get(partner.pk, {}),
             )
         )
     return result
@@ -983,6 +1179,8 @@ class BranchDashboard:
     own: BranchFigures
     committee_average: Compared
     committee_participation: Compared
+    #: the partner units' answers about the whole committee's approved activities with partners
+    committee_confirmations: Confirmations
     coverage: MatrixRow
     #: current members who attended no approved activity this calendar year (so far)
     idle_members: list[Member]
@@ -997,7 +1195,8 @@ def branch_dashboard(
     who have attended nothing this year."""
     today = today or local_today()
     committee = branch.committee
-    rows = branch_figures(committee, period)
+    figures = _window_figures(committee, period, BRANCH_DIMENSIONS)
+    rows = _branch_rows(_branches(committee), figures)
     own = next(row for row in rows if row.branch.pk == branch.pk)
     measures = list(Measure.objects.filter(committee=committee).order_by("position"))
     matrix = coverage_matrix(committee, period, branches=[own.branch], measures=measures)
@@ -1014,6 +1213,9 @@ def branch_dashboard(
         own=own,
         committee_average=branch_average(rows),
         committee_participation=participation_overall(rows),
+        committee_confirmations=_confirmations(
+            figures[CONFIRMATION].get(COMMITTEE_WIDE, _NO_FIGURES)
+        ),
         coverage=matrix.rows[0],
         idle_members=list(idle),
         idle_since=this_year.start,

@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from activities.models import ActivityStatus
+from activities.models import ActivityStatus, PartnerCheck
 from branches.access import reviewed, scope_for
 from branches.models import Branch, Committee
 from portal.core.ids import parse_id
@@ -157,6 +157,12 @@ def committee_dashboard(request: HttpRequest) -> HttpResponse:
         goal_rows=[(row, links(goal=row.item)) for row in overview.goals],
         branch_rows=_branch_rows(branches, links, context["query"]),
         committee_link=links(),
+        # The confirmed activities of each branch, and of the committee, in the list.
+        confirmation_rows=[
+            (row, links(branch=row.branch.pk, partner_check=PartnerCheck.CONFIRMED))
+            for row in branches
+        ],
+        committee_confirmed_link=links(partner_check=PartnerCheck.CONFIRMED),
         today=local_today(),
         charts={
             "measures": {

@@ -16,7 +16,7 @@ import hashlib
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +154,35 @@ class Rating(models.TextChoices):
 
 
 class PartnerAnswerQuerySet(ScopedQuerySet):
-    pass
+    def with_standing_evaluation(self) -> PartnerAnswerQuerySet:
+        """Each answer with ``evaluation_stands``: it carries an evaluation (满意 / 基本满意 /
+        不满意) and it is the latest rated answer of its contact about its activity. A contact
+        who answers again (after a correction, or through a new link) evaluates the joint work
+        again; what the dashboards and reports count is their last word, once."""
+        later = (
+            PartnerAnswer.objects.filter(
+                activity_id=OuterRef("activity_id"), contact_id=OuterRef("contact_id")
+            )
+            .exclude(rating="")
+            .filter(
+                Q(answered_at__gt=OuterRef("answered_at"))
+                | Q(answered_at=OuterRef("answered_at"), pk__gt=OuterRef("pk"))
+            )
+        )
+        stands = ~Q(rating="") & ~Exists(later)
+        return self.annotate(
+            evaluation_stands=ExpressionWrapper(stands, output_field=models.BooleanField())
+        )
+
+    def evaluations(self) -> PartnerAnswerQuerySet:
+        """The answers whose evaluation stands (``with_standing_evaluation``)."""
+        return self.with_standing_evaluation().filter(evaluation_stands=True)
+
+    def confirmations(self) -> PartnerAnswerQuerySet:
+        """Confirmations (情况属实), the latest first: the first of an activity's is the one
+        that stands while the activity is 已确认, and the one superseded once it is
+        确认后已修改."""
+        return self.filter(verdict=Verdict.CONFIRMED).order_by("-answered_at", "-pk")
 
 
 class PartnerAnswer(models.Model):

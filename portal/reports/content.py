@@ -9,7 +9,9 @@ dict, so their totals cannot disagree.
 Names (committee, branches, measures, partners) are stored as they were when the report was
 generated; the labels around them are translated when a form is rendered.
 
-The dict (``CONTENT_VERSION`` 1)::
+The dict (``CONTENT_VERSION`` 2; version 1 had no partner confirmation: ``confirmations``,
+the branches' and partners' confirmation figures and the activities' ``partner_check``,
+``confirmed_by`` and ``confirmed_at`` — the forms leave out what a stored version 1 lacks)::
 
     committee   {id, name, organisation}
     framework   {name, main_line}                       (empty strings without a framework)
@@ -21,16 +23,25 @@ The dict (``CONTENT_VERSION`` 1)::
                   volunteers, beneficiaries, external_participants}]   (current period)
     goals       [{code, title, activities: {current, previous, year_ago}}]
     branches    [{id, name, activities: {current, previous, year_ago},
-                  members_active, members_attended, participation, participation_previous}]
+                  members_active, members_attended, participation, participation_previous,
+                  confirmations: {partnered, confirmed, corrected, satisfied, fair,
+                  unsatisfied}}]   (confirmations: current period)
     participation {members_active, members_attended, rate, previous_rate, year_ago_rate}
+    confirmations {partnered, confirmed, corrected, satisfied, fair, unsatisfied}: each
+                 {current, previous, year_ago} (``selectors.Confirmations``)
     coverage    {columns: [{code, title}], rows: [{branch, counts: [n per column], gaps: [code]}],
                  covered_by: [n branches per column], gap_count}
-    partners    [{name, kind, in_period, last_activity_date, is_quiet, agreement_ends_on}]
+    partners    [{name, kind, in_period, last_activity_date, is_quiet, agreement_ends_on,
+                  confirmed, corrected, satisfied, fair, unsatisfied}]
     honours     [{title, level, awarding_body, awarded_on, branch}]
     highlights  [{id, title, date, organiser, measure, outcome, photo}]   photo: a stored
                  file name (the image shown), or ""
     activities  [{id, date, title, organiser, co_branches, measure, goals, partners, location,
-                  attendees, volunteers, beneficiaries, external_participants}]
+                  attendees, volunteers, beneficiaries, external_participants,
+                  partner_check, confirmed_by, confirmed_at}]   partner_check: a
+                 ``PartnerCheck`` value ("" without partners); confirmed_by: {contact,
+                 partner} and confirmed_at (local, "YYYY-MM-DD HH:MM") of the confirmation a row
+                 tells (``activities.selectors.told_confirmation``), else None
     totals      {activities, attendances, volunteers, beneficiaries, external_participants}
 
 Rates are fractions (0.25 = 25 %) or ``None``; dates are ISO strings.
@@ -54,13 +65,14 @@ from activities.models import (
     Goal,
     Honour,
 )
+from activities.selectors import told_confirmation, with_partner_confirmation
 from branches.models import Branch, Committee
 from partnerships.models import PartnerOrganisation
 from portal.core.periods import Period
 from portal.dashboards import selectors as dashboards
 from portal.dashboards.selectors import Compared
 
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2
 #: Highlights: this many approved activities with an outcome, photos first.
 HIGHLIGHT_COUNT = 4
 
@@ -109,11 +121,31 @@ def _approved_in(committee: Committee, period: Period):
     )
 
 
+def _confirmation(activity: Activity) -> dict[str, object]:
+    """The partner confirmation of a row of ``_activity_rows``: only an activity with partners
+    (prefetched) has anyone to confirm it."""
+    if not activity.partners.all():
+        return {"partner_check": "", "confirmed_by": None, "confirmed_at": None}
+    told = told_confirmation(activity)
+    return {
+        "partner_check": activity.partner_check,
+        "confirmed_by": {"contact": told.contact, "partner": told.partner} if told else None,
+        "confirmed_at": (timezone.localtime(told.at).strftime("%Y-%m-%d %H:%M") if told else None),
+    }
+
+
+def _confirmation_figures(confirmations: dashboards.Confirmations) -> dict[str, dict]:
+    return {
+        figure: _three(getattr(confirmations, figure)) for figure in dashboards.CONFIRMATION_FIGURES
+    }
+
+
 def _activity_rows(committee: Committee, period: Period) -> list[dict[str, object]]:
     """Every approved activity of the period, oldest first. Four queries (the activities with
-    organiser, measure and attendee count; their co-organisers, goals and partners)."""
+    organiser, measure, attendee count and latest partner confirmation; their co-organisers,
+    goals and partners)."""
     activities = (
-        _approved_in(committee, period)
+        with_partner_confirmation(_approved_in(committee, period))
         .select_related("committee", "branch", "measure")
         .annotate(attendee_count=Count("attendees", distinct=True))
         .prefetch_related(
@@ -138,6 +170,7 @@ def _activity_rows(committee: Committee, period: Period) -> list[dict[str, objec
             "volunteers": a.volunteers,
             "beneficiaries": a.beneficiaries,
             "external_participants": a.external_participants,
+            **_confirmation(a),
         }
         for a in activities
     ]
@@ -215,6 +248,9 @@ def _partners(committee: Committee, period: Period) -> list[dict[str, object]]:
                 ),
                 "is_quiet": row.is_quiet,
                 "agreement_ends_on": min(ending).isoformat() if ending else None,
+                "confirmed": row.confirmed,
+                "corrected": row.corrected,
+                **{figure: getattr(row, figure) for figure in dashboards.RATING_FIGURES},
             }
         )
     return result
@@ -300,6 +336,10 @@ def _content(committee: Committee, period: Period, now: dt.datetime) -> dict[str
                 "members_attended": row.members_attended.current,
                 "participation": row.participation.current,
                 "participation_previous": row.participation.previous,
+                "confirmations": {
+                    figure: getattr(row.confirmations, figure).current
+                    for figure in dashboards.CONFIRMATION_FIGURES
+                },
             }
             for row in overview.branches
         ],
@@ -310,6 +350,7 @@ def _content(committee: Committee, period: Period, now: dt.datetime) -> dict[str
             "previous_rate": participation.previous,
             "year_ago_rate": participation.year_ago,
         },
+        "confirmations": _confirmation_figures(headline.confirmations),
         "coverage": {
             "columns": [{"code": c.code, "title": c.title} for c in matrix.columns],
             "rows": [

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from activities.exports import list_separator, workbook_bytes
 from portal.core.spreadsheets import sheet_cell
+from portal.dashboards.selectors import RATING_FIGURES
 from portal.reports import labels
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -136,6 +137,17 @@ def _summary(workbook: Workbook, content: dict) -> None:
             Rate(participation["year_ago_rate"]),
         ],
     )
+    if "confirmations" in content:
+        share = labels.confirmed_share(content["confirmations"])
+        _row(
+            sheet,
+            [
+                _("Confirmed by partners"),
+                Rate(share.current),
+                Rate(share.previous),
+                Rate(share.year_ago),
+            ],
+        )
     _row(sheet, [_("Waiting for review"), content["backlog"]["waiting"]])
     _row(sheet, [_("Waiting over 7 days"), content["backlog"]["over_week"]])
 
@@ -200,6 +212,9 @@ def _summary(workbook: Workbook, content: dict) -> None:
         font=TOTAL_FONT,
     )
 
+    if "confirmations" in content:
+        _confirmations(sheet, content, section)
+
     totals = content["totals"]
     section(_("Totals of the approved activities"), [_("Figure"), _("Total")])
     for label, value in (
@@ -213,15 +228,51 @@ def _summary(workbook: Workbook, content: dict) -> None:
         _row(sheet, [label, value])
 
 
+def _confirmations(sheet, content: dict, section) -> None:
+    """The summary's block of the partners' confirmation by branch (this period)."""
+    section(
+        _("Branches: confirmation by partners"),
+        [
+            _("Branch"),
+            _("With partners"),
+            _("Confirmed"),
+            _("Confirmed share"),
+            _("Corrections asked"),
+            *labels.rating_labels(),
+        ],
+    )
+
+    def cells(checked: dict) -> list[object]:
+        return [
+            checked["partnered"],
+            checked["confirmed"],
+            Rate(labels.share_of(checked["confirmed"], checked["partnered"])),
+            checked["corrected"],
+            *(checked[figure] for figure in RATING_FIGURES),
+        ]
+
+    for b in content["branches"]:
+        _row(sheet, [b["name"], *cells(b["confirmations"])])
+    committee = {figure: values["current"] for figure, values in content["confirmations"].items()}
+    _row(sheet, [_("Whole committee"), *cells(committee)], font=TOTAL_FONT)
+
+
 # --- One sheet per topic ----------------------------------------------------------------------
 
 
 def _activities(workbook: Workbook, content: dict) -> None:
     separator = list_separator()
-    widths = (12, 36, 24, 24, 10, 14, 28, 20, 10, 10, 10, 10)
-    headers = list(zip(labels.activity_headers(), widths, strict=True))
+    widths = (12, 36, 24, 24, 10, 14, 28, 20, 10, 10, 10, 10, 12, 22, 16)
+    headers = list(
+        zip([*labels.activity_headers(), *labels.confirmation_headers()], widths, strict=True)
+    )
     rows = (
-        [_date(a["date"]), *labels.activity_cells(a, separator)[1:]] for a in content["activities"]
+        [
+            _date(a["date"]),
+            *labels.activity_cells(a, separator)[1:],
+            *labels.confirmation_cells(a),
+        ]
+        for a in content["activities"]
     )
     _raw_sheet(workbook, _("Activities"), headers, rows)
 
@@ -249,6 +300,9 @@ def _partners(workbook: Workbook, content: dict) -> None:
         (_("Partner organisation"), 30),
         (capfirst(_("kind")), 14),
         (_("Joint activities this period"), 14),
+        (_("Confirmed"), 10),
+        (_("Corrections asked"), 10),
+        *[(label, 10) for label in labels.rating_labels()],
         (_("Last joint activity"), 14),
         (_("Agreement ends"), 14),
         (_("Quiet"), 8),
@@ -258,6 +312,9 @@ def _partners(workbook: Workbook, content: dict) -> None:
             p["name"],
             p["kind"],
             p["in_period"],
+            p.get("confirmed"),
+            p.get("corrected"),
+            *(p.get(figure) for figure in RATING_FIGURES),
             _date(p["last_activity_date"]),
             _date(p["agreement_ends_on"]),
             _("Yes") if p["is_quiet"] else _("No"),

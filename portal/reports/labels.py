@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from activities.models import PartnerCheck
 from portal.dashboards.formatting import percent, signed
-from portal.dashboards.selectors import Compared
+from portal.dashboards.selectors import RATING_FIGURES, WINDOWS, Compared
+from portal.partners.models import Rating
 from portal.reports.content import HEADLINE_LABELS
 
 
@@ -129,3 +131,83 @@ def activity_cells(activity: dict, separator: str) -> list:
         a["beneficiaries"],
         a["external_participants"],
     ]
+
+
+# --- The partner units' confirmation (content version 2) ------------------------------------
+
+
+def rating_labels() -> list[str]:
+    """满意, 基本满意, 不满意: the columns of the evaluations, in ``RATING_FIGURES`` order."""
+    return [str(Rating(figure).label) for figure in RATING_FIGURES]
+
+
+def partner_check_label(code: str) -> str:
+    """The confirmation state of an activity row ("" for one without partners)."""
+    return str(PartnerCheck(code).label) if code else ""
+
+
+def confirmed_by(activity: dict) -> str:
+    """ "张三（春江街道）" for an activity row whose confirmation is told, else ""."""
+    by = activity.get("confirmed_by")
+    if not by:
+        return ""
+    return _("%(contact)s (%(partner)s)") % {"contact": by["contact"], "partner": by["partner"]}
+
+
+def confirmation_text(activity: dict) -> str:
+    """An activity row's confirmation in one cell: "已确认：张三（春江街道），2024-05-12 10:30",
+    the state alone ("待确认") when nobody's confirmation is told, "" without partners."""
+    state = partner_check_label(activity.get("partner_check") or "")
+    who = confirmed_by(activity)
+    if not who:
+        return state
+    return _("%(state)s: %(who)s, %(when)s") % {
+        "state": state,
+        "who": who,
+        "when": activity["confirmed_at"],
+    }
+
+
+def confirmation_headers() -> list[str]:
+    """The workbook's three columns of an activity's confirmation."""
+    return [_("Partner confirmation"), _("Confirmed by"), _("Confirmed at")]
+
+
+def confirmation_cells(activity: dict) -> list[str]:
+    return [
+        partner_check_label(activity.get("partner_check") or ""),
+        confirmed_by(activity),
+        activity.get("confirmed_at") or "",
+    ]
+
+
+def confirmation_note() -> str:
+    """What the confirmed share counts, in the page's words."""
+    return _(
+        "Confirmed by partners: of the approved activities with partner organisations, those "
+        "a partner has confirmed as they stand. Corrections asked: those on which a partner "
+        "asked for a correction. Evaluations: each contact's latest."
+    )
+
+
+def confirmed_share(confirmations: dict) -> Compared:
+    """The confirmed share of the content's ``confirmations`` (each figure ``{current,
+    previous, year_ago}``) as a ``Compared`` rate: confirmed ÷ with partners, per window."""
+
+    def share(window: str) -> float | None:
+        partnered = confirmations["partnered"].get(window)
+        return (confirmations["confirmed"].get(window) or 0) / partnered if partnered else None
+
+    return Compared(*(share(window) for window in WINDOWS), is_rate=True)
+
+
+def share_of(confirmed: int, partnered: int) -> float | None:
+    return confirmed / partnered if partnered else None
+
+
+def evaluations_text(figures: dict) -> str:
+    """ "满意 1 · 基本满意 1 · 不满意 0" of a partner's (or branch's) current figures."""
+    return " · ".join(
+        f"{label} {figures.get(figure) or 0}"
+        for label, figure in zip(rating_labels(), RATING_FIGURES, strict=True)
+    )

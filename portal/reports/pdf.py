@@ -22,6 +22,8 @@ from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.reports import labels
+
 # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would let a
 # truncated photo through the upload checks of this process (activities.uploads): the report's
 # photos are whole (they passed those checks), so the flag goes back to Pillow's default.
@@ -82,7 +84,7 @@ PDF_TABLE_MAX_ROWS = 200
 
 def compact_activity_list(activities: list[dict]) -> SafeString:
     """Two lines per activity — date, title and place; organiser, measure and goals,
-    partners and head counts — with as few boxes as possible."""
+    partners, head counts and the partners' confirmation — with as few boxes as possible."""
     separator = pgettext("list separator", ", ")
     figures = gettext(
         "%(attendees)s member attendances · %(volunteers)s volunteers · "
@@ -108,6 +110,9 @@ def compact_activity_list(activities: list[dict]) -> SafeString:
                 "external": a["external_participants"],
             }
         )
+        confirmation = labels.confirmation_text(a)
+        if confirmation:
+            facts.append(confirmation)
         place = f"（{a['location']}）" if a["location"] else ""
         lines.append((a["date"], a["title"], place, " · ".join(facts)))
     return format_html_join("", '<p class="report-entry">{}　{}{}<br>{}</p>', lines)

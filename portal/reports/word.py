@@ -39,6 +39,7 @@ from docx.text.paragraph import Paragraph
 from PIL import Image, UnidentifiedImageError
 
 from activities.exports import list_separator
+from portal.dashboards.selectors import RATING_FIGURES
 from portal.reports import labels
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ PHOTO_WIDTH = Cm(12)
 PORTRAIT_TEXT_CM = 16.6
 FIRST_COLUMN_CM = 4.6
 #: The list of all activities on a landscape page (25.3 cm between the margins).
-ACTIVITY_COLUMNS_CM = (2.1, 4.6, 2.8, 2.2, 1.2, 1.5, 2.8, 2.5, 1.4, 1.4, 1.4, 1.4)
+ACTIVITY_COLUMNS_CM = (1.9, 4.0, 2.4, 2.0, 1.1, 1.3, 2.5, 2.1, 1.3, 1.3, 1.3, 1.3, 2.8)
 #: The headline: figure, this period, previous, 环比, a year earlier, 同比 ("+264 (+1320%)").
 HEADLINE_COLUMNS_CM = (4.0, 2.3, 2.3, 2.7, 2.3, 3.0)
 #: Formats Word shows as they are; any other stored photo (WebP) is converted to PNG.
@@ -302,6 +303,18 @@ def _headline(document: DocumentObject, content: dict) -> None:
             labels.change(rate, against="year_ago"),
         ]
     )
+    if "confirmations" in content:
+        share = labels.confirmed_share(content["confirmations"])
+        rows.append(
+            [
+                _("Confirmed by partners"),
+                labels.rate(share.current),
+                labels.rate(share.previous),
+                labels.change(share, against="previous"),
+                labels.rate(share.year_ago),
+                labels.change(share, against="year_ago"),
+            ]
+        )
     this_period, previous, year_ago = labels.comparison_headers(content)
     headers = [
         _("Figure"),
@@ -402,6 +415,41 @@ def _branches(document: DocumentObject, content: dict) -> None:
     _table(document, headers, rows, numbers=range(1, 8), total=total)
 
 
+def _confirmations(document: DocumentObject, content: dict) -> None:
+    """Per branch: the approved activities with partners, those confirmed, the share, the
+    corrections asked and the evaluations (this period); the committee's as the total."""
+    if "confirmations" not in content:
+        return
+    document.add_heading(_("Branches: confirmation by partners"), level=1)
+    branches = content["branches"]
+    if not branches:
+        _none(document, _("No branches have been added yet."))
+        return
+    document.add_paragraph(labels.confirmation_note())
+    headers = [
+        _("Branch"),
+        _("With partners"),
+        _("Confirmed"),
+        _("Confirmed share"),
+        _("Corrections asked"),
+        *labels.rating_labels(),
+    ]
+
+    def cells(checked: dict) -> list[object]:
+        return [
+            checked["partnered"],
+            checked["confirmed"],
+            labels.rate(labels.share_of(checked["confirmed"], checked["partnered"])),
+            checked["corrected"],
+            *(checked[figure] for figure in RATING_FIGURES),
+        ]
+
+    rows = [[b["name"], *cells(b["confirmations"])] for b in branches]
+    committee = {figure: values["current"] for figure, values in content["confirmations"].items()}
+    total = [_("Whole committee"), *cells(committee)]
+    _table(document, headers, rows, numbers=range(1, 8), total=total)
+
+
 def _coverage(document: DocumentObject, content: dict) -> None:
     document.add_heading(_("Coverage of the measures by branch"), level=1)
     coverage = content["coverage"]
@@ -447,6 +495,9 @@ def _partners(document: DocumentObject, content: dict) -> None:
         _("Partner organisation"),
         capfirst(_("kind")),
         _("Joint activities this period"),
+        _("Confirmed"),
+        _("Corrections asked"),
+        _("Partners' evaluations"),
         _("Last joint activity"),
         _("Agreement ends"),
         _("Quiet"),
@@ -456,13 +507,17 @@ def _partners(document: DocumentObject, content: dict) -> None:
             p["name"],
             p["kind"],
             p["in_period"],
+            p.get("confirmed", ""),
+            p.get("corrected", ""),
+            labels.evaluations_text(p),
             p["last_activity_date"] or _("never"),
             p["agreement_ends_on"] or "",
             _("Yes") if p["is_quiet"] else "",
         ]
         for p in partners
     ]
-    _table(document, headers, rows, numbers=[2])
+    widths = (3.4, 1.6, 1.5, 1.3, 1.3, 2.9, 1.9, 1.9, 0.8)
+    _table(document, headers, rows, numbers=[2, 3, 4], widths=widths)
 
 
 def _honours(document: DocumentObject, content: dict) -> None:
@@ -528,8 +583,9 @@ def _activities(document: DocumentObject, content: dict) -> None:
         _none(document, _("No approved activities in this period."))
         return
     separator = list_separator()
-    headers = labels.activity_headers()
-    rows = [labels.activity_cells(a, separator) for a in activities]
+    # The partners' confirmation in one column: "已确认：张三（春江街道），2024-05-12 10:30".
+    headers = [*labels.activity_headers(), _("Partner confirmation")]
+    rows = [[*labels.activity_cells(a, separator), labels.confirmation_text(a)] for a in activities]
     totals = content["totals"]
     total = [
         ngettext("Total: %(total)s activity", "Total: %(total)s activities", totals["activities"])
@@ -539,6 +595,7 @@ def _activities(document: DocumentObject, content: dict) -> None:
         totals["volunteers"],
         totals["beneficiaries"],
         totals["external_participants"],
+        "",
     ]
     _table(document, headers, rows, numbers=range(8, 12), total=total, widths=ACTIVITY_COLUMNS_CM)
 
@@ -560,6 +617,7 @@ def render_docx(content: dict) -> bytes:
         _measures,
         _goals,
         _branches,
+        _confirmations,
         _coverage,
         _partners,
         _honours,

@@ -10,7 +10,8 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from portal.dashboards.selectors import Compared
+from portal.dashboards.selectors import RATING_FIGURES, Compared
+from portal.reports import labels
 from portal.reports.content import HEADLINE_LABELS
 
 register = template.Library()
@@ -44,6 +45,39 @@ def participation_compared(participation: dict) -> Compared:
 def branch_participation(branch: dict) -> Compared:
     """A branch row's participation rate against the previous period (no year-ago figure)."""
     return Compared(branch.get("participation"), branch.get("participation_previous"), None, True)
+
+
+@register.filter
+def confirmed_share(figures: dict) -> Compared:
+    """The content's ``confirmations`` as the confirmed share (``labels.confirmed_share``)."""
+    return labels.confirmed_share(figures)
+
+
+@register.filter
+def share_of(confirmed: int, partnered: int) -> float | None:
+    """``confirmed|share_of:partnered``: the fraction, or None when there is nothing to share."""
+    return labels.share_of(confirmed, partnered)
+
+
+@register.filter
+def ratings(figures: dict) -> list[tuple[str, int]]:
+    """(满意, n), (基本满意, n), (不满意, n) of a branch's or partner's current figures."""
+    return [
+        (label, figures.get(figure) or 0)
+        for label, figure in zip(labels.rating_labels(), RATING_FIGURES, strict=True)
+    ]
+
+
+@register.simple_tag
+def rating_labels() -> list[str]:
+    """满意, 基本满意, 不满意: the evaluations' column headers."""
+    return labels.rating_labels()
+
+
+@register.filter
+def confirmation_text(activity: dict) -> str:
+    """An activity row's partner confirmation in one line (``labels.confirmation_text``)."""
+    return labels.confirmation_text(activity)
 
 
 @register.filter

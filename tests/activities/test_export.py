@@ -200,6 +200,9 @@ def test_one_row_holds_every_column_of_the_ledger(cast, world):
         "Outcome",
         "Evidence",
         "Status",
+        "Partner confirmation",
+        "Confirmed by",
+        "Confirmed at",
     ]
     [row] = rows
     local_start = joint.starts_at.astimezone(SHANGHAI).replace(tzinfo=None)
@@ -248,7 +251,7 @@ def test_header_is_frozen_and_columns_have_widths(cast, world):
 
     assert sheet.freeze_panes == "C4"
     assert sheet.column_dimensions["D"].width >= 28  # the title
-    assert all(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOPQRSTU")
+    assert all(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOPQRSTUVWX")
 
 
 def test_text_that_looks_like_a_formula_stays_text(cast, world):
@@ -335,7 +338,7 @@ def test_the_ledger_has_a_title_row_a_period_line_and_numbered_rows(cast, world,
     assert f"统计期间：{period_label}" in rows[1][0]
     assert f"导出日期：{timezone.localdate().isoformat()}" in rows[1][0]
     assert "仅含已审核活动" in rows[1][0]
-    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:U1", "A2:U2"}
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:X1", "A2:X2"}
     assert rows[2][:2] == ("序号", "开始时间")
     assert [row[0] for row in rows[3:]] == [1]  # only the approved activity of A1 this month
     assert rows[3][3] == "安全生产联学"

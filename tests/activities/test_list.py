@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import filters, selectors
-from activities.models import Activity, ActivityStatus
+from activities.models import Activity, ActivityStatus, PartnerCheck
 from branches.models import Branch
 from portal.core.periods import Period
 from tests import factories
@@ -511,8 +511,17 @@ def test_superuser_of_three_committees_chooses_a_committee_before_its_branches(
         assert select_options(unchosen, name) is None
     assert HINT in content
     assert content.count("<option") == (
-        1 + 3 + len(ActivityStatus.choices) + 1 + len(filters.PERIOD_CHOICES) + 1 + 2
-    )  # committee, status, period and sort: no branch, measure, goal or partner at all
+        1
+        + 3
+        + len(ActivityStatus.choices)
+        + 1
+        + len(filters.PERIOD_CHOICES)
+        + 1
+        + len(PartnerCheck.choices)
+        + 1
+        + 2
+    )  # committee, status, period, partner confirmation and sort: no branch, measure, goal or
+    # partner at all
     assert set(titles(unchosen)) >= {"安全生产联学", "外单位联建活动", "第三公司活动"}
 
     chosen = get_list(client, committee=cast.committee_a.pk)

@@ -40,10 +40,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from activities.models import Activity, ActivityStatus, Goal, Measure
+from activities.models import Activity, ActivityStatus, Goal, Measure, PartnerCheck
 from branches.models import Member
 from partnerships.models import PartnerOrganisation
 from portal.core.periods import Period
+from portal.partners.models import Rating, Verdict
 from tests import factories
 from tests.conftest import rows_for_the_scope
 
@@ -209,3 +210,84 @@ def build_dash(cast) -> Dashboard:
         newcomer=newcomer,
         activities=acts,
     )
+
+
+# --- The partners' answers -------------------------------------------------------------------
+#
+# ``answered`` adds to the committee above what its partner units said (times local):
+#
+# ======  ========  =======================================================  ==============
+#  act.   partners  answers (contact: verdict, evaluation, when)             partner_check
+# ======  ========  =======================================================  ==============
+#  early  P1        P1甲: confirmed, 基本满意, 04-02; P1甲 again: confirmed,   confirmed
+#                   满意, 04-05 (their latest evaluation is the one counted)
+#  may    P1 P2     P1乙: confirmed, 基本满意, 05-11; P2甲: correction,        correction
+#                   不满意, 05-12 (open: the record stands corrected-asked)
+#  late   P2 (new)  P2甲: confirmed, 满意, 07-02                               confirmed
+#  back   P3        P3甲: correction, 不满意 (returned: never counted)         correction
+#  prev   P1 (new)  asked, no answer (Q1)                                    pending
+#  B's    PB (new)  PB甲: confirmed, 满意 (committee B: never in A's figures)  confirmed
+# ======  ========  =======================================================  ==============
+#
+# Q2 2024, approved activities with partners: the committee 3 (early, may, late), 2 confirmed
+# (2/3), 1 with a correction asked (may), evaluations 满意 2 (early, late), 基本满意 1 (may),
+# 不满意 1 (may). Q1: 1 with partners (prev), none confirmed (0 %). A1 (early, may; late
+# co-organised): as the committee. A2 (late; mover has no partners): 1, 1 confirmed, 满意 1.
+# Per partner in Q2 — P1: 2 joint (early, may), 1 confirmed (early; its 乙's confirmation of
+# may is overruled by P2's correction), 满意 1, 基本满意 1. P2: 2 joint (may, late),
+# 1 confirmed (late), 1 correction asked (may), 满意 1, 不满意 1. P3: nothing approved.
+
+
+@dataclass
+class Answered:
+    dash: Dashboard
+    contacts: dict[str, object]
+
+
+def partner_answer(activity, contact, day: dt.datetime, verdict: str, rating: str = ""):
+    return factories.PartnerAnswerFactory(
+        link__activity=activity,
+        link__contact=contact,
+        verdict=verdict,
+        rating=rating,
+        answered_at=day,
+    )
+
+
+@pytest.fixture
+def answered(dash) -> Answered:
+    p1, p2, p3 = dash.partners
+    acts = dash.activities
+    contacts = {
+        name: factories.ContactFactory(partner=partner, name=name)
+        for name, partner in (("P1甲", p1), ("P1乙", p1), ("P2甲", p2), ("P3甲", p3))
+    }
+    confirmed, correction = Verdict.CONFIRMED, Verdict.CORRECTION
+    partner_answer(acts["early"], contacts["P1甲"], local(2024, 4, 2), confirmed, Rating.FAIR)
+    partner_answer(acts["early"], contacts["P1甲"], local(2024, 4, 5), confirmed, Rating.SATISFIED)
+    partner_answer(acts["may"], contacts["P1乙"], local(2024, 5, 11), confirmed, Rating.FAIR)
+    partner_answer(
+        acts["may"], contacts["P2甲"], local(2024, 5, 12), correction, Rating.DISSATISFIED
+    )
+    acts["late"].partners.add(p2)
+    partner_answer(acts["late"], contacts["P2甲"], local(2024, 7, 2), confirmed, Rating.SATISFIED)
+    partner_answer(
+        acts["back"], contacts["P3甲"], local(2024, 5, 3), correction, Rating.DISSATISFIED
+    )
+    acts["prev"].partners.add(p1)
+    b_activity = Activity.objects.get(committee=dash.cast.committee_b)
+    b_partner = factories.PartnerFactory(committee=dash.cast.committee_b, name="共建单位PB")
+    b_activity.partners.add(b_partner)
+    b_contact = factories.ContactFactory(partner=b_partner, name="PB甲")
+    partner_answer(b_activity, b_contact, local(2024, 5, 6), confirmed, Rating.SATISFIED)
+    for activity, state in (
+        (acts["early"], PartnerCheck.CONFIRMED),
+        (acts["may"], PartnerCheck.CORRECTION),
+        (acts["late"], PartnerCheck.CONFIRMED),
+        (acts["back"], PartnerCheck.CORRECTION),
+        (acts["prev"], PartnerCheck.PENDING),
+        (b_activity, PartnerCheck.CONFIRMED),
+    ):
+        Activity.objects.filter(pk=activity.pk).update(partner_check=state)
+        activity.partner_check = state
+    return Answered(dash=dash, contacts=contacts)

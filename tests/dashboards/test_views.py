@@ -263,7 +263,8 @@ EXPECTED = {
     # committees, branches, measures, goals, the cells of both matrices (one UNION ALL)
     "dashboards:coverage": BASE_QUERIES + 5,
     "dashboards:trends": BASE_QUERIES + 3,  # committees, measures per month, participation
-    "dashboards:partners": BASE_QUERIES + 3,  # committees, partners, their partnerships
+    # committees, partners, what they said about their joint activities, their partnerships
+    "dashboards:partners": BASE_QUERIES + 4,
     # branch, branches and their figures, measures, cells, idle members
     "dashboards:branch": BASE_QUERIES + 6,
 }

@@ -102,8 +102,8 @@ def test_the_summary_has_activities_by_measure_goal_and_branch(dash, content):
     measures = block(summary, "Activities by measure")
     assert list(measures) == [coded(m) for m in dash.measures]
     # this period, previous, a year earlier, volunteers, people served, external participants
-    assert measures[coded(m1)] == [2, 1, 0, 15, 100, 0]
-    assert measures[coded(m2)] == [2, 0, 1, 0, 0, 0]
+    assert measures[coded(m1)][:6] == [2, 1, 0, 15, 100, 0]
+    assert measures[coded(m2)][:6] == [2, 0, 1, 0, 0, 0]
     goals = block(summary, "Activities by goal")
     assert {label: values[:3] for label, values in goals.items()} == {
         coded(g1): [2, 0, 1],
@@ -112,9 +112,9 @@ def test_the_summary_has_activities_by_measure_goal_and_branch(dash, content):
     }
     branches = block(summary, "Branches: activities and participation")
     # activities (co-organised included) ×3, members, attended, participation
-    assert branches["杭州项目公司党支部"] == [3, 0, 1, 3, 2, pytest.approx(2 / 3)]
-    assert branches["宿迁项目公司党支部"] == [2, 1, 0, 3, 2, pytest.approx(2 / 3)]
-    assert branches["Whole committee"] == [None, None, None, 6, 4, pytest.approx(4 / 6)]
+    assert branches["杭州项目公司党支部"][:6] == [3, 0, 1, 3, 2, pytest.approx(2 / 3)]
+    assert branches["宿迁项目公司党支部"][:6] == [2, 1, 0, 3, 2, pytest.approx(2 / 3)]
+    assert branches["Whole committee"][:6] == [None, None, None, 6, 4, pytest.approx(4 / 6)]
 
 
 def test_the_activities_sheet_has_one_row_per_approved_activity_adding_up_to_the_totals(

@@ -25,6 +25,7 @@ SECTIONS = [
     "Activities by measure",
     "Activities by goal",
     "Branches: activities and participation",
+    "Branches: confirmation by partners",
     "Coverage of the measures by branch",
     "Partner engagement",
     "Honours",
@@ -145,9 +146,11 @@ def test_partners_and_honours_of_the_period(content):
     tables = section_tables(render(content))
 
     partners = by_first_cell(tables["Partner engagement"][0])
-    assert partners["共建单位P1"] == ["社区", "2", "2024-05-10", "", ""]
-    assert partners["共建单位P2"] == ["社区", "1", "2024-05-10", "2024-07-30", ""]
-    assert partners["共建单位P3"] == ["社区", "0", "never", "", "Yes"]
+    # kind, joint activities, confirmed, corrections asked, evaluations, last, agreement, quiet
+    nobody_said = ["0", "0", "Satisfied 0 · Fairly satisfied 0 · Not satisfied 0"]
+    assert partners["共建单位P1"] == ["社区", "2", *nobody_said, "2024-05-10", "", ""]
+    assert partners["共建单位P2"] == ["社区", "1", *nobody_said, "2024-05-10", "2024-07-30", ""]
+    assert partners["共建单位P3"] == ["社区", "0", *nobody_said, "never", "", "Yes"]
     honours = tables["Honours"][0]
     assert len(honours) == 2  # the header and the honour of 1 June; not the one of December
     assert honours[1][1:] == ["市级", "杭州市建设局", "2024-06-01", "杭州项目公司党支部"]
@@ -169,7 +172,7 @@ def test_all_approved_activities_with_their_totals_on_landscape_pages(dash, cont
     assert late[2:4] == ["宿迁项目公司党支部", "杭州项目公司党支部"]  # organiser, co-organiser
     # attendances, volunteers, people served, external participants
     assert rows[-1][0] == "Total: 4 activities"
-    assert rows[-1][8:] == ["5", "15", "100", "0"]
+    assert rows[-1][8:] == ["5", "15", "100", "0", ""]  # and no total of the confirmations
     first, last = document.sections[0], document.sections[-1]
     assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)  # A4
     assert (round(last.page_width.mm), round(last.page_height.mm)) == (297, 210)
