@@ -21,6 +21,8 @@ urlpatterns = [
     path("audit/", include("portal.audit.urls")),
     path("reports/", include("portal.reports.urls")),
     path("records/", include("portal.records.urls")),
+    # Partner units, without a login: short URLs behind their links and QR codes.
+    path("p/", include("portal.partners.urls")),
     # One password page for every login: its rules, its throttle of wrong current passwords,
     # its record of who chose the password (the admin's own page has none of them).
     path(
