@@ -253,13 +253,14 @@ def _pending_unless_asked(activity: Activity) -> None:
 
 
 def partner_link_find(token: str, *, purpose: str) -> PartnerLink | None:
-    """The usable link of ``purpose`` with this token, or None — forged, expired, withdrawn or
-    (about one activity) already answered alike: the caller shows one page for all of them."""
+    """The usable link of ``purpose`` with this token, or None — forged, expired, withdrawn,
+    (about one activity) already answered, or of a partner taken off the roster (archived)
+    alike: the caller shows one page for all of them."""
     if not token or len(token) > 64:
         return None
     link = (
         PartnerLink.objects.usable()
-        .filter(token_hash=token_hash(token), purpose=purpose)
+        .filter(token_hash=token_hash(token), purpose=purpose, partner__archived_at__isnull=True)
         .select_related("contact", "partner", "committee")
         .first()
     )

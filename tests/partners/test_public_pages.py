@@ -317,6 +317,15 @@ def test_an_archived_activity_or_a_partner_taken_off_it_closes_the_link(
     assert answers() == 0
 
 
+def test_a_partner_taken_off_the_roster_has_its_links_closed(scene: Scene, client: Client) -> None:
+    token = scene.ask()
+    page = scene.page_token()
+    type(scene.partner).all_objects.filter(pk=scene.partner.pk).update(archived_at=timezone.now())
+
+    assert_invalid(client.get(f"/p/{token}/"))
+    assert_invalid(client.get(f"/p/u/{page}/"))
+
+
 def test_another_activitys_link_reaches_nothing_of_this_activity(
     scene: Scene, client: Client
 ) -> None:
