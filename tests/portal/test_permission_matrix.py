@@ -67,6 +67,7 @@ from activities.models import (
     ActivityStatus,
     Attachment,
     AttachmentKind,
+    PartnerCheck,
 )
 from activities.selectors import next_to_review
 from activities.services import activity_transition, attachment_add, staged_upload_create
@@ -81,6 +82,8 @@ from branches.models import (
 from branches.services import committee_role_grant
 from portal.core.health import heartbeat_record
 from portal.core.periods import Period
+from portal.partners.models import PartnerAnswer
+from portal.partners.services import partner_links_issue, partner_page_link_issue
 from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
 from tests import factories
@@ -120,6 +123,9 @@ SENT_BACK = Outcome("200, form sent back with errors", 200)
 MISSING = Outcome("302→admin index, 'does not exist'", 302, "/admin/")
 #: The request was allowed and did its work: the row's ``done`` check says what that means.
 DONE = Outcome("done", 0)
+#: A partner link's token that opens nothing (forged, used, another purpose's …): the one
+#: "链接无效或已过期" page, whoever asks (portal/partners/views/public.py).
+INVALID_LINK = Outcome("404, the invalid link page", 404)
 
 
 def to(location: str) -> Outcome:
@@ -173,6 +179,36 @@ class World:
     @cached_property
     def photo(self) -> Attachment:
         return self.activity.attachments.get()
+
+    @cached_property
+    def partner_activity(self) -> Activity:
+        """Branch A1's submitted activity with the partner and a photo, which the partner's
+        contact is asked to confirm (``ask_partner``)."""
+        return self.new_activity(status=ActivityStatus.SUBMITTED, photo=True)
+
+    @cached_property
+    def partner_photo(self) -> Attachment:
+        return self.partner_activity.attachments.get()
+
+    def ask_partner(self, activity: Activity) -> str:
+        """A new link asking the partner's contact about ``activity``: its token."""
+        (issued,) = partner_links_issue(
+            activity=activity, contacts=[self.contact], by=self.cast.secretary_a1
+        )
+        return issued.token
+
+    # One link of each kind for the rows that only read: a new link withdraws the contact's
+    # earlier one (of the same activity; of the partner's page), which a crawl that collects
+    # its URLs first would then find closed.
+    @cached_property
+    def partner_token(self) -> str:
+        """The contact asked about ``partner_activity``."""
+        return self.ask_partner(self.partner_activity)
+
+    @cached_property
+    def partner_page_token(self) -> str:
+        """The contact's link to the partner's own page, given by the committee admin."""
+        return partner_page_link_issue(contact=self.contact, by=self.cast.admin_a).token
 
     @cached_property
     def partnership(self):
@@ -489,6 +525,51 @@ def partner_contact(w: World) -> dict[str, Any]:
     return {"pk": w.contact.pk}
 
 
+#: A token nobody issued (as long and of the same alphabet as a real one).
+FORGED_TOKEN = "Zm9yZ2VkLXRva2VuLW5vdC1pc3N1ZWQtYXQtYWxs"
+
+
+def partner_link(w: World) -> dict[str, Any]:
+    return {"token": w.partner_token}
+
+
+def forged_link(w: World) -> dict[str, Any]:
+    return {"token": FORGED_TOKEN, "attachment_id": w.partner_photo.pk}
+
+
+def fresh_partner_link(w: World) -> dict[str, Any]:
+    """A fresh submitted activity of branch A1, its partner's contact asked about it."""
+    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    return {"token": w.ask_partner(activity), "pk": activity.pk}
+
+
+def partner_photo(w: World) -> dict[str, Any]:
+    return {"token": w.partner_token, "attachment_id": w.partner_photo.pk}
+
+
+def other_activitys_photo(w: World) -> dict[str, Any]:
+    """A link about another activity, asking for the partner activity's photo."""
+    other = w.new_activity(status=ActivityStatus.SUBMITTED)
+    return {"token": w.ask_partner(other), "attachment_id": w.partner_photo.pk}
+
+
+def partner_page(w: World) -> dict[str, Any]:
+    return {"token": w.partner_page_token}
+
+
+def page_pending(w: World) -> dict[str, Any]:
+    """The partner's page and a fresh activity waiting for its contact's answer."""
+    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    w.ask_partner(activity)
+    return {"token": w.partner_page_token, "activity_id": activity.pk}
+
+
+def page_not_waiting(w: World) -> dict[str, Any]:
+    """The partner's page and a fresh activity of the partner that nobody asked it about."""
+    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    return {"token": w.partner_page_token, "activity_id": activity.pk}
+
+
 def admin_object(get: Callable[[World], Any]) -> Target:
     """An admin object URL's arguments; ``history_id`` for simple_history's version page."""
 
@@ -666,6 +747,40 @@ def revealed(phone: Callable[[World], str]) -> Done:
         assert audit_count(w, args) == before + 1
 
     return check
+
+
+def partner_answers(w: World, args: dict[str, Any]) -> tuple:
+    """The partners' answers, and where the row's activity stands with its partners."""
+    pk = args.get("pk", args.get("activity_id"))
+    check = Activity.all_objects.get(pk=pk).partner_check if pk else None
+    return PartnerAnswer.objects.count(), check
+
+
+def confirmed(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    return {"verdict": "confirmed", "rating": "satisfied"}
+
+
+def confirmed_on_page(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    prefix = f"a{args['activity_id']}"
+    return {f"{prefix}-verdict": "confirmed", f"{prefix}-rating": "satisfied"}
+
+
+def partner_answered(response, w, args, before) -> None:
+    """Whoever sends it, the answer is the link's contact's: recorded, shown back."""
+    assert response.status_code == 200, response.status_code
+    assert "谢谢，您的答复已收到" in response.content.decode()
+    answer = PartnerAnswer.objects.get(activity_id=args["pk"])
+    assert (answer.contact, answer.verdict, answer.rating) == (w.contact, "confirmed", "satisfied")
+    assert Activity.objects.get(pk=args["pk"]).partner_check == PartnerCheck.CONFIRMED
+
+
+def page_answered(response, w, args, before) -> None:
+    assert response.status_code == 303, response.status_code
+    token, pk = args["token"], args["activity_id"]
+    assert response["Location"] == f"/p/u/{token}/?answered={pk}#answered"
+    answer = PartnerAnswer.objects.get(activity_id=pk)
+    assert (answer.contact, answer.verdict) == (w.contact, "confirmed")
+    assert Activity.objects.get(pk=pk).partner_check == PartnerCheck.CONFIRMED
 
 
 # --- The table ----------------------------------------------------------------------------
@@ -994,6 +1109,41 @@ MATRIX: list[Row] = [
     row(("records/evidence/<int:pk>/", "records/evidence/<int:pk>/download/"), GET, fresh_pack,
         [LOGIN, OK, E404, E404, E404, E404, E404], a1=True),
 
+    # --- Partner links (issue 16): public behind a token. The token is the key, a login is
+    # not looked at: every user gets the same answer, and with a bad token the invalid page ---
+    row("p/<str:token>/", GET, partner_link,
+        [OK] * 7),
+    row("p/<str:token>/", GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row("p/<str:token>/", POST, fresh_partner_link,
+        [DONE] * 7, label="confirm", data=confirmed, snapshot=partner_answers,
+        done=partner_answered),
+    row("p/<str:token>/", POST, forged_link,
+        [INVALID_LINK] * 7, label="forged token", data=confirmed, snapshot=partner_answers),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, partner_photo,
+        [OK] * 7),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, other_activitys_photo,
+        [INVALID_LINK] * 7, label="another activity's photo"),
+    row("p/u/<str:token>/", GET, partner_page,
+        [OK] * 7),
+    row("p/u/<str:token>/", GET, partner_link,
+        [INVALID_LINK] * 7, label="an answer link's token"),
+    row("p/u/<str:token>/", GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row("p/u/<str:token>/<int:activity_id>/", POST, page_pending,
+        [DONE] * 7, label="confirm", data=confirmed_on_page, snapshot=partner_answers,
+        done=page_answered),
+    row("p/u/<str:token>/<int:activity_id>/", POST, page_not_waiting,
+        [INVALID_LINK] * 7, label="an activity not waiting for the contact",
+        data=confirmed_on_page, snapshot=partner_answers),
+    row("p/u/<str:token>/<int:activity_id>/", GET, page_pending,
+        [E405] * 7, label="an answer is a POST"),
+
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,
         [LOGIN, OK, OK, OK, OK, OK, OK]),
@@ -1237,6 +1387,8 @@ def check(row: Row, expected: Outcome, response, w: World, args, url: str, befor
     got = f"{response.status_code}" + (f" to {location}" if location else "")
     if response.status_code != expected.status:
         raise Mismatch(f"got {got}")
+    if expected is INVALID_LINK and "链接无效或已过期" not in response.content.decode():
+        raise Mismatch(f"got {got}, not the invalid link page")
     if expected is SENT_BACK:
         form = (response.context or {}).get("form")
         if form is None or not form.errors:
