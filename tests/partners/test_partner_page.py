@@ -17,7 +17,7 @@ from portal.core.periods import Period, local_today
 from portal.partners.models import PartnerAnswer, PartnerLink, token_hash
 from portal.partners.selectors import PARTNER_PAGE_SIZE
 from tests import factories
-from tests.partners.conftest import (
+from tests.partners.scene import (
     ATTENDEES,
     CONTACT_NAME,
     CONTACT_PHONE,

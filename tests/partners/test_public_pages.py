@@ -31,7 +31,7 @@ from portal.core.logs import mask_link_tokens
 from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, token_hash
 from portal.partners.services import partner_link_revoke
 from tests import factories
-from tests.partners.conftest import (
+from tests.partners.scene import (
     ATTENDEES,
     CONTACT_EMAIL,
     CONTACT_NAME,
