@@ -549,3 +549,26 @@ def test_no_token_reaches_the_server_log(scene: Scene, client: Client) -> None:
 )
 def test_mask_link_tokens(text: str, masked: str) -> None:
     assert mask_link_tokens(text) == masked
+
+
+def test_an_answer_needs_no_csrf_cookie_nor_a_referer(scene: Scene) -> None:
+    """The form carries no CSRF token and the browser sends ``Origin: null`` under
+    ``Referrer-Policy: no-referrer``: the views are exempt (the token in the URL is the key;
+    views/public.py says why). The client here checks CSRF as a browser's request is."""
+    client = Client(enforce_csrf_checks=True)
+    token = scene.ask()
+    page = scene.page_token()
+    other = scene.new_activity(title="从单位页面答复的活动")
+    scene.ask(other)
+
+    answered = client.post(f"/p/{token}/", confirm(), HTTP_ORIGIN="null")
+    from_page = client.post(
+        f"/p/u/{page}/{other.pk}/",
+        {f"a{other.pk}-verdict": "confirmed", f"a{other.pk}-rating": ""},
+        HTTP_ORIGIN="null",
+    )
+
+    assert answered.status_code == 200
+    assert from_page.status_code == 303
+    assert PartnerAnswer.objects.count() == 2
+    assert "csrfmiddlewaretoken" not in client.get(f"/p/u/{page}/").content.decode()
