@@ -536,6 +536,9 @@ AUDIT_DETAIL_WORDS = {
     "new recovery codes throttled": _("asking for new recovery codes, throttled"),
     "new recovery codes": _("asking for new recovery codes"),
     "left": _("recovery codes left"),
+    # A partner's answer through its link (portal.partners): the verdict, then the evaluation.
+    "confirmed": _("The record is right"),
+    "correction": _("Please correct it"),
 }
 _ROWS = re.compile(r"^(\d+) rows\b")
 
@@ -637,6 +640,9 @@ AUDIT_DETAIL_TERMS = {
     "is_active=False": _("login enabled: no"),
     "xlsx": "XLSX",
     "csv": "CSV",
+    "unsatisfied": _("Not satisfied"),
+    "satisfied": _("Satisfied"),
+    "fair": _("Fairly satisfied"),
 }
 
 

@@ -379,6 +379,8 @@ def partner_answer_record(
             comment=_("%(contact)s asked for a correction: %(comment)s")
             % {"contact": contact, "comment": comment},
         )
+    # Who answered in the entry's name (as a phone reveal names the member), what they said in
+    # words the audit page reads in Chinese (branches.models.AUDIT_DETAIL_WORDS).
     audit_record(
         user=None,
         action=AuditAction.PARTNER_ANSWER,
@@ -386,8 +388,8 @@ def partner_answer_record(
         committee_id=locked.committee_id,
         object_type="activity",
         object_id=locked.pk,
-        object_repr=locked.title,
-        detail=f"contact {contact.pk}: {verdict}" + (f", {rating}" if rating else ""),
+        object_repr=f"{locked.title} · {contact}",
+        detail=verdict + (f", {rating}" if rating else ""),
         request=request,
     )
     activity.partner_check = check

@@ -190,7 +190,11 @@ def test_a_confirmation_makes_the_record_confirmed_on_the_timeline_and_in_the_au
     assert "走访细致，群众满意。" in event.comment
     entry = AuditEntry.objects.get(action=AuditAction.PARTNER_ANSWER)
     assert (entry.object_type, entry.object_id) == ("activity", str(activity.pk))
+    assert entry.object_repr == f"{activity.title} · {CONTACT_NAME}（春江街道社区）"
     assert entry.user is None
+    # The committee admin reads it in Chinese on the audit log's page.
+    audit_page = scene.cast.client_for(scene.cast.admin_a).get("/audit/").content.decode()
+    assert "情况属实, 满意" in audit_page
     assert link_of(token).answered_at is not None
 
 

@@ -180,11 +180,27 @@ class World:
     def photo(self) -> Attachment:
         return self.activity.attachments.get()
 
+    # The partner links' own partner and contact: the matrix's partner keeps its admin pages
+    # as the other rows know them (a contact row more changes what they show).
+    @cached_property
+    def link_partner(self):
+        return factories.PartnerFactory(committee=self.cast.committee_a, name="富春湾集团党委")
+
+    @cached_property
+    def link_contact(self):
+        return factories.ContactFactory(partner=self.link_partner, phone="13900003333")
+
+    def partner_link_activity(self, *, photo: bool = False) -> Activity:
+        """A fresh submitted activity of branch A1 with the links' partner."""
+        return self.new_activity(
+            status=ActivityStatus.SUBMITTED, photo=photo, partner=self.link_partner
+        )
+
     @cached_property
     def partner_activity(self) -> Activity:
-        """Branch A1's submitted activity with the partner and a photo, which the partner's
-        contact is asked to confirm (``ask_partner``)."""
-        return self.new_activity(status=ActivityStatus.SUBMITTED, photo=True)
+        """Branch A1's submitted activity with the links' partner and a photo, which its
+        contact is asked to confirm (``partner_token``)."""
+        return self.partner_link_activity(photo=True)
 
     @cached_property
     def partner_photo(self) -> Attachment:
@@ -193,7 +209,7 @@ class World:
     def ask_partner(self, activity: Activity) -> str:
         """A new link asking the partner's contact about ``activity``: its token."""
         (issued,) = partner_links_issue(
-            activity=activity, contacts=[self.contact], by=self.cast.secretary_a1
+            activity=activity, contacts=[self.link_contact], by=self.cast.secretary_a1
         )
         return issued.token
 
@@ -208,7 +224,7 @@ class World:
     @cached_property
     def partner_page_token(self) -> str:
         """The contact's link to the partner's own page, given by the committee admin."""
-        return partner_page_link_issue(contact=self.contact, by=self.cast.admin_a).token
+        return partner_page_link_issue(contact=self.link_contact, by=self.cast.admin_a).token
 
     @cached_property
     def partnership(self):
@@ -306,10 +322,15 @@ class World:
         return self.client
 
     def new_activity(
-        self, *, status: str = ActivityStatus.DRAFT, photo: bool = False, future: bool = False
+        self,
+        *,
+        status: str = ActivityStatus.DRAFT,
+        photo: bool = False,
+        future: bool = False,
+        partner=None,
     ) -> Activity:
-        """A fresh activity of branch A1 that took place three days ago (or takes place in
-        three days)."""
+        """A fresh activity of branch A1 with ``partner`` (the matrix's own by default) that
+        took place three days ago (or takes place in three days)."""
         cast = self.cast
         starts_at = timezone.now() + dt.timedelta(days=3 if future else -3)
         activity = factories.ActivityFactory(
@@ -318,7 +339,7 @@ class World:
             measure=self.measure,
             created_by=cast.secretary_a1,
             starts_at=starts_at,
-            partners=[self.partner],
+            partners=[partner or self.partner],
             evidence=not photo,  # its photo is the real one below
         )
         if photo:
@@ -539,7 +560,7 @@ def forged_link(w: World) -> dict[str, Any]:
 
 def fresh_partner_link(w: World) -> dict[str, Any]:
     """A fresh submitted activity of branch A1, its partner's contact asked about it."""
-    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    activity = w.partner_link_activity()
     return {"token": w.ask_partner(activity), "pk": activity.pk}
 
 
@@ -549,7 +570,7 @@ def partner_photo(w: World) -> dict[str, Any]:
 
 def other_activitys_photo(w: World) -> dict[str, Any]:
     """A link about another activity, asking for the partner activity's photo."""
-    other = w.new_activity(status=ActivityStatus.SUBMITTED)
+    other = w.partner_link_activity()
     return {"token": w.ask_partner(other), "attachment_id": w.partner_photo.pk}
 
 
@@ -559,14 +580,14 @@ def partner_page(w: World) -> dict[str, Any]:
 
 def page_pending(w: World) -> dict[str, Any]:
     """The partner's page and a fresh activity waiting for its contact's answer."""
-    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    activity = w.partner_link_activity()
     w.ask_partner(activity)
     return {"token": w.partner_page_token, "activity_id": activity.pk}
 
 
 def page_not_waiting(w: World) -> dict[str, Any]:
     """The partner's page and a fresh activity of the partner that nobody asked it about."""
-    activity = w.new_activity(status=ActivityStatus.SUBMITTED)
+    activity = w.partner_link_activity()
     return {"token": w.partner_page_token, "activity_id": activity.pk}
 
 
@@ -770,7 +791,11 @@ def partner_answered(response, w, args, before) -> None:
     assert response.status_code == 200, response.status_code
     assert "谢谢，您的答复已收到" in response.content.decode()
     answer = PartnerAnswer.objects.get(activity_id=args["pk"])
-    assert (answer.contact, answer.verdict, answer.rating) == (w.contact, "confirmed", "satisfied")
+    assert (answer.contact, answer.verdict, answer.rating) == (
+        w.link_contact,
+        "confirmed",
+        "satisfied",
+    )
     assert Activity.objects.get(pk=args["pk"]).partner_check == PartnerCheck.CONFIRMED
 
 
@@ -779,7 +804,7 @@ def page_answered(response, w, args, before) -> None:
     token, pk = args["token"], args["activity_id"]
     assert response["Location"] == f"/p/u/{token}/?answered={pk}#answered"
     answer = PartnerAnswer.objects.get(activity_id=pk)
-    assert (answer.contact, answer.verdict) == (w.contact, "confirmed")
+    assert (answer.contact, answer.verdict) == (w.link_contact, "confirmed")
     assert Activity.objects.get(pk=pk).partner_check == PartnerCheck.CONFIRMED
 
 
