@@ -53,13 +53,13 @@ def test_the_page_lists_this_years_approved_and_waiting_activities_of_the_unit(
     scene: Scene, page: str, client: Client
 ) -> None:
     scene.ask()  # the scene's submitted activity waits for the contact
-    approved = scene.new_activity(title="已审核：联合开展消防演练", status=ActivityStatus.APPROVED)
+    approved = scene.new_activity(title="已通过：联合开展消防演练", status=ActivityStatus.APPROVED)
     hidden = {
         "不等待本联系人答复的已提交活动": scene.new_activity(
             title="不等待本联系人答复的已提交活动"
         ),
-        "去年已审核的活动": scene.new_activity(
-            title="去年已审核的活动", starts_at=last_year(), status=ActivityStatus.APPROVED
+        "去年已通过的活动": scene.new_activity(
+            title="去年已通过的活动", starts_at=last_year(), status=ActivityStatus.APPROVED
         ),
         "其他共建单位的活动": scene.new_activity(
             title="其他共建单位的活动",
@@ -78,7 +78,7 @@ def test_the_page_lists_this_years_approved_and_waiting_activities_of_the_unit(
     html = response.content.decode()
     assert f"春江街道社区 {local_today().year}年联建活动" in html
     assert "1项待您确认" in html
-    assert "1项已审核" in html
+    assert "1项已通过" in html
     titles = [a.title for a in response.context["rows"]]
     assert titles == [scene.activity.title, approved.title]  # the waiting one first
     for title in hidden:
@@ -91,7 +91,7 @@ def test_the_page_lists_this_years_approved_and_waiting_activities_of_the_unit(
 
 def test_nothing_personal_is_on_the_page(scene: Scene, page: str, client: Client) -> None:
     scene.ask()
-    scene.new_activity(title="已审核的活动", status=ActivityStatus.APPROVED)
+    scene.new_activity(title="已通过的活动", status=ActivityStatus.APPROVED)
 
     html = client.get(f"/p/u/{page}/").content.decode()
 
@@ -114,7 +114,7 @@ def test_an_approved_activity_shows_what_the_unit_answered(
     client.post(f"/p/{token}/", {"verdict": "confirmed", "rating": "satisfied"})
 
     activity_transition(activity, action=ActivityAction.APPROVED, by=scene.cast.staff_a)
-    scene.new_activity(title="未答复的已审核活动", status=ActivityStatus.APPROVED)
+    scene.new_activity(title="未答复的已通过活动", status=ActivityStatus.APPROVED)
 
     html = client.get(f"/p/u/{page}/").content.decode()
 
@@ -249,9 +249,7 @@ def test_getting_the_answer_route_is_not_allowed(scene: Scene, page: str, client
 def test_the_page_is_paginated(scene: Scene, page: str, client: Client, settings) -> None:
     settings.PARTNER_LINK_RATE_PER_MINUTE = 1000
     for n in range(PARTNER_PAGE_SIZE + 1):
-        Activity.objects.filter(
-            pk=scene.new_activity(title=f"已审核活动{n:02d}", status=ActivityStatus.APPROVED).pk
-        )
+        scene.new_activity(title=f"已通过活动{n:02d}", status=ActivityStatus.APPROVED)
 
     first = client.get(f"/p/u/{page}/")
     second = client.get(f"/p/u/{page}/?page=2")
@@ -275,11 +273,11 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_its_rows(
         return len(response.context["rows"])
 
     scene.ask()
-    scene.new_activity(title="已审核活动", status=ActivityStatus.APPROVED)
+    scene.new_activity(title="已通过活动", status=ActivityStatus.APPROVED)
     with django_assert_num_queries(6):
         assert load() == 2
     for n in range(5):
         scene.ask(scene.new_activity(title=f"待确认活动{n}"))
-        scene.new_activity(title=f"已审核活动{n}", status=ActivityStatus.APPROVED)
+        scene.new_activity(title=f"已通过活动{n}", status=ActivityStatus.APPROVED)
     with django_assert_num_queries(6):
         assert load() == 12

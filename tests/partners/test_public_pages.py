@@ -104,7 +104,7 @@ def test_no_member_name_phone_contact_or_reviewer_comment_is_on_the_page(
 ) -> None:
     """The attendees, the contact's own name, phone and e-mail, the sign-in sheet and the
     document, the reviewer's comment, the portal's own links: none of them."""
-    approved = scene.new_activity(title="已审核的联建活动", status=ActivityStatus.APPROVED)
+    approved = scene.new_activity(title="已通过的联建活动", status=ActivityStatus.APPROVED)
     token = scene.ask(approved)
     attendee_names = [name for name, _phone in ATTENDEES]
 
