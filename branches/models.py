@@ -536,7 +536,9 @@ AUDIT_DETAIL_WORDS = {
     "new recovery codes throttled": _("asking for new recovery codes, throttled"),
     "new recovery codes": _("asking for new recovery codes"),
     "left": _("recovery codes left"),
-    # A partner's answer through its link (portal.partners): the verdict, then the evaluation.
+    # Partner links (portal.partners): a link to the partner's own page; a partner's answer
+    # through its link, the verdict, then the evaluation.
+    "partner page": _("a link to the partner's own page"),
     "confirmed": _("The record is right"),
     "correction": _("Please correct it"),
 }

@@ -144,8 +144,7 @@ def partner_links_issue(
             committee_id=locked.committee_id,
             object_type="activity",
             object_id=locked.pk,
-            object_repr=locked.title,
-            detail=f"contact {contact.pk}",
+            object_repr=f"{locked.title} · {contact}",
             request=request,
         )
     if locked.partner_check != PartnerCheck.CONFIRMED:
@@ -199,7 +198,7 @@ def partner_page_link_issue(
         object_type="contact",
         object_id=contact.pk,
         object_repr=str(contact),
-        detail="page",
+        detail="partner page",
         request=request,
     )
     return IssuedLink(link=link, token=token)

@@ -281,3 +281,15 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_its_rows(
         scene.new_activity(title=f"已通过活动{n}", status=ActivityStatus.APPROVED)
     with django_assert_num_queries(6):
         assert load() == 12
+
+
+def test_the_audit_log_names_the_links_in_chinese_without_ids(scene: Scene, page: str) -> None:
+    """Giving the page link and asking about an activity are in the audit log, read in Chinese
+    by the committee admin, the contact by name (no internal id)."""
+    scene.ask()
+
+    html = scene.cast.client_for(scene.cast.admin_a).get("/audit/").content.decode()
+
+    assert "共建单位专属页面链接" in html
+    assert f"{scene.activity.title} · {CONTACT_NAME}（春江街道社区）" in html
+    assert f"contact {scene.contact.pk}" not in html
