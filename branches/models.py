@@ -536,6 +536,11 @@ AUDIT_DETAIL_WORDS = {
     "new recovery codes throttled": _("asking for new recovery codes, throttled"),
     "new recovery codes": _("asking for new recovery codes"),
     "left": _("recovery codes left"),
+    # Partner links (portal.partners): a link to the partner's own page; a partner's answer
+    # through its link, the verdict, then the evaluation.
+    "partner page": _("a link to the partner's own page"),
+    "confirmed": _("The record is right"),
+    "correction": _("Please correct it"),
 }
 _ROWS = re.compile(r"^(\d+) rows\b")
 
@@ -637,6 +642,9 @@ AUDIT_DETAIL_TERMS = {
     "is_active=False": _("login enabled: no"),
     "xlsx": "XLSX",
     "csv": "CSV",
+    "unsatisfied": _("Not satisfied"),
+    "satisfied": _("Satisfied"),
+    "fair": _("Fairly satisfied"),
 }
 
 

@@ -365,13 +365,18 @@ class CommitteeScopedInlineMixin(_ScopedRelationsMixin):
     worker each time. No contact list, partnership or activity comes near the bound.
     """
 
-    max_num = 100
+    #: The most rows an inline shows or takes (its existing rows included).
+    max_rows = 100
+    max_num = max_rows
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_user(request.user)
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))
+        # Not get_max_num(): an inline that adds nothing (max_num 0) still shows its rows.
+        kwargs.setdefault(
+            "absolute_max", max(self.max_rows, self.get_max_num(request, obj, **kwargs) or 0)
+        )
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = constraint_checked_form(formset.form)
         return formset

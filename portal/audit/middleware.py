@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from branches.models import AuditAction
 from portal.audit.receivers import current_request, home_committee_id
 from portal.audit.services import audit_record
+from portal.core.logs import mask_link_tokens
 
 #: Statuses recorded as "access refused" when answered to a logged-in user.
 REFUSED_STATUSES = frozenset({403, 404})
@@ -50,7 +51,8 @@ class AuditMiddleware:
                     committee=None,
                     committee_id=home_committee_id(user),
                     object_type="page",
-                    object_repr=request.path[:200],
+                    # A refused partner link's path without its token (portal.partners).
+                    object_repr=mask_link_tokens(request.path)[:200],
                     detail=f"{request.method} {response.status_code}",
                     request=request,
                 )

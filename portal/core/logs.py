@@ -57,12 +57,24 @@ def mask_email_addresses(text: str) -> str:
     return EMAIL_ADDRESS.sub(lambda match: f"{match[1]}***@{match[2]}", text)
 
 
-class PersonalDataRedactingFormatter(logging.Formatter):
-    """Masks phone numbers and e-mail addresses in the whole formatted line, traceback included.
+# The secret of a partner's link (portal.partners) in a path: /p/<token>/…, /p/u/<token>/. The
+# token is the partner's only key, so a log line that quotes the path (Django's "Not Found: …",
+# an audit entry of a refused page) keeps the path's shape without it.
+LINK_TOKEN_IN_PATH = re.compile(r"(/p/(?:u/)?)[A-Za-z0-9_-]{8,}")
 
-    No code logs either on purpose; this catches the ones that arrive by accident: a database
-    error quoting the row it refused, an exception message (an SMTP refusal), a URL.
+
+def mask_link_tokens(text: str) -> str:
+    """``/p/Zk3…q9/photo/4/`` → ``/p/…/photo/4/``."""
+    return LINK_TOKEN_IN_PATH.sub(r"\1…", text)
+
+
+class PersonalDataRedactingFormatter(logging.Formatter):
+    """Masks phone numbers, e-mail addresses and partner link tokens in the whole formatted
+    line, traceback included.
+
+    No code logs any of them on purpose; this catches the ones that arrive by accident: a
+    database error quoting the row it refused, an exception message (an SMTP refusal), a URL.
     """
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_email_addresses(mask_phone_numbers(super().format(record)))
+        return mask_link_tokens(mask_email_addresses(mask_phone_numbers(super().format(record))))

@@ -562,7 +562,9 @@ def _window_figures(
     for dimension, key, *values in rows:
         sums = figures[dimension].setdefault(key, dict(_NO_FIGURES))
         for column, value in zip(_COLUMNS, values, strict=True):
-            sums[column] += value or 0
+            # int(): PostgreSQL sums a bigint to a numeric (a Decimal here), which a report's
+            # stored JSON content refuses.
+            sums[column] += int(value or 0)
     return figures
 
 

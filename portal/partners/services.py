@@ -159,8 +159,7 @@ def partner_links_issue(
             committee_id=locked.committee_id,
             object_type="activity",
             object_id=locked.pk,
-            object_repr=locked.title,
-            detail=f"contact {contact.pk}",
+            object_repr=f"{locked.title} · {contact}",
             request=request,
         )
     if locked.partner_check != PartnerCheck.CONFIRMED:
@@ -214,7 +213,7 @@ def partner_page_link_issue(
         object_type="contact",
         object_id=contact.pk,
         object_repr=str(contact),
-        detail="page",
+        detail="partner page",
         request=request,
     )
     return IssuedLink(link=link, token=token)
@@ -272,13 +271,14 @@ def _pending_unless_asked(activity: Activity) -> None:
 
 
 def partner_link_find(token: str, *, purpose: str) -> PartnerLink | None:
-    """The usable link of ``purpose`` with this token, or None — forged, expired, withdrawn or
-    (about one activity) already answered alike: the caller shows one page for all of them."""
+    """The usable link of ``purpose`` with this token, or None — forged, expired, withdrawn,
+    (about one activity) already answered, or of a partner taken off the roster (archived)
+    alike: the caller shows one page for all of them."""
     if not token or len(token) > 64:
         return None
     link = (
         PartnerLink.objects.usable()
-        .filter(token_hash=token_hash(token), purpose=purpose)
+        .filter(token_hash=token_hash(token), purpose=purpose, partner__archived_at__isnull=True)
         .select_related("contact", "partner", "committee")
         .first()
     )
@@ -396,6 +396,8 @@ def partner_answer_record(
         answer.activity_version = locked.version
         if settings.ACTIVITY_EMAILS:  # the branch is told, as of a reviewer's return
             outbox_enqueue(ACTIVITY_EVENT_NOTIFY_TASK, returned.pk)
+    # Who answered in the entry's name (as a phone reveal names the member), what they said in
+    # words the audit page reads in Chinese (branches.models.AUDIT_DETAIL_WORDS).
     audit_record(
         user=None,
         action=AuditAction.PARTNER_ANSWER,
@@ -403,8 +405,8 @@ def partner_answer_record(
         committee_id=locked.committee_id,
         object_type="activity",
         object_id=locked.pk,
-        object_repr=locked.title,
-        detail=f"contact {contact.pk}: {verdict}" + (f", {rating}" if rating else ""),
+        object_repr=f"{locked.title} · {contact}",
+        detail=verdict + (f", {rating}" if rating else ""),
         request=request,
     )
     activity.partner_check = check

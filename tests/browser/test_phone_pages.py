@@ -54,6 +54,7 @@ ROLE_ORDER = ("staff_a", "secretary_a1", "admin_a", "anonymous")
 #: Rows that answer with a file or a fragment, not a page.
 NOT_PAGES = (
     "files/",  # stored photos, agreements, evidence
+    "p/<str:token>/photo/",  # a partner link's photos
     "activities/export.xlsx",
     "reports/<int:pk>/download/<slug:fmt>/",
     "records/activity/<int:pk>/record.<slug:fmt>",  # an activity's 一事一档, PDF or Word

@@ -1,6 +1,7 @@
-"""Partner confirmation, the branch's side: an activity of branch A1 held with 春江街道 (whose
-default contact 张三 has an e-mail address) and 富春湾集团 (李四, without one), submitted by
-A1's secretary; e-mail to the test outbox, tasks run in this process."""
+"""Partner confirmation. The pages behind partner links use the scene of
+``tests/partners/scene.py`` (``scene``). The branch's side: an activity of branch A1 held
+with 春江街道 (whose default contact 张三 has an e-mail address) and 富春湾集团 (李四, without
+one), submitted by A1's secretary; e-mail to the test outbox, tasks run in this process."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from activities import services as activity_services
 from activities.models import Activity, ActivityAction, ActivityStatus
 from tests import factories
+from tests.conftest import Cast
+from tests.partners.scene import Scene, build_scene
 
 #: An address the branch's pages and e-mails build partner links with.
 BASE = "https://dj.example.cn"
@@ -101,3 +105,19 @@ def tokens_in(text: str) -> list[str]:
 
 def mailed_tokens() -> list[str]:
     return [token for message in mail.outbox for token in tokens_in(message.body)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    """Each test starts with an empty request count (the limit counts per minute)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def scene(cast: Cast, settings, tmp_path) -> Scene:
+    """Branch A1's submitted activity with 春江街道社区, a photo, a sign-in sheet and a PDF,
+    its members and contact with distinctive names (``tests/partners/scene.py``)."""
+    settings.MEDIA_ROOT = tmp_path
+    return build_scene(cast)

@@ -190,6 +190,10 @@ def test_a_change_in_the_admin_supersedes_it_when_it_changes_a_fact(
 
     response = client.post(url, admin_form(confirmed, **changes))
 
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [fs.formset.errors for fs in response.context["inline_admin_formsets"]],
+        [fs.formset.non_form_errors() for fs in response.context["inline_admin_formsets"]],
+    )
     assert check_of(confirmed) == expected
     assert confirmed.events.filter(action=ActivityAction.EDITED, actor=cast.admin_a).exists()

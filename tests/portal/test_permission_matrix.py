@@ -67,6 +67,7 @@ from activities.models import (
     ActivityStatus,
     Attachment,
     AttachmentKind,
+    PartnerCheck,
 )
 from activities.selectors import next_to_review
 from activities.services import activity_transition, attachment_add, staged_upload_create
@@ -81,7 +82,7 @@ from branches.models import (
 from branches.services import committee_role_grant
 from portal.core.health import heartbeat_record
 from portal.core.periods import Period
-from portal.partners.models import PartnerLink
+from portal.partners.models import PartnerAnswer, PartnerLink
 from portal.partners.services import partner_links_issue, partner_page_link_issue
 from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
@@ -122,6 +123,9 @@ SENT_BACK = Outcome("200, form sent back with errors", 200)
 MISSING = Outcome("302→admin index, 'does not exist'", 302, "/admin/")
 #: The request was allowed and did its work: the row's ``done`` check says what that means.
 DONE = Outcome("done", 0)
+#: A partner link's token that opens nothing (forged, used, another purpose's …): the one
+#: "链接无效或已过期" page, whoever asks (portal/partners/views/public.py).
+INVALID_LINK = Outcome("404, the invalid link page", 404)
 
 
 def to(location: str) -> Outcome:
@@ -158,7 +162,9 @@ class World:
 
     @cached_property
     def measure(self):
-        return factories.MeasureFactory(committee=self.cast.committee_a)
+        # A code as a framework's (M1–M6): the factory's own grows with every measure of the
+        # process, and a page showing "M1115" reads as an internal id (test_chinese_pages).
+        return factories.MeasureFactory(committee=self.cast.committee_a, code="M1")
 
     @cached_property
     def partner(self):
@@ -175,6 +181,52 @@ class World:
     @cached_property
     def photo(self) -> Attachment:
         return self.activity.attachments.get()
+
+    # The partner links' own partner and contact: the matrix's partner keeps its admin pages
+    # as the other rows know them (a contact row more changes what they show).
+    @cached_property
+    def link_partner(self):
+        return factories.PartnerFactory(committee=self.cast.committee_a, name="富春湾集团党委")
+
+    @cached_property
+    def link_contact(self):
+        return factories.ContactFactory(partner=self.link_partner, phone="13900003333")
+
+    def partner_link_activity(self, *, photo: bool = False) -> Activity:
+        """A fresh submitted activity of branch A1 with the links' partner."""
+        return self.new_activity(
+            status=ActivityStatus.SUBMITTED, photo=photo, partner=self.link_partner
+        )
+
+    @cached_property
+    def partner_activity(self) -> Activity:
+        """Branch A1's submitted activity with the links' partner and a photo, which its
+        contact is asked to confirm (``partner_token``)."""
+        return self.partner_link_activity(photo=True)
+
+    @cached_property
+    def partner_photo(self) -> Attachment:
+        return self.partner_activity.attachments.get()
+
+    def ask_partner(self, activity: Activity) -> str:
+        """A new link asking the partner's contact about ``activity``: its token."""
+        (issued,) = partner_links_issue(
+            activity=activity, contacts=[self.link_contact], by=self.cast.secretary_a1
+        )
+        return issued.token
+
+    # One link of each kind for the rows that only read: a new link withdraws the contact's
+    # earlier one (of the same activity; of the partner's page), which a crawl that collects
+    # its URLs first would then find closed.
+    @cached_property
+    def partner_token(self) -> str:
+        """The contact asked about ``partner_activity``."""
+        return self.ask_partner(self.partner_activity)
+
+    @cached_property
+    def partner_page_token(self) -> str:
+        """The contact's link to the partner's own page, given by the committee admin."""
+        return partner_page_link_issue(contact=self.link_contact, by=self.cast.admin_a).token
 
     @cached_property
     def partnership(self):
@@ -272,10 +324,15 @@ class World:
         return self.client
 
     def new_activity(
-        self, *, status: str = ActivityStatus.DRAFT, photo: bool = False, future: bool = False
+        self,
+        *,
+        status: str = ActivityStatus.DRAFT,
+        photo: bool = False,
+        future: bool = False,
+        partner=None,
     ) -> Activity:
-        """A fresh activity of branch A1 that took place three days ago (or takes place in
-        three days)."""
+        """A fresh activity of branch A1 with ``partner`` (the matrix's own by default) that
+        took place three days ago (or takes place in three days)."""
         cast = self.cast
         starts_at = timezone.now() + dt.timedelta(days=3 if future else -3)
         activity = factories.ActivityFactory(
@@ -284,7 +341,7 @@ class World:
             measure=self.measure,
             created_by=cast.secretary_a1,
             starts_at=starts_at,
-            partners=[self.partner],
+            partners=[partner or self.partner],
             evidence=not photo,  # its photo is the real one below
         )
         if photo:
@@ -517,8 +574,49 @@ def fresh_page_link(w: World) -> dict[str, Any]:
     return {"pk": partner_page_link_issue(contact=w.contact, by=w.cast.admin_a).link.pk}
 
 
-def a_token(w: World) -> dict[str, Any]:
-    return {"token": "A" * 32}
+#: A token nobody issued (as long and of the same alphabet as a real one).
+FORGED_TOKEN = "Zm9yZ2VkLXRva2VuLW5vdC1pc3N1ZWQtYXQtYWxs"
+
+
+def partner_link(w: World) -> dict[str, Any]:
+    return {"token": w.partner_token}
+
+
+def forged_link(w: World) -> dict[str, Any]:
+    return {"token": FORGED_TOKEN, "attachment_id": w.partner_photo.pk}
+
+
+def fresh_partner_token(w: World) -> dict[str, Any]:
+    """A fresh submitted activity of branch A1, its partner's contact asked about it."""
+    activity = w.partner_link_activity()
+    return {"token": w.ask_partner(activity), "pk": activity.pk}
+
+
+def partner_photo(w: World) -> dict[str, Any]:
+    return {"token": w.partner_token, "attachment_id": w.partner_photo.pk}
+
+
+def other_activitys_photo(w: World) -> dict[str, Any]:
+    """A link about another activity, asking for the partner activity's photo."""
+    other = w.partner_link_activity()
+    return {"token": w.ask_partner(other), "attachment_id": w.partner_photo.pk}
+
+
+def partner_page(w: World) -> dict[str, Any]:
+    return {"token": w.partner_page_token}
+
+
+def page_pending(w: World) -> dict[str, Any]:
+    """The partner's page and a fresh activity waiting for its contact's answer."""
+    activity = w.partner_link_activity()
+    w.ask_partner(activity)
+    return {"token": w.partner_page_token, "activity_id": activity.pk}
+
+
+def page_not_waiting(w: World) -> dict[str, Any]:
+    """The partner's page and a fresh activity of the partner that nobody asked it about."""
+    activity = w.partner_link_activity()
+    return {"token": w.partner_page_token, "activity_id": activity.pk}
 
 
 def admin_object(get: Callable[[World], Any]) -> Target:
@@ -737,6 +835,44 @@ def revealed(phone: Callable[[World], str]) -> Done:
         assert audit_count(w, args) == before + 1
 
     return check
+
+
+def partner_answers(w: World, args: dict[str, Any]) -> tuple:
+    """The partners' answers, and where the row's activity stands with its partners."""
+    pk = args.get("pk", args.get("activity_id"))
+    check = Activity.all_objects.get(pk=pk).partner_check if pk else None
+    return PartnerAnswer.objects.count(), check
+
+
+def confirmed(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    return {"verdict": "confirmed", "rating": "satisfied"}
+
+
+def confirmed_on_page(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    prefix = f"a{args['activity_id']}"
+    return {f"{prefix}-verdict": "confirmed", f"{prefix}-rating": "satisfied"}
+
+
+def partner_answered(response, w, args, before) -> None:
+    """Whoever sends it, the answer is the link's contact's: recorded, shown back."""
+    assert response.status_code == 200, response.status_code
+    assert "谢谢，您的答复已收到" in response.content.decode()
+    answer = PartnerAnswer.objects.get(activity_id=args["pk"])
+    assert (answer.contact, answer.verdict, answer.rating) == (
+        w.link_contact,
+        "confirmed",
+        "satisfied",
+    )
+    assert Activity.objects.get(pk=args["pk"]).partner_check == PartnerCheck.CONFIRMED
+
+
+def page_answered(response, w, args, before) -> None:
+    assert response.status_code == 303, response.status_code
+    token, pk = args["token"], args["activity_id"]
+    assert response["Location"] == f"/p/u/{token}/?answered={pk}#answered"
+    answer = PartnerAnswer.objects.get(activity_id=pk)
+    assert (answer.contact, answer.verdict) == (w.link_contact, "confirmed")
+    assert Activity.objects.get(pk=pk).partner_check == PartnerCheck.CONFIRMED
 
 
 # --- The table ----------------------------------------------------------------------------
@@ -1098,12 +1234,40 @@ MATRIX: list[Row] = [
     row("partners/contacts/<int:pk>/page-links/", POST, partner_contact,
         [LOGIN, E404, E404, E404, DONE, E404, E404], label="give a page link",
         snapshot=partner_links, done=page_link_shown),
-    # The partner's token pages: placeholders in this branch (the public side's rows replace
-    # these at the merge).
-    row("p/<str:token>/", GET, a_token,
-        [E404] * 7, label="placeholder"),
-    row("p/u/<str:token>/", GET, a_token,
-        [E404] * 7, label="placeholder"),
+    # --- Partner links (issue 16): public behind a token. The token is the key, a login is
+    # not looked at: every user gets the same answer, and with a bad token the invalid page ---
+    row("p/<str:token>/", GET, partner_link,
+        [OK] * 7),
+    row("p/<str:token>/", GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row("p/<str:token>/", POST, fresh_partner_token,
+        [DONE] * 7, label="confirm", data=confirmed, snapshot=partner_answers,
+        done=partner_answered),
+    row("p/<str:token>/", POST, forged_link,
+        [INVALID_LINK] * 7, label="forged token", data=confirmed, snapshot=partner_answers),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, partner_photo,
+        [OK] * 7),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row(("p/<str:token>/photo/<int:attachment_id>/",
+         "p/<str:token>/photo/<int:attachment_id>/thumb/"), GET, other_activitys_photo,
+        [INVALID_LINK] * 7, label="another activity's photo"),
+    row("p/u/<str:token>/", GET, partner_page,
+        [OK] * 7),
+    row("p/u/<str:token>/", GET, partner_link,
+        [INVALID_LINK] * 7, label="an answer link's token"),
+    row("p/u/<str:token>/", GET, forged_link,
+        [INVALID_LINK] * 7, label="forged token"),
+    row("p/u/<str:token>/<int:activity_id>/", POST, page_pending,
+        [DONE] * 7, label="confirm", data=confirmed_on_page, snapshot=partner_answers,
+        done=page_answered),
+    row("p/u/<str:token>/<int:activity_id>/", POST, page_not_waiting,
+        [INVALID_LINK] * 7, label="an activity not waiting for the contact",
+        data=confirmed_on_page, snapshot=partner_answers),
+    row("p/u/<str:token>/<int:activity_id>/", GET, page_pending,
+        [E405] * 7, label="an answer is a POST"),
 
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,
@@ -1348,6 +1512,8 @@ def check(row: Row, expected: Outcome, response, w: World, args, url: str, befor
     got = f"{response.status_code}" + (f" to {location}" if location else "")
     if response.status_code != expected.status:
         raise Mismatch(f"got {got}")
+    if expected is INVALID_LINK and "链接无效或已过期" not in response.content.decode():
+        raise Mismatch(f"got {got}, not the invalid link page")
     if expected is SENT_BACK:
         form = (response.context or {}).get("form")
         if form is None or not form.errors:

@@ -50,6 +50,14 @@ POLICY = {
 #: browser, a file runs no script and loads nothing.
 FILE_POLICY = {"default-src": "'none'", "img-src": "'self'", "sandbox": ""}
 ONE_YEAR = 31_536_000
+#: The pages behind a partner's link (portal/partners/views/public.py): the token in their
+#: address never leaves in a Referer, and they are neither indexed nor kept in a cache.
+TOKEN_PAGES = "/p/"
+TOKEN_PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
 
 
 #: What a developer's .env could set that the production environment does not: blanked, since
@@ -200,6 +208,8 @@ def cookie_problems(morsel: Morsel) -> list[str]:
 def header_problems(response) -> list[str]:
     """What is missing or wrong in one response's security headers, cookies and markup."""
     problems = []
+    path = response.request["PATH_INFO"]
+    behind_token = path.startswith(TOKEN_PAGES)
     policy = response.get("Content-Security-Policy")
     if policy is None:
         problems.append("no Content-Security-Policy")
@@ -209,8 +219,9 @@ def header_problems(response) -> list[str]:
             for name, _, value in (part.strip().partition(" ") for part in policy.split(";"))
             if name
         }
-        path = response.request["PATH_INFO"]
-        uploaded_file = path.startswith("/files/") and response.status_code == 200
+        uploaded_file = response.status_code == 200 and (
+            path.startswith("/files/") or (behind_token and "/photo/" in path)
+        )
         if directives != (FILE_POLICY if uploaded_file else POLICY):
             problems.append(f"Content-Security-Policy {policy!r}")
     expected = {
@@ -220,6 +231,8 @@ def header_problems(response) -> list[str]:
         "Referrer-Policy": "same-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    if behind_token:
+        expected |= TOKEN_PAGE_HEADERS
     for header, value in expected.items():
         if response.get(header) != value:
             problems.append(f"{header}: {response.get(header)!r}")

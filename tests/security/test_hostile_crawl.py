@@ -302,6 +302,15 @@ class Crawl:
             self.files += sum(f.kind == "file" for f in form.fields)
 
 
+def partner_form(path: str) -> str | None:
+    """Which partner page a form was sent to: "answer" (/p/<token>/), "page" (the partner's
+    own page, /p/u/<token>/<activity>/), or None."""
+    parts = path.strip("/").split("/")
+    if parts[0] != "p":
+        return None
+    return "page" if parts[1] == "u" else "answer"
+
+
 def pages(world: World) -> list[str]:
     """Every page the crawl opens: the portal's GET rows of the matrix, and the admin's."""
     urls = []
@@ -353,6 +362,9 @@ def test_hostile_crawl_of_every_form_gives_no_server_error_and_no_unescaped_mark
             crawl.submit(form, turns=3 if url.startswith("/admin/") else 6)
     posted = {path for method, path, _ in crawl.sent if method == "post"}
     assert posted, "the crawl found no form to send"
+    # The pages behind a partner's link (a valid token of the matrix's rows) are anybody's:
+    # their answer forms, on the activity's page and on the partner's own page, are sent too.
+    assert {"answer", "page"} <= {partner_form(path) for path in posted}, posted
     if role in ("secretary_a1", "admin_a", "superuser"):
         assert crawl.files, "the crawl sent no file"
     if role in ("secretary_a1", "admin_a"):

@@ -1,0 +1,1 @@
+"""The partner side's views: ``public`` serves the pages behind a partner's link (no login)."""

@@ -220,9 +220,3 @@ def partner_page_links(request: HttpRequest, pk: int) -> HttpResponse:
             "page_days": settings.PARTNER_PAGE_DAYS,
         },
     )
-
-
-def public_page_placeholder(request: HttpRequest, token: str) -> HttpResponse:
-    """Stands for the partner's token pages (``partners:answer``, ``partners:page``) until the
-    public side's views are merged: the links built here need their addresses."""
-    raise Http404
