@@ -131,13 +131,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def prompt_partner_confirmation(request: HttpRequest, activity: Activity) -> None:
     """Just submitted by its organiser: an activity with partner units can now be confirmed
-    by them (portal.partners); the page's section "合作单位确认" has the button."""
+    by them (portal.partners); the page's section "共建单位确认" has the button."""
     if activity.partners.exists():
         messages.info(
             request,
             _(
-                "Next, ask the partner organisations to confirm the record: “Ask the partners "
-                "to confirm” under “Partner confirmation” below."
+                "Next, ask the partner organisations to confirm the record, under “Partner "
+                "confirmation” below."
             ),
         )
 
