@@ -279,7 +279,7 @@ class ActivityAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
             for name, value in live.items():
                 setattr(obj, name, value)
             obj.version = live["version"] + 1  # a portal form opened before this is now stale
-            if live["partner_check"] == PartnerCheck.CONFIRMED:
+            if live["partner_check"] != PartnerCheck.NOT_ASKED:
                 # The record as the partner confirmed it, read before this save changes it:
                 # compared with the saved one once the relations are saved too.
                 obj.confirmed_facts = Activity.all_objects.get(pk=obj.pk).partner_facts()

@@ -199,8 +199,8 @@ def activity_update(
     protected = {"committee", "committee_id", "branch", "branch_id", "status", "version"}
     if protected & fields.keys():
         raise ValueError(f"activity_update does not change {sorted(protected & fields.keys())}")
-    confirmed_facts = (
-        locked.partner_facts() if locked.partner_check == PartnerCheck.CONFIRMED else None
+    answered_facts = (
+        locked.partner_facts() if locked.partner_check != PartnerCheck.NOT_ASKED else None
     )
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -212,18 +212,25 @@ def activity_update(
     _save_with_relations(locked, relations, created=False)
     _adopt_staged(locked, staged, by=by)
     _record_edit(locked, by)
-    if confirmed_facts is not None and locked.partner_facts() != confirmed_facts:
-        activity_partner_confirmation_supersede(locked)
+    if answered_facts is not None and locked.partner_facts() != answered_facts:
+        activity_partner_facts_changed(locked)
     return locked
 
 
-def activity_partner_confirmation_supersede(activity: Activity) -> None:
-    """The record a partner confirmed has changed: the confirmation no longer stands
-    (确认后已修改) until the branch asks again. Called after an edit of a confirmed activity."""
-    Activity.all_objects.filter(pk=activity.pk, partner_check=PartnerCheck.CONFIRMED).update(
-        partner_check=PartnerCheck.SUPERSEDED
+def activity_partner_facts_changed(activity: Activity) -> None:
+    """The record partners answered about has changed: a confirmation no longer stands
+    (确认后已修改) until the branch asks again, and the corrections asked are made (a
+    partner's later confirmation may then stand). Called after an edit, in the portal or the
+    admin, that changed what a partner sees (``Activity.partner_facts``)."""
+    if activity.partner_check == PartnerCheck.CONFIRMED:
+        Activity.all_objects.filter(pk=activity.pk, partner_check=PartnerCheck.CONFIRMED).update(
+            partner_check=PartnerCheck.SUPERSEDED
+        )
+        activity.partner_check = PartnerCheck.SUPERSEDED
+    # Through the reverse relation: portal.partners builds on this app, not this on it.
+    activity.partner_answers.filter(verdict="correction", resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
     )
-    activity.partner_check = PartnerCheck.SUPERSEDED
 
 
 #: A draft's edits by one person within this time are one sitting on its timeline: the form
@@ -271,7 +278,7 @@ def activity_admin_change_record(
     after an edit in the portal.
     """
     if confirmed_facts is not None and activity.partner_facts() != confirmed_facts:
-        activity_partner_confirmation_supersede(activity)
+        activity_partner_facts_changed(activity)
     if not created and not changed:
         return None
     labels = [_field_label(name) for name in changed]

@@ -60,11 +60,12 @@ def mask_email_addresses(text: str) -> str:
 # The secret of a partner's link (portal.partners) in a path: /p/<token>/…, /p/u/<token>/. The
 # token is the partner's only key, so a log line that quotes the path (Django's "Not Found: …",
 # an audit entry of a refused page) keeps the path's shape without it.
-LINK_TOKEN_IN_PATH = re.compile(r"(/p/(?:u/)?)[A-Za-z0-9_-]{8,}")
+LINK_TOKEN_IN_PATH = re.compile(r"(/p/(?:u/)?|%2Fp%2F(?:u%2F)?)[A-Za-z0-9_-]{8,}", re.IGNORECASE)
 
 
 def mask_link_tokens(text: str) -> str:
-    """``/p/Zk3…q9/photo/4/`` → ``/p/…/photo/4/``."""
+    """``/p/Zk3…q9/photo/4/`` → ``/p/…/photo/4/``; quoted in a ``?next=`` too
+    (``%2Fp%2FZk3…`` → ``%2Fp%2F…``)."""
     return LINK_TOKEN_IN_PATH.sub(r"\1…", text)
 
 

@@ -192,7 +192,7 @@ class PartnerAnswer(models.Model):
 
     #: The link it came through: one about this activity, or the partner's own page.
     link = models.ForeignKey(
-        PartnerLink, on_delete=models.CASCADE, related_name="answers", verbose_name=_("link")
+        PartnerLink, on_delete=models.PROTECT, related_name="answers", verbose_name=_("link")
     )
     committee = models.ForeignKey(
         Committee, on_delete=models.CASCADE, related_name="+", verbose_name=_("committee")
@@ -209,8 +209,10 @@ class PartnerAnswer(models.Model):
         related_name="answers",
         verbose_name=_("partner organisation"),
     )
+    # PROTECT: an answer is the record of who confirmed what; a contact who answered stays on
+    # the roster (the admin refuses to delete them, with a message).
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="answers", verbose_name=_("contact")
+        Contact, on_delete=models.PROTECT, related_name="answers", verbose_name=_("contact")
     )
     verdict = models.CharField(_("answer"), max_length=10, choices=Verdict.choices)
     partner_head_count = models.PositiveIntegerField(
@@ -225,6 +227,10 @@ class PartnerAnswer(models.Model):
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
     #: The activity's version the contact saw (``Activity.version``).
     activity_version = models.PositiveIntegerField(_("record version answered"))
+    #: A correction the branch acted on: the facts a partner sees changed after it
+    #: (``activities.services``), or the same contact confirmed since. An unresolved one keeps
+    #: the activity 需更正 whatever another partner says.
+    resolved_at = models.DateTimeField(_("correction made at"), null=True, blank=True)
 
     committee_path = "committee"
     objects = PartnerAnswerQuerySet.as_manager()

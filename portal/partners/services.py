@@ -321,10 +321,20 @@ def partner_answer_record(
     with nothing written.
     """
     now = now or timezone.now()
-    locked_link = PartnerLink.objects.select_for_update().get(pk=link.pk)
-    if not locked_link.is_usable(now) or not answerable_by(locked_link, activity):
-        raise ValidationError(_("This link is not valid or has expired."))
+    # The activity first, then the contact's links, in the order partner_links_issue takes
+    # them: two answers of one contact at once (the shown and the e-mailed link, or a link and
+    # the partner's page), or an answer beside a new ask, wait for each other instead of
+    # deadlocking, and the second finds its link used up.
     locked = Activity.all_objects.select_for_update().get(pk=activity.pk)
+    locked_link = PartnerLink.objects.select_for_update().get(pk=link.pk)
+    list(
+        PartnerLink.objects.select_for_update()
+        .filter(activity=locked, contact_id=locked_link.contact_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not locked_link.is_usable(now) or not answerable_by(locked_link, locked):
+        raise ValidationError(_("This link is not valid or has expired."))
     if locked.is_archived:
         raise ValidationError(_("This link is not valid or has expired."))
     if verdict not in Verdict.values:
@@ -364,12 +374,15 @@ def partner_answer_record(
         check = PartnerCheck.CORRECTION
         action = ActivityAction.PARTNER_CORRECTION
     else:
-        open_correction = locked.partner_check == PartnerCheck.CORRECTION and (
-            PartnerAnswer.objects.filter(activity=locked, verdict=Verdict.CORRECTION)
-            .exclude(contact=contact)
-            .filter(activity_version=locked.version)
-            .exists()
-        )
+        # This contact's own corrections are made by their confirming; another partner's
+        # stands until the branch changes the record (``activity_partner_facts_changed``),
+        # whatever the activity's state reads after a new ask or a resubmission.
+        PartnerAnswer.objects.filter(
+            activity=locked, contact=contact, verdict=Verdict.CORRECTION, resolved_at__isnull=True
+        ).update(resolved_at=now)
+        open_correction = PartnerAnswer.objects.filter(
+            activity=locked, verdict=Verdict.CORRECTION, resolved_at__isnull=True
+        ).exists()
         check = PartnerCheck.CORRECTION if open_correction else PartnerCheck.CONFIRMED
         action = ActivityAction.PARTNER_CONFIRMED
     ActivityEvent.objects.create(

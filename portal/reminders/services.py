@@ -235,7 +235,11 @@ def _partners_due(today: dt.date, secretaries: list[Secretary]) -> list[Due]:
         waiting[link["activity_id"]].append(link)
 
     last_asked = (
-        PartnerLink.objects.filter(activity=OuterRef("activity"), purpose=LinkPurpose.ANSWER)
+        # The branch's asks only: a link the e-mail task issues (a reminder's, say) asks
+        # nothing new.
+        PartnerLink.objects.filter(
+            activity=OuterRef("activity"), purpose=LinkPurpose.ANSWER, emailed_at__isnull=True
+        )
         .order_by("-created_at")
         .values("created_at")[:1]
     )

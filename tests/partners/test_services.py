@@ -322,3 +322,77 @@ def test_a_contact_of_another_unit_is_not_asked(cast, activity, django_capture_o
     with pytest.raises(ValidationError, match="只能邀请本活动共建单位的联系人"):
         ask(activity, [stranger], cast.secretary_a1, capture=django_capture_on_commit_callbacks)
     assert not PartnerLink.objects.exists()
+
+
+def _check(activity) -> str:
+    activity.refresh_from_db()
+    return activity.partner_check
+
+
+def test_a_correction_stands_until_the_record_changes_not_through_a_resubmission(
+    cast, activity, zhang, li
+):
+    """李四 asks for a correction; the branch resubmits without changing anything: 张三's
+    confirmation through his first link leaves the activity 需更正, and with the committee's
+    rule on, staff cannot approve it. Once the record changes, 张三's confirmation stands."""
+    from activities import services as activity_services
+
+    to_zhang, to_li = services.partner_links_issue(
+        activity=activity, contacts=[zhang, li], by=cast.secretary_a1
+    )
+    services.partner_answer_record(
+        link=to_li.link, activity=activity, verdict=Verdict.CORRECTION, comment="地点写错了"
+    )
+    activity_services.activity_transition(
+        activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1
+    )
+    services.partner_answer_record(link=to_zhang.link, activity=activity, verdict=Verdict.CONFIRMED)
+    assert _check(activity) == PartnerCheck.CORRECTION
+
+    cast.committee_a.partner_confirmation_required = True
+    cast.committee_a.save()
+    with pytest.raises(ValidationError):
+        activity_services.activity_transition(
+            activity, action=ActivityAction.APPROVED, by=cast.staff_a
+        )
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.SUBMITTED
+
+    # Returned, the place corrected, resubmitted, 张三 asked again: his confirmation stands.
+    activity_services.activity_transition(
+        activity, action=ActivityAction.RETURNED, by=cast.staff_a, comment="请按共建单位意见更正"
+    )
+    activity.refresh_from_db()
+    activity_services.activity_update(
+        activity,
+        by=cast.secretary_a1,
+        expected_version=activity.version,
+        partners=list(activity.partners.all()),
+        attendees=list(activity.attendees.all()),
+        location="春江街道会议室",
+    )
+    activity.refresh_from_db()
+    activity_services.activity_transition(
+        activity, action=ActivityAction.SUBMITTED, by=cast.secretary_a1
+    )
+    (again,) = services.partner_links_issue(
+        activity=activity, contacts=[zhang], by=cast.secretary_a1
+    )
+    services.partner_answer_record(link=again.link, activity=activity, verdict=Verdict.CONFIRMED)
+    assert _check(activity) == PartnerCheck.CONFIRMED
+
+
+def test_a_contact_who_answered_cannot_be_deleted_and_the_answer_stays(cast, activity, zhang):
+    from django.db.models import ProtectedError
+
+    from portal.partners.models import PartnerAnswer
+
+    (to_zhang,) = services.partner_links_issue(
+        activity=activity, contacts=[zhang], by=cast.secretary_a1
+    )
+    services.partner_answer_record(
+        link=to_zhang.link, activity=activity, verdict=Verdict.CONFIRMED, rating="satisfied"
+    )
+    with pytest.raises(ProtectedError):
+        zhang.delete()
+    assert PartnerAnswer.objects.filter(activity=activity, contact=zhang).count() == 1

@@ -333,3 +333,26 @@ def test_recording_takes_the_same_queries_however_many_activities_wait_for_partn
     kinds = [r.kind for r in Reminder.objects.filter(recipient=cast.secretary_a1)]
     assert kinds.count(ReminderKind.PARTNER_CORRECTION) == 2
     assert len(second) > len(first)
+
+
+def test_reminding_another_contact_leaves_an_open_correction_on_the_list(asked, settings):
+    """The e-mailed link of a reminder is no new ask: 俞晓燕's correction stays a reminder."""
+    from portal.partners import services as partner_services
+
+    cast = asked.work.cast
+    settings.ACTIVITY_EMAILS = False
+    asked.fang.email = "fang@example.cn"
+    asked.fang.save()
+    partner_services.partner_answer_record(
+        link=link_of(asked.joint, asked.yu),
+        activity=asked.joint,
+        verdict=Verdict.CORRECTION,
+        comment="人数不对",
+    )
+    assert partner_due(asked, cast.secretary_a1, ReminderKind.PARTNER_CORRECTION)
+
+    fang_link = link_of(asked.joint, asked.fang)
+    partner_services.partner_link_remind(fang_link, by=cast.secretary_a1)
+    partner_services.partner_link_email(fang_link.pk, reminder=True)  # the outbox's task
+
+    assert partner_due(asked, cast.secretary_a1, ReminderKind.PARTNER_CORRECTION)

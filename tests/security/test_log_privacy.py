@@ -109,3 +109,51 @@ def test_a_refused_e_mail_address_quoted_by_the_smtp_error_is_masked_in_the_log(
         )
     assert "s***@example.cn" in log.getvalue()
     assert "secretary_a1@example.cn" not in log.getvalue()
+
+
+TOKEN = "Zk3Qy7VbN2xLm8Rt0Pw5Hs1Jd4Fg6Ac9"
+
+
+def test_gunicorn_access_lines_carry_no_partner_link_token():
+    """The Procfile's access log goes through gunicorn's own logger, not the portal's
+    redacting formatter: its logger class masks the token in every part of the line."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from portal.core.gunicorn_logging import TokenMaskingLogger
+
+    logger = TokenMaskingLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/p/{TOKEN}/photo/4/?x=1",
+        "PATH_INFO": f"/p/{TOKEN}/photo/4/",
+        "QUERY_STRING": f"next=%2Fp%2Fu%2F{TOKEN}%2F",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://dj.example.cn/p/u/{TOKEN}/",
+        "REMOTE_ADDR": "10.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", f"https://dj.example.cn/p/{TOKEN}/")])
+    atoms = logger.atoms(response, request, environ, dt.timedelta(milliseconds=5))
+    line = logger.cfg.access_log_format % atoms
+
+    assert TOKEN not in line
+    assert TOKEN not in repr(atoms)
+    assert '"GET /p/…/photo/4/?x=1 HTTP/1.1"' in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"GET /p/{TOKEN}/",
+        f"/p/u/{TOKEN}/12/",
+        f"/accounts/login/?next=%2Fp%2F{TOKEN}%2F",
+        f"/accounts/two-factor/?next=%2fp%2fu%2f{TOKEN}%2f",
+    ],
+)
+def test_a_partner_link_token_is_masked_plain_or_quoted(text):
+    from portal.core.logs import mask_link_tokens
+
+    assert TOKEN not in mask_link_tokens(text)
