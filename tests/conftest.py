@@ -141,6 +141,34 @@ def services_required() -> bool:
     )
 
 
+def require_postgresql(why: str = "the test needs PostgreSQL") -> None:
+    """Skip (locally, saying so) or fail (in CI, or with the services configured) a test that
+    only PostgreSQL can run: ``why`` says what SQLite cannot do."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        reason = f"{why}: set DATABASE_URL=postgres://… (CI does)"
+        if services_required():
+            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
+        pytest.skip(f"NOT TESTED: {reason}")
+
+
+@pytest.fixture
+def tasks_in_process() -> Iterator[None]:
+    """Celery tasks run in this process, as ``make run``'s do: with a broker configured (CI
+    sets REDIS_URL) they would wait in Redis for a worker the test does not start. A module
+    whose every test needs it uses it as ``pytestmark = pytest.mark.usefixtures(...)`` or an
+    autouse fixture of its own that asks for it."""
+    from portal.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
 @dataclass
 class Cast:
     committee_a: Committee

@@ -21,18 +21,10 @@ from tests.activities.test_create_edit import (
     _media_in_tmp_and_english,
     framework,
 )
-from tests.conftest import services_required
+from tests.conftest import require_postgresql
 
 # The fixtures of test_create_edit.py the test below runs with.
 __all__ = ["_media_in_tmp_and_english", "framework"]
-
-
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        reason = "concurrent requests need PostgreSQL (SQLite serialises them): set DATABASE_URL"
-        if services_required():
-            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
-        pytest.skip(f"NOT TESTED: {reason}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +33,7 @@ def test_three_identical_create_posts_at_once_make_one_activity(cast, framework,
     (slowed down here, after claiming the token) while the others reach the claim; they wait
     for it, fail on the token's unique constraint, undo their own save and land on its
     activity."""
-    _require_postgresql()
+    require_postgresql("concurrent requests need PostgreSQL (SQLite serialises them)")
     adopt, claim = services._adopt_staged, services._claim_form_token
     claims: list[str] = []
 

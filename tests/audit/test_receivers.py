@@ -21,7 +21,7 @@ from portal.audit.services import audit_record
 from portal.audit.tasks import audit_purge
 from portal.schedule import BEAT_SCHEDULE
 from tests import factories
-from tests.conftest import services_required
+from tests.conftest import require_postgresql
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -273,16 +273,8 @@ def test_entries_still_cannot_be_changed_or_deleted_through_the_orm(db):
         AuditEntry.objects.update(detail="x")
 
 
-def require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        reason = "the database is SQLite: set DATABASE_URL=postgres://… (CI does)"
-        if services_required():
-            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
-        pytest.skip(f"NOT TESTED: {reason}")
-
-
 def test_the_database_itself_refuses_to_change_an_entry_or_delete_one_younger_than_180_days(db):
-    require_postgresql()
+    require_postgresql("the audit trigger is PostgreSQL's")
 
     def failed_login(days: float = 0) -> AuditEntry:
         entry = audit_record(

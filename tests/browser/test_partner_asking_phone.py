@@ -35,19 +35,6 @@ def page_width(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-@pytest.fixture
-def tasks_in_process():
-    """The e-mail task runs in the server's process, as ``make run``'s does: with a broker
-    configured (CI sets REDIS_URL) it would wait in Redis for a worker this test does not
-    start, and the e-mailed link (the fourth) would never be issued."""
-    from portal.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 def test_asking_the_partners_fits_a_phone_and_shows_each_link_once(
     browser_page: Page,
     cast: Cast,

@@ -31,17 +31,8 @@ def _mail_and_language(settings):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process():
-    """The e-mail tasks run in this process, as ``make run``'s do: with a broker configured
-    (CI sets REDIS_URL) they would wait in Redis for a worker these tests do not start."""
-    from portal.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = eager
+def _tasks_in_process(tasks_in_process):
+    """The e-mail tasks run in this process (``tasks_in_process``)."""
 
 
 @pytest.fixture

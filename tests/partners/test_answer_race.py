@@ -13,23 +13,15 @@ from django.db import connection
 
 from portal.partners import services
 from portal.partners.models import PartnerAnswer, PartnerLink, Verdict
-from tests.conftest import services_required
+from tests.conftest import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        reason = "concurrent answers need PostgreSQL (SQLite serialises them): set DATABASE_URL"
-        if services_required():
-            pytest.fail(f"{reason}; this test must run against PostgreSQL here.")
-        pytest.skip(f"NOT TESTED: {reason}")
 
 
 def test_two_links_of_one_contact_answered_at_once_make_one_answer(
     cast, activity, zhang, monkeypatch
 ):
-    _require_postgresql()
+    require_postgresql("concurrent answers need PostgreSQL (SQLite serialises them)")
     (shown,) = services.partner_links_issue(
         activity=activity, contacts=[zhang], by=cast.secretary_a1
     )

@@ -147,12 +147,17 @@ def test_the_page_takes_a_fixed_number_of_queries(
     scene: Scene, client: Client, django_assert_num_queries
 ) -> None:
     """The link, the activity, its partner units, its unit's answers, its photos."""
-    for _ in range(5):
-        scene.activity.partners.add(factories.PartnerFactory(committee=scene.cast.committee_a))
+    units = [
+        factories.PartnerFactory(committee=scene.cast.committee_a, name=f"共建单位{n}号")
+        for n in range(5)
+    ]
+    scene.activity.partners.add(*units)
     token = scene.ask()
     with django_assert_num_queries(5):
         response = client.get(f"/p/{token}/")
     assert response.status_code == 200
+    page = response.content.decode()
+    assert all(unit.name in page for unit in units)
 
 
 # --- Answering ---------------------------------------------------------------------------

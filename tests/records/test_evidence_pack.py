@@ -95,17 +95,8 @@ def quarter(cast):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process():
-    """The pack's task runs in this process, as ``make run``'s do: with a broker configured (CI
-    sets REDIS_URL) it would wait in Redis for a worker these tests do not start."""
-    from portal.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = eager
+def _tasks_in_process(tasks_in_process):
+    """The pack's task runs in this process (``tasks_in_process``)."""
 
 
 def ask(client, scope: str, capture, quarter_start: dt.date = QUARTER.start):
