@@ -204,6 +204,12 @@ class ActivityAction(models.TextChoices):
     PARTNER_ASKED = "p_asked", _("partner asked to confirm")
     PARTNER_CONFIRMED = "p_confirm", _("confirmed by the partner")
     PARTNER_CORRECTION = "p_correct", _("correction asked by the partner")
+    # On-site sign-in (portal.signin): opened, closed or reopened by an organiser, and its
+    # list changed by hand (the comment says whom).
+    SIGNIN_OPENED = "si_open", _("on-site sign-in opened")
+    SIGNIN_CLOSED = "si_close", _("on-site sign-in closed")
+    SIGNIN_REOPENED = "si_reopen", _("on-site sign-in reopened")
+    SIGNIN_CHANGED = "si_hand", _("sign-in list changed by hand")
 
 
 #: action -> (statuses it may start from, status it leads to)

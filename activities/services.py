@@ -217,6 +217,41 @@ def activity_update(
     return locked
 
 
+@transaction.atomic
+def activity_people_from_signin(
+    activity: Activity,
+    *,
+    by: AbstractBaseUser,
+    attendees: Iterable[Member],
+    external_participants: int,
+) -> Activity:
+    """Make an on-site sign-in's list (``portal.signin``) the activity's attendees and external
+    head count: one change on its history, its version moved on (an edit form opened before
+    is refused as stale). The activity must still be editable; who may is the caller's
+    check (``portal.signin.services.may_hold_signin``). No timeline entry: the sign-in's own
+    entries (opened, closed, changed by hand) say what happened."""
+    locked = _locked(activity)
+    if not locked.is_editable or locked.is_archived:
+        raise PermissionDenied(_("This activity can no longer be changed."))
+    answered_facts = (
+        locked.partner_facts() if locked.partner_check != PartnerCheck.NOT_ASKED else None
+    )
+    attendees = list(attendees)
+    locked.external_participants = external_participants
+    locked.full_clean(exclude=["version"])
+    locked.validate_relations(
+        partners=locked.partners.all(),
+        attendees=attendees,
+        co_branches=locked.co_branches.all(),
+        goals=[],
+    )
+    locked.version += 1
+    _save_with_relations(locked, {"attendees": attendees}, created=False)
+    if answered_facts is not None and locked.partner_facts() != answered_facts:
+        activity_partner_facts_changed(locked)
+    return locked
+
+
 def activity_partner_facts_changed(activity: Activity) -> None:
     """The record partners answered about has changed: a confirmation no longer stands
     (确认后已修改) until the branch asks again, and the corrections asked are made (a

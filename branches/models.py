@@ -507,6 +507,7 @@ class AuditAction(models.TextChoices):
     PARTNER_LINK = "partner_link", _("Partner link issued")
     PARTNER_LINK_REVOKED = "partner_link_revoked", _("Partner link withdrawn")
     PARTNER_ANSWER = "partner_answer", _("Partner answered")
+    SIGNIN_ENTRY_REMOVED = "signin_removed", _("Sign-in entry removed")
 
 
 #: How the recorders' details begin (portal.audit.receivers, branches.services), read in the

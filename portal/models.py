@@ -24,8 +24,11 @@ from portal.reports.models import (
     ReportStatus,
     report_upload_to,
 )
+from portal.signin.models import EntryKind, EntryMethod, SignInEntry, SignInSheet
 
 __all__ = [
+    "EntryKind",
+    "EntryMethod",
     "EvidencePack",
     "EvidencePackStatus",
     "Heartbeat",
@@ -43,6 +46,8 @@ __all__ = [
     "ReportKind",
     "ReportQuerySet",
     "ReportStatus",
+    "SignInEntry",
+    "SignInSheet",
     "UnknownLoginTally",
     "Verdict",
     "evidence_pack_upload_to",

@@ -285,6 +285,17 @@ PARTNER_PAGE_DAYS = _int("PARTNER_PAGE_DAYS", default=90, minimum=1)
 # (a token cannot be guessed in any case; this keeps a guesser from trying).
 PARTNER_LINK_RATE_PER_MINUTE = _int("PARTNER_LINK_RATE_PER_MINUTE", default=30, minimum=1)
 
+# On-site sign-in (portal.signin): a sheet takes sign-ins from this many minutes before its
+# activity starts to the activity's end. Its QR code changes every minute and is still good for
+# this many seconds after; a phone that showed it may then sign in for this many minutes.
+SIGNIN_OPENS_MINUTES = _int("SIGNIN_OPENS_MINUTES", default=60, minimum=0)
+SIGNIN_TOKEN_GRACE_SECONDS = _int("SIGNIN_TOKEN_GRACE_SECONDS", default=30, minimum=0)
+SIGNIN_PASS_MINUTES = _int("SIGNIN_PASS_MINUTES", default=15, minimum=1)
+# Requests to the sign-in's public pages per client address and minute (a venue's Wi-Fi is
+# one address for everybody there), and typed codes per address and minute (against guessing).
+SIGNIN_RATE_PER_MINUTE = _int("SIGNIN_RATE_PER_MINUTE", default=120, minimum=1)
+SIGNIN_CODE_RATE_PER_MINUTE = _int("SIGNIN_CODE_RATE_PER_MINUTE", default=10, minimum=1)
+
 if REDIS_URL:
     CACHES = {
         "default": {

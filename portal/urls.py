@@ -23,6 +23,8 @@ urlpatterns = [
     path("records/", include("portal.records.urls")),
     # Partner confirmation: the partners' token pages (p/…) and the branch's pages about them.
     path("", include("portal.partners.urls")),
+    # On-site sign-in: the organisers' pages beside the activity, the public ones under s/.
+    path("", include("portal.signin.urls")),
     # One password page for every login: its rules, its throttle of wrong current passwords,
     # its record of who chose the password (the admin's own page has none of them).
     path(
