@@ -704,6 +704,11 @@ class Activity(ArchivableModel):
             missing.append(str(_("the summary")))
         if not self.attachments.filter(kind__in=EVIDENCE_KINDS).exists():
             missing.append(str(_("a photo or the sign-in sheet")))
+        # An on-site sign-in (portal.signin) still open: its numbers are not confirmed yet.
+        if Activity.all_objects.filter(
+            pk=self.pk, signin_sheet__isnull=False, signin_sheet__closed_at__isnull=True
+        ).exists():
+            missing.append(str(_("the on-site sign-in closed, its numbers checked")))
         return missing
 
     def organising_branch_ids(self, co_branches: Iterable[Branch] | None = None) -> set[int]:

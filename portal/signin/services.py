@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from activities.models import (
@@ -156,7 +156,7 @@ def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
     attendees, the partners' staff and other guests its external head count, and the 签到表
     PDF (``portal.signin.pdf``) replaces the one written before among its files. Called in the
     sheet's locked transaction."""
-    from portal.signin.pdf import render_sheet_pdf
+    from portal.signin.pdf import SHEET_LANGUAGE, render_sheet_pdf
 
     entries = list(sheet.entries.select_related("member", "member__branch", "partner", "added_by"))
     attendees = [e.member for e in entries if e.kind == EntryKind.ATTENDEE]
@@ -166,11 +166,14 @@ def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
     )
     pdf = render_sheet_pdf(sheet, entries)
     old = Attachment.objects.filter(pk=sheet.sheet_file_id).first() if sheet.sheet_file_id else None
+    with translation.override(SHEET_LANGUAGE):  # the document's own language, as its text
+        caption = _("Sign-in sheet (from the on-site sign-in)")
+        original_name = f"{_('Sign-in sheet')} {activity.title}"[:200] + ".pdf"
     attachment = Attachment(
         activity=activity,
         kind=AttachmentKind.SIGN_IN_SHEET,
-        caption=_("Sign-in sheet (from the on-site sign-in)"),
-        original_name=f"{_('Sign-in sheet')} {activity.title}"[:200] + ".pdf",
+        caption=caption,
+        original_name=original_name,
         size=len(pdf),
         uploaded_by=by,
     )

@@ -11,8 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from activities.models import ActivityAction, ActivityStatus, AttachmentKind
+from activities.exports import evidence_names
+from activities.models import Activity, ActivityAction, ActivityStatus, AttachmentKind
+from activities.services import activity_transition
 from branches.models import AuditAction, AuditEntry
+from portal.records.content import record_content
+from portal.records.selectors import with_record_details
 from portal.signin import services, tokens
 from portal.signin.models import EntryKind, EntryMethod, SheetState, SignInEntry
 from tests import factories
@@ -356,3 +360,29 @@ def test_removing_an_entry_is_on_the_timeline_and_in_the_audit_log(cast, venue, 
             ).entry,
             by=cast.secretary_a2,
         )
+
+
+def test_the_generated_sheet_is_in_the_ledger_and_the_record_like_a_photographed_one(
+    cast, venue, sheet
+):
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    services.sheet_close(sheet, by=cast.secretary_a1)
+    activity = with_record_details(Activity.objects.filter(pk=venue.pk)).get()
+
+    assert "签到表：签到表 春江街道联建主题党日.pdf" in evidence_names(activity)
+    [item] = record_content(activity)["sign_in_sheets"]
+    assert item["name"] == "签到表 春江街道联建主题党日.pdf"
+
+
+def test_an_activity_with_an_open_sign_in_is_not_submitted_until_it_is_closed(cast, venue, sheet):
+    venue.summary = "与春江街道共同开展主题党日。"
+    venue.save()
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    with pytest.raises(ValidationError, match="现场签到"):
+        activity_transition(venue, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+
+    services.sheet_close(sheet, by=cast.secretary_a1)
+    activity_transition(venue, action=ActivityAction.SUBMITTED, by=cast.secretary_a1)
+    venue.refresh_from_db()
+    assert venue.status == ActivityStatus.SUBMITTED
+    assert list(venue.attendees.all()) == [cast.member_a1]
