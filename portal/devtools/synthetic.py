@@ -1606,6 +1606,18 @@ def _correction_comment(contact_label: str, comment: str) -> str:
         }
 
 
+@functools.cache
+def signin_closed_comment(total: int, attendees: int, external: int, guests: int) -> str:
+    """The timeline's line when a sign-in closes, in the words of ``portal.signin.services``
+    (its counts: everybody, the attending members, the external participants, the members of
+    other branches)."""
+    with override(settings.LANGUAGE_CODE):
+        return gettext(
+            "%(total)s signed in: %(attendees)s attending members, %(external)s external "
+            "participants, %(guests)s members of other branches"
+        ) % {"total": total, "attendees": attendees, "external": external, "guests": guests}
+
+
 @dataclass
 class _CommitteeBuild:
     committee_id: int
