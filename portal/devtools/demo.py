@@ -16,6 +16,16 @@ confirmed. The links are written with the hash of a random token that is never s
 partner page opens only through a new link issued in the portal. Like the timeline, an
 activity's links and answers are replaced when they differ from the demo's (a link issued
 through the portal meanwhile goes then).
+
+The on-site sign-in (现场签到) follows ``demo_data.sign_ins``: two recent activities of 杭州 were
+held with one — members scanning the code or typing it, partners' staff signing in with name
+and unit, a member of another branch as a guest, a few added by the secretary by hand (补录)
+— and their lists are the activities' attendees, external head counts and 签到表 PDFs; the
+upcoming activity (``demo_data.upcoming``) has a sign-in open and nobody on it yet. The rows
+are written directly (the services refuse sign-ins outside the activity's time): the list
+goes into the activity through ``signin_apply`` while the activity is editable, else as that
+service would have written it. Like the partners' side, a sheet is replaced when it differs
+from the demo's (people signed in through the portal meanwhile go then).
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -68,8 +79,19 @@ from branches.models import (
 from branches.services import branch_role_assign, committee_role_grant
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipMember
 from portal.devtools import demo_data as data
+from portal.devtools.synthetic import signin_closed_comment
 from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict, token_hash
 from portal.partners.services import TOKEN_BYTES
+from portal.signin.models import (
+    EXTERNAL_KINDS,
+    EntryKind,
+    EntryMethod,
+    SignInEntry,
+    SignInSheet,
+    name_key,
+)
+from portal.signin.pdf import render_sheet_pdf
+from portal.signin.services import signin_apply
 
 _UNKNOWN = object()
 
@@ -106,6 +128,7 @@ class _DemoLoader:
         #: partner name -> its contacts, the default contact first
         self.contacts: dict[str, list[Contact]] = {}
         self.activities: dict[tuple[int | None, str], Activity] = {}
+        self.sign_ins = {(s.branch_key, s.title): s for s in data.sign_ins(today)}
 
     # --- generic helpers ---------------------------------------------------------------------
 
@@ -381,6 +404,7 @@ class _DemoLoader:
             + data.monthly_activities(self.today)
             + data.review_cases(self.today)
             + data.partner_cases(self.today)
+            + data.upcoming(self.today)
         ):
             self._ensure_activity(spec, reviewer)
 
@@ -416,6 +440,10 @@ class _DemoLoader:
             "co_branches": [self.branches[key] for key in spec.co_branches],
             "goals": [self.goals[code] for code in spec.goals],
         }
+        signin = self._signin_plan(spec, values, relations)
+        if signin is not None:
+            story.events += signin.events
+        logged_at = signin.logged_at if signin is not None else None
         activity = self.activities.get((branch.pk if branch else None, spec.title))
         if activity is None:
             created_by = values.pop("created_by")
@@ -429,14 +457,14 @@ class _DemoLoader:
             )
             self.activities[branch.pk if branch else None, spec.title] = activity
             self._sync_partner_answers(activity, story)
-            self._sync_timeline(activity, story)
+            self._sync_timeline(activity, story, logged_at=logged_at)
+            self._sync_signin(activity, signin)
             self._ensure_evidence(activity)
             self.result.created += 1
             return
         self._update(activity, values)
         self._sync_partner_answers(activity, story)
-        self._sync_timeline(activity, story)
-        self._ensure_evidence(activity)
+        self._sync_timeline(activity, story, logged_at=logged_at)
         current = {name: {o.pk for o in getattr(activity, name).all()} for name in relations}
         if any(current[name] != {o.pk for o in objs} for name, objs in relations.items()):
             activity.validate_relations(**relations)
@@ -444,6 +472,8 @@ class _DemoLoader:
                 if current[name] != {o.pk for o in objs}:
                     getattr(activity, name).set(objs)
             self.result.updated += 1
+        self._sync_signin(activity, signin)
+        self._ensure_evidence(activity)
 
     def _ensure_evidence(self, activity: Activity) -> None:
         """A submitted activity has its evidence (``Activity.missing_essentials``): the demo
@@ -469,9 +499,13 @@ class _DemoLoader:
         self.result.created += 1
 
     @staticmethod
-    def _sync_timeline(activity: Activity, story: _PartnerStory) -> None:
-        """The timeline the demo activity's status implies: logged, submitted, reviewed, and
-        the partners' side (asked, answered; a correction's return, edit and resubmission).
+    def _sync_timeline(
+        activity: Activity, story: _PartnerStory, *, logged_at: dt.datetime | None = None
+    ) -> None:
+        """The timeline the demo activity's status implies: logged, submitted, reviewed, the
+        partners' side (asked, answered; a correction's return, edit and resubmission) and the
+        on-site sign-in's steps (in ``story.events`` too). Logged an hour before it was
+        submitted, or at ``logged_at`` (before its sign-in opened).
 
         Replaced only when it differs, so a second run writes nothing.
         """
@@ -480,7 +514,7 @@ class _DemoLoader:
         wanted = [
             (
                 ActivityAction.CREATED,
-                start - dt.timedelta(hours=1),
+                logged_at or start - dt.timedelta(hours=1),
                 activity.created_by_id,
                 "",
                 "",
@@ -532,6 +566,182 @@ class _DemoLoader:
             ActivityEvent(activity=activity, **dict(zip(fields, row, strict=True)))
             for row in wanted
         )
+
+    # --- the on-site sign-in -----------------------------------------------------------------
+
+    def _signin_plan(
+        self, spec: data.ActivitySpec, values: dict[str, Any], relations: dict[str, list]
+    ) -> _SignInPlan | None:
+        """The sign-in ``demo_data.sign_ins`` gives the activity, as unsaved rows and timeline
+        steps, and the record it makes: the attendees are the attending members who signed in
+        (an open sheet has nobody yet: no attendees, no head count), the external head count
+        is the number of partners' staff and other guests. ``values`` and ``relations`` are
+        brought in line."""
+        sign_in = self.sign_ins.get((spec.branch_key, spec.title))
+        if sign_in is None:
+            return None
+        user_id = _pk(values["created_by"])  # the secretary's login (none without demo logins)
+        starts_at, ends_at = values["starts_at"], values["ends_at"]
+        day_before = timezone.make_aware(
+            dt.datetime.combine(spec.day - dt.timedelta(days=1), dt.time(16, 0))
+        )
+        if not sign_in.closed:
+            # Logged the day before and the sign-in opened then, to print the door's poster.
+            relations["attendees"] = []
+            values["external_participants"] = 0
+            opened_at = day_before + dt.timedelta(minutes=10)
+            plan = _SignInPlan(
+                closed=False, logged_at=day_before, opened_at=opened_at, by_id=user_id
+            )
+            plan.events.append(_signin_event(ActivityAction.SIGNIN_OPENED, opened_at, user_id))
+            return plan
+        plan = _SignInPlan(
+            closed=True,
+            logged_at=day_before,
+            opened_at=starts_at - dt.timedelta(minutes=40),
+            closed_at=ends_at + dt.timedelta(minutes=10),
+            by_id=user_id,
+        )
+        rng = random.Random(f"136-demo-signin|{spec.branch_key}|{spec.title}")  # noqa: S311
+        hand_at = ends_at - dt.timedelta(minutes=20)
+        attendees = relations["attendees"]
+        for number, member in enumerate(attendees):
+            by_hand = number >= len(attendees) - sign_in.members_by_hand
+            plan.add(
+                kind=EntryKind.ATTENDEE,
+                member=member,
+                name=member.name,
+                method=EntryMethod.CODE if number % 3 == 2 else EntryMethod.SCAN,
+                by_hand=by_hand,
+                at=hand_at if by_hand else starts_at + dt.timedelta(minutes=rng.randint(-25, 5)),
+            )
+        for key, index in sign_in.member_guests:
+            member = self.members[key, index]
+            plan.add(
+                kind=EntryKind.MEMBER_GUEST,
+                member=member,
+                name=member.name,
+                method=EntryMethod.SCAN,
+                at=starts_at + dt.timedelta(minutes=rng.randint(-15, 5)),
+            )
+        guest_methods = (EntryMethod.SCAN, EntryMethod.POSTER, EntryMethod.CODE)
+        for number, guest in enumerate(sign_in.guests):
+            partner = self.partners[guest.unit] if guest.unit in spec.partners else None
+            plan.add(
+                kind=EntryKind.PARTNER if partner is not None else EntryKind.GUEST,
+                partner=partner,
+                unit_name="" if partner is not None else guest.unit,
+                name=guest.name,
+                phone=guest.phone,
+                method=guest_methods[number % len(guest_methods)],
+                by_hand=guest.by_hand,
+                at=hand_at
+                if guest.by_hand
+                else starts_at + dt.timedelta(minutes=rng.randint(-20, 10)),
+            )
+        plan.entries.sort(key=lambda entry: entry.signed_at)  # stable: the order given
+        values["external_participants"] = sum(e.kind in EXTERNAL_KINDS for e in plan.entries)
+        with override(settings.LANGUAGE_CODE):
+            plan.events.append(_signin_event(ActivityAction.SIGNIN_OPENED, plan.opened_at, user_id))
+            for entry in plan.entries:
+                if entry.method == EntryMethod.HAND:
+                    comment = gettext("Added by hand: %(name)s") % {"name": entry.name}
+                    plan.events.append(
+                        _signin_event(
+                            ActivityAction.SIGNIN_CHANGED, entry.signed_at, user_id, comment
+                        )
+                    )
+        kinds = Counter(entry.kind for entry in plan.entries)
+        summary = signin_closed_comment(
+            len(plan.entries),
+            kinds[EntryKind.ATTENDEE],
+            kinds[EntryKind.PARTNER] + kinds[EntryKind.GUEST],
+            kinds[EntryKind.MEMBER_GUEST],
+        )
+        plan.events.append(
+            _signin_event(ActivityAction.SIGNIN_CLOSED, plan.closed_at, user_id, summary)
+        )
+        return plan
+
+    def _sync_signin(self, activity: Activity, plan: _SignInPlan | None) -> None:
+        """The activity's sheet as ``plan`` has it: left alone when it is (a second run writes
+        nothing), else replaced, with its 签到表 PDF, and a closed one's list written into the
+        activity again."""
+        if plan is None:
+            return
+        sheet = SignInSheet.objects.filter(activity=activity).first()
+        if sheet is not None:
+            stored = [_entry_row(e) for e in sheet.entries.order_by("signed_at", "pk")]
+            if (
+                (sheet.opened_at, sheet.opened_by_id, sheet.closed_at, sheet.closed_by_id)
+                == plan.sheet_row()
+                and stored == [_entry_row(e) for e in plan.entries]
+                and (sheet.sheet_file_id is not None) == plan.closed
+            ):
+                return
+            self._drop_sheet(sheet)
+            self.result.updated += 1
+        else:
+            self.result.created += 1
+        sheet = SignInSheet.objects.create(
+            activity=activity,
+            committee_id=activity.committee_id,
+            public_id=secrets.token_hex(5),
+            secret=secrets.token_hex(32),
+            opened_by_id=plan.by_id,
+            opened_at=plan.opened_at,
+            closed_at=plan.closed_at,
+            closed_by_id=plan.by_id if plan.closed else None,
+        )
+        for entry in plan.entries:
+            entry.sheet = sheet
+            entry.committee_id = activity.committee_id
+            entry.name_key = name_key(entry.name)
+        SignInEntry.objects.bulk_create(plan.entries)
+        if not plan.closed:
+            return
+        # The demo's drawn 签到表 (``_ensure_evidence``) gives way to the one the list makes.
+        for drawn in activity.attachments.filter(
+            kind=AttachmentKind.SIGN_IN_SHEET, caption=data.SIGN_IN_SHEET_CAPTION
+        ):
+            _delete_attachment(drawn)
+        by = get_user_model().objects.filter(pk=plan.by_id).first()
+        with override(settings.LANGUAGE_CODE):
+            if activity.is_editable:
+                signin_apply(sheet, by=by)
+            else:
+                self._signin_written(sheet, by=by)
+
+    @staticmethod
+    def _signin_written(sheet: SignInSheet, *, by: AbstractBaseUser | None) -> None:
+        """A submitted or approved activity's sign-in, written into it when it closed (as
+        ``signin_apply`` does, which refuses an activity that is no longer editable): its
+        attendees and head count are the list's already (``_signin_plan``); the 签到表 PDF."""
+        activity = sheet.activity
+        entries = list(
+            sheet.entries.select_related("member", "member__branch", "partner", "added_by")
+        )
+        pdf = render_sheet_pdf(sheet, entries)
+        attachment = Attachment(
+            activity=activity,
+            kind=AttachmentKind.SIGN_IN_SHEET,
+            caption=gettext("Sign-in sheet (from the on-site sign-in)"),
+            original_name=f"{gettext('Sign-in sheet')} {activity.title}"[:200] + ".pdf",
+            size=len(pdf),
+            uploaded_by=by,
+        )
+        attachment.file.save(f"signin-{sheet.public_id}.pdf", ContentFile(pdf), save=False)
+        attachment.save()
+        sheet.sheet_file = attachment
+        sheet.applied_at = sheet.closed_at
+        sheet.save(update_fields=["sheet_file", "applied_at"])
+
+    @staticmethod
+    def _drop_sheet(sheet: SignInSheet) -> None:
+        written = sheet.sheet_file
+        sheet.delete()
+        if written is not None:
+            _delete_attachment(written)
 
     # --- the partners' side ------------------------------------------------------------------
 
@@ -821,6 +1031,8 @@ class _DemoLoader:
             "honours": Honour.objects.filter(committee=committee).count(),
             "partner links": PartnerLink.objects.filter(committee=committee).count(),
             "partner answers": PartnerAnswer.objects.filter(committee=committee).count(),
+            "sign-in sheets": SignInSheet.objects.filter(committee=committee).count(),
+            "sign-in entries": SignInEntry.objects.filter(committee=committee).count(),
             **{
                 f"with partners: {row['partner_check']}": row["count"]
                 for row in Activity.objects.filter(committee=committee, partners__isnull=False)
@@ -895,6 +1107,68 @@ class _PartnerStory:
             else ActivityAction.PARTNER_CONFIRMED
         )
         self.events.append((action, at, None, said, status, status, contact.pk))
+
+
+@dataclass
+class _SignInPlan:
+    """The on-site sign-in of one demo activity, as unsaved entries (in the order they signed)
+    and the timeline steps it makes (rows of ``_DemoLoader._sync_timeline``)."""
+
+    closed: bool
+    #: when the activity was logged: before its sign-in opened
+    logged_at: dt.datetime
+    opened_at: dt.datetime
+    #: the secretary's login: opened and closed the sheet, added people by hand
+    by_id: int | None
+    closed_at: dt.datetime | None = None
+    entries: list[SignInEntry] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+
+    def sheet_row(self) -> tuple:
+        return (
+            self.opened_at,
+            self.by_id,
+            self.closed_at,
+            self.by_id if self.closed else None,
+        )
+
+    def add(self, *, at: dt.datetime, method: str, by_hand: bool = False, **fields: Any) -> None:
+        self.entries.append(
+            SignInEntry(
+                signed_at=at,
+                method=EntryMethod.HAND if by_hand else method,
+                added_by_id=self.by_id if by_hand else None,
+                **fields,
+            )
+        )
+
+
+def _signin_event(action: str, at: dt.datetime, actor_id: int | None, comment: str = "") -> tuple:
+    """A sign-in step on the timeline, taken while the activity was a draft."""
+    return (action, at, actor_id, comment, "", ActivityStatus.DRAFT, None)
+
+
+def _entry_row(entry: SignInEntry) -> tuple:
+    return (
+        entry.kind,
+        entry.member_id,
+        entry.name,
+        entry.partner_id,
+        entry.unit_name,
+        entry.phone,
+        entry.method,
+        entry.added_by_id,
+        entry.signed_at,
+    )
+
+
+def _delete_attachment(attachment: Attachment) -> None:
+    """Delete an attachment row, and its file once the transaction is committed."""
+    names = [f.name for f in (attachment.file, attachment.thumbnail) if f]
+    storage = attachment.file.storage
+    attachment.delete()
+    for name in names:
+        transaction.on_commit(lambda name=name: storage.delete(name))
 
 
 def _pk(obj: models.Model | None) -> int | None:

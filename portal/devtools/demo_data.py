@@ -1834,7 +1834,7 @@ def review_cases(today: dt.date) -> list[ActivitySpec]:
             volunteers=12,
             beneficiaries=80,
             status=ActivityStatus.RETURNED,
-            review_comment="请补充活动照片或签到表，并写明服务群众人数的统计方式。",
+            review_comment="请补充活动照片，并写明服务群众人数的统计方式。",
         )
     ]
 
@@ -1943,6 +1943,109 @@ def partner_cases(today: dt.date) -> list[ActivitySpec]:
             external_participants=5,
             status=ActivityStatus.SUBMITTED,
         ),
+    ]
+
+
+# --- On-site sign-ins 现场签到 -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuestSignIn:
+    """Somebody without a login on a demo sign-in: a partner unit's staff member (``unit`` is
+    one of the activity's partners) or another guest (any other unit of the roster)."""
+
+    name: str
+    unit: str
+    #: optional, as on the sign-in form; obviously made up (``demo_phone``)
+    phone: str = ""
+    #: added by the secretary (补录) rather than signed on their own phone
+    by_hand: bool = False
+
+
+@dataclass(frozen=True)
+class SignInSpec:
+    """The on-site sign-in of one demo activity (``branch_key``, ``title``). Its attending
+    members are the activity's attendees (the loader's choice), signed in by scanning or typing
+    the code, the last ``members_by_hand`` of them added by the secretary; ``guests`` are its
+    external participants (their number is the activity's head count); ``member_guests`` are
+    members of other branches (branch key, index) who came as guests. A closed sign-in's list
+    is the activity's record with its 签到表 PDF; an open one waits for the activity."""
+
+    branch_key: str
+    title: str
+    guests: tuple[GuestSignIn, ...] = ()
+    member_guests: tuple[tuple[str, int], ...] = ()
+    members_by_hand: int = 0
+    closed: bool = True
+
+
+def demo_phone(number: int) -> str:
+    """An 11-digit mobile number that is obviously made up: 1380000 and four digits."""
+    return f"1380000{number:04d}"
+
+
+#: The demo's upcoming activity: a two-day training of the 杭州 alliance that starts this
+#: morning, its sign-in opened yesterday; a demo login (``demo_hz``) can show its live QR code
+#: and sign in on a phone the day ``load_demo`` runs and the next (the sign-in takes sign-ins
+#: from ``SIGNIN_OPENS_MINUTES`` before the start to the end of the second day).
+UPCOMING_TITLE = "春南区域化党建联盟党务干部培训班"
+
+
+def upcoming(today: dt.date) -> list[ActivitySpec]:
+    """The demo's one activity that has not ended: a draft whose dates follow today."""
+    return [
+        A(
+            "hz",
+            UPCOMING_TITLE,
+            K.LECTURE,
+            "M1",
+            ("G1",),
+            today,
+            (8, 30),
+            33,  # to 17:30 tomorrow
+            "富春湾集团党群服务中心",
+            "联盟成员单位党务干部集中培训两天：党支部标准化建设、党费收缴和发展党员流程，"
+            "交流共建项目台账的做法。",
+            partners=(CHUNJIANG, FUCHUNWAN, CHUNNAN_COMMUNITY),
+            partnership=HZ_ALLIANCE,
+            status=ActivityStatus.DRAFT,
+        )
+    ]
+
+
+def sign_ins(today: dt.date) -> list[SignInSpec]:
+    """The recent activities of 杭州 held with an on-site sign-in (the one returned to its
+    secretary, and the one waiting for 富春湾集团's answer), and the upcoming one's open sheet."""
+    returned = review_cases(today)[0]
+    waiting = partner_cases(today)[1]
+    return [
+        SignInSpec(
+            "hz",
+            returned.title,
+            guests=(
+                GuestSignIn("王丽萍", CHUNNAN_COMMUNITY, demo_phone(1)),
+                GuestSignIn("陈晓敏", CHUNNAN_COMMUNITY),
+                GuestSignIn("周建新", CHUNNAN_COMMUNITY, demo_phone(2)),
+                GuestSignIn("吴佳怡", CHUNNAN_COMMUNITY),
+                GuestSignIn("许文博", HZ_HOSPITAL, demo_phone(3)),
+                GuestSignIn("蒋雨婷", HZ_HOSPITAL, by_hand=True),
+            ),
+            member_guests=(("jg", 2),),
+            members_by_hand=1,
+        ),
+        SignInSpec(
+            "hz",
+            waiting.title,
+            guests=(
+                GuestSignIn("方志刚", FUCHUNWAN, demo_phone(4)),
+                GuestSignIn("李国栋", FUCHUNWAN),
+                GuestSignIn("赵雪", FUCHUNWAN, demo_phone(5)),
+                GuestSignIn("孙立新", EAST_CONTRACTOR, demo_phone(6)),
+                GuestSignIn("马海涛", EAST_CONTRACTOR, by_hand=True),
+            ),
+            members_by_hand=1,
+        ),
+        SignInSpec("hz", UPCOMING_TITLE, closed=False),
     ]
 
 

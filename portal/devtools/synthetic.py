@@ -19,8 +19,14 @@ each partner has one contact, its default; most approved activities with a partn
 confirmed and evaluated through a link, submitted and returned ones wait for the answer, and
 some returns were a partner's correction. The links carry the hash of a random token.
 
-The same seed and the same "today" give the same rows (timestamps of the load and the links'
-token hashes aside).
+About one in five of the activities held in the last half year was held with an on-site
+sign-in (``portal.signin``), closed after the activity: its list is the activity's record (the
+attending members are its attendees, the partners' staff and other guests its external head
+count). No 签到表 PDF is generated for them (``sheet_file`` stays empty): the shared drawing
+is their evidence, as for the others.
+
+The same seed and the same "today" give the same rows (timestamps of the load, the links'
+token hashes and the sign-in sheets' public ids and secrets aside).
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ from partnerships.models import (
 from portal.devtools import demo_data
 from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict, token_hash
 from portal.partners.services import TOKEN_BYTES
+from portal.signin.models import EXTERNAL_KINDS, EntryKind, EntryMethod, SignInEntry, SignInSheet
+from portal.signin.models import name_key as signin_name_key
 
 #: Marks a synthetic committee (``Committee.description`` starts with it).
 MARKER = "synthetic-group"
@@ -97,6 +105,9 @@ MARKER = "synthetic-group"
 BENCH_PASSWORD = "bench-portal-136"  # noqa: S105
 ROOT_USERNAME = "bench_root"
 WINDOW_DAYS = 3 * 365
+#: The activities held in these last days may have an on-site sign-in, this share of them.
+SIGNIN_DAYS = 180
+SIGNIN_SHARE = 0.2
 ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -360,6 +371,12 @@ _NO_PARTNER_REASON = "支部内部组织的活动，未邀请共建单位参加"
 #: activity would be 200,000 files). Removing it from one activity removes it for all.
 _SIGN_IN_SHEET = "activities/synthetic/sign-in-sheet.png"
 
+#: How people sign in on their own phones, and how often each way.
+_SIGNIN_METHODS = (EntryMethod.SCAN, EntryMethod.POSTER, EntryMethod.CODE)
+_SIGNIN_METHOD_WEIGHTS = (7, 1, 2)
+#: The units of guests who are not the activity's partners (after a place name).
+_GUEST_UNITS = ("社区居民委员会", "街道办事处", "志愿者协会", "物业服务中心", "建设监理公司")
+
 _RETURN_REASONS = (
     "请补充签到表和活动照片。",
     "参加人员与签到表不一致，请核对。",
@@ -518,6 +535,7 @@ class _Generator:
                 Attachment,
                 Honour,
                 PartnerLink,
+                SignInSheet,
             ]
         )
         self.result.counts = self._counts()
@@ -550,6 +568,8 @@ class _Generator:
         counts["honours"] = Honour.objects.using(self.using).count()
         counts["partner links"] = PartnerLink.objects.using(self.using).count()
         counts["partner answers"] = PartnerAnswer.objects.using(self.using).count()
+        counts["sign-in sheets"] = SignInSheet.objects.using(self.using).count()
+        counts["sign-in entries"] = SignInEntry.objects.using(self.using).count()
         for check in PartnerCheck.values:
             counts[f"partner check {check}"] = activities.filter(partner_check=check).count()
         counts["logins"] = self.user_model.objects.using(self.using).count()
@@ -784,6 +804,7 @@ class _Generator:
                     )
                 )
                 b.members.append(_MemberRow(pk, active_from, active_to or open_end))
+                c.member_names[pk] = name
                 if is_officer:
                     role = RoleKind.SECRETARY if i == 0 else RoleKind.ORGANISATION
                     starts = dt.date.fromordinal(active_from) + dt.timedelta(days=10)
@@ -953,6 +974,11 @@ class _Generator:
         side = _PartnerSide(committee_id=c.committee_id, partner_names=c.partner_names)
         # The partners' side draws from a generator of its own: the other rows stay as they were.
         partner_rng = random.Random(f"{self.seed}|partners|{c.committee_id}")  # noqa: S311
+        # So do the sign-ins.
+        signin = _SignIns(
+            committee_id=c.committee_id,
+            rng=random.Random(f"{self.seed}|signin|{c.committee_id}"),  # noqa: S311
+        )
         sheet = self._sign_in_sheet()
         for branch in organisers:
             committee_level = rng.random() < 0.03
@@ -1008,6 +1034,15 @@ class _Generator:
             creator = None if committee_level else branch.secretary_user_id
             if committee_level:
                 creator = c.reviewer_id
+            # Held recently with an on-site sign-in: logged before it, to open the sign-in.
+            with_signin = (
+                bool(pool)
+                and ends_at <= self.now
+                and 0 <= today_ord - day_ord <= SIGNIN_DAYS
+                and signin.rng.random() < SIGNIN_SHARE
+            )
+            if with_signin:
+                created = min(created, starts_at - dt.timedelta(hours=signin.rng.randint(2, 40)))
             check, partner_return = self._partner_check(
                 partner_rng, status, partner_id, submitted, returned_first
             )
@@ -1092,9 +1127,11 @@ class _Generator:
                     else ActivityAction.RETURNED
                 )
                 events.append((pk, action, c.reviewer_id, reviewed, comment, "submitted", status))
+            chosen: list[int] = []
             if day_ord <= today_ord and pool:
                 wanted = min(len(pool), max(2, people + (5 if committee_level else 0)))
-                attendees.extend((pk, member) for member in rng.sample(pool, wanted))
+                chosen = rng.sample(pool, wanted)
+                attendees.extend((pk, member) for member in chosen)
             goals.append((pk, c.goal_ids[m // 2]))
             if rng.random() < 0.4:
                 other = rng.choice([g for g in c.goal_ids if g != c.goal_ids[m // 2]])
@@ -1127,15 +1164,37 @@ class _Generator:
                         correction=correction,
                     ),
                 )
+            co_branch_id = None
             if not committee_level and len(c.branches) > 1 and rng.random() < 0.08:
                 co = rng.choice(c.branches)
                 if co is not branch:
                     co_branches.append((pk, co.branch_id))
+                    co_branch_id = co.branch_id
             if status != ActivityStatus.DRAFT:  # its evidence, as submitting asks
                 evidence.append(
                     (
                         *(self.ids.take(Attachment), pk, sheet, sheet, "sign_in", "签到表"),
                         *("签到表.png", self._sign_in_sheet_size(), created),
+                    )
+                )
+            if with_signin:
+                events.extend(
+                    self._signin_rows(
+                        c,
+                        signin,
+                        activity_rows[-1],
+                        attendees=chosen,
+                        partner_ids=activity_partners,
+                        # Members of the other branches (the officers) who may come as guests.
+                        others=[
+                            mr.pk
+                            for b in c.branches
+                            if not committee_level
+                            and b is not branch
+                            and b.branch_id != co_branch_id
+                            for mr in b.members[:2]
+                            if mr.active_from <= day_ord <= mr.active_to
+                        ],
                     )
                 )
             if not committee_level:
@@ -1193,6 +1252,103 @@ class _Generator:
             events,
         )
         self._write_partner_side(side)
+        self.sink.write(
+            SignInSheet,
+            (
+                *("id", "activity_id", "committee_id", "public_id", "secret", "opened_by_id"),
+                *("opened_at", "closed_at", "closed_by_id", "applied_at"),
+            ),
+            signin.sheets,
+        )
+        self.sink.write(
+            SignInEntry,
+            (
+                *("sheet_id", "committee_id", "kind", "member_id", "name", "partner_id"),
+                *("unit_name", "phone", "method", "added_by_id", "device_hash", "name_key"),
+                "signed_at",
+            ),
+            signin.entries,
+        )
+
+    # -- the on-site sign-in --------------------------------------------------------------
+
+    def _signin_rows(
+        self,
+        c: _CommitteeBuild,
+        signin: _SignIns,
+        row: tuple,
+        *,
+        attendees: list[int],
+        partner_ids: list[int],
+        others: list[int],
+    ) -> list[tuple]:
+        """The closed sign-in of the activity ``row`` (its row as written), with entries that
+        make its record: one per attendee, one per external participant (the staff of its
+        partner units, or guests of other units), now and then a member of another branch as
+        a guest. Returns its timeline steps (opened, hand additions, closed) — taken while the
+        activity was a draft, after it was logged and before it was submitted."""
+        rng = signin.rng
+        activity_id, starts_at, ends_at = row[0], row[5], row[6]
+        external, creator = row[10], row[17]
+        sheet_id = self.ids.take(SignInSheet)
+        opened_at = starts_at - dt.timedelta(minutes=rng.choice((20, 30, 45, 60)))
+        closed_at = min(ends_at + dt.timedelta(minutes=rng.randint(1, 30)), self.now)
+        hand_at = ends_at - dt.timedelta(minutes=10)
+        signin.sheets.append(
+            (
+                *(sheet_id, activity_id, c.committee_id, secrets.token_hex(5)),
+                *(secrets.token_hex(32), creator, opened_at, closed_at, creator, closed_at),
+            )
+        )
+        people: list[tuple[str, int | None, str, int | None, str, str]] = [
+            (EntryKind.ATTENDEE, member, c.member_names[member], None, "", "")
+            for member in attendees
+        ]
+        if others and rng.random() < 0.15:
+            guest = rng.choice(others)
+            people.append((EntryKind.MEMBER_GUEST, guest, c.member_names[guest], None, "", ""))
+        taken = {name for _kind, _member, name, *_rest in people}
+        for _ in range(external):
+            # The same name signs in once (``services.guest_sign_in``): another is drawn.
+            name = ""
+            while not name or name in taken:
+                gender = Gender.MALE if rng.random() < 0.6 else Gender.FEMALE
+                name = rng.choice(_SURNAMES) + rng.choice(_GIVEN[gender])
+            taken.add(name)
+            phone = demo_data.synthetic_mobile(rng) if rng.random() < 0.4 else ""
+            if partner_ids and rng.random() < 0.85:
+                people.append((EntryKind.PARTNER, None, name, rng.choice(partner_ids), "", phone))
+            else:
+                unit = f"{rng.choice(_PLACES)}{rng.choice(_GUEST_UNITS)}"
+                people.append((EntryKind.GUEST, None, name, None, unit, phone))
+        steps = [(activity_id, ActivityAction.SIGNIN_OPENED, creator, opened_at, "", "", "draft")]
+        counts = dict.fromkeys(EntryKind.values, 0)
+        for kind, member, name, partner, unit, phone in people:
+            counts[kind] += 1
+            if rng.random() < 0.05:  # could not sign in: added by the secretary (补录)
+                method, added_by, at = EntryMethod.HAND, creator, hand_at
+                changed = ActivityAction.SIGNIN_CHANGED
+                steps.append((activity_id, changed, creator, at, _added_by_hand(name), "", "draft"))
+            else:
+                method = rng.choices(_SIGNIN_METHODS, _SIGNIN_METHOD_WEIGHTS)[0]
+                added_by = None
+                at = starts_at + dt.timedelta(minutes=rng.randint(-15, 15))
+            signin.entries.append(
+                (
+                    *(sheet_id, c.committee_id, kind, member, name, partner, unit, phone),
+                    *(method, added_by, "", signin_name_key(name), at),
+                )
+            )
+        summary = signin_closed_comment(
+            len(people),
+            counts[EntryKind.ATTENDEE],
+            sum(counts[kind] for kind in EXTERNAL_KINDS),
+            counts[EntryKind.MEMBER_GUEST],
+        )
+        steps.append(
+            (activity_id, ActivityAction.SIGNIN_CLOSED, creator, closed_at, summary, "", "draft")
+        )
+        return steps
 
     # -- the partners' side ---------------------------------------------------------------
 
@@ -1606,12 +1762,42 @@ def _correction_comment(contact_label: str, comment: str) -> str:
         }
 
 
+@functools.cache
+def _added_by_hand(name: str) -> str:
+    with override(settings.LANGUAGE_CODE):
+        return gettext("Added by hand: %(name)s") % {"name": name}
+
+
+@functools.cache
+def signin_closed_comment(total: int, attendees: int, external: int, guests: int) -> str:
+    """The timeline's line when a sign-in closes, in the words of ``portal.signin.services``
+    (its counts: everybody, the attending members, the external participants, the members of
+    other branches)."""
+    with override(settings.LANGUAGE_CODE):
+        return gettext(
+            "%(total)s signed in: %(attendees)s attending members, %(external)s external "
+            "participants, %(guests)s members of other branches"
+        ) % {"total": total, "attendees": attendees, "external": external, "guests": guests}
+
+
+@dataclass
+class _SignIns:
+    """One committee's sign-in sheets and entries (rows), written after its activities."""
+
+    committee_id: int
+    rng: random.Random
+    sheets: list[tuple] = field(default_factory=list)
+    entries: list[tuple] = field(default_factory=list)
+
+
 @dataclass
 class _CommitteeBuild:
     committee_id: int
     city: str
     rng: random.Random
     reviewer_id: int | None = None
+    #: member -> name (a sign-in's entries carry the name as signed)
+    member_names: dict[int, str] = field(default_factory=dict)
     goal_ids: list[int] = field(default_factory=list)
     measures: list[tuple[int, str]] = field(default_factory=list)
     branches: list[_BranchBuild] = field(default_factory=list)

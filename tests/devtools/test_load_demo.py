@@ -39,14 +39,24 @@ from branches.models import Branch, BranchRole, Committee, Member, RoleKind
 from partnerships.models import Contact, PartnerOrganisation, Partnership, PartnershipKind
 from portal.devtools.demo_data import (
     CORRECTION,
+    UPCOMING_TITLE,
     ZQ_SOCIAL_PAIRING,
     monthly_activities,
     partner_cases,
     review_cases,
+    sign_ins,
 )
 from portal.partners.models import PartnerAnswer, PartnerLink, Rating, Verdict
 from portal.reminders.models import Reminder, ReminderKind
 from portal.reminders.services import reminders_due
+from portal.signin.models import (
+    EXTERNAL_KINDS,
+    EntryKind,
+    EntryMethod,
+    SheetState,
+    SignInEntry,
+    SignInSheet,
+)
 
 #: One process runs the module: the loaded demo (loads) is made once, on one process.
 pytestmark = pytest.mark.xdist_group("load-demo")
@@ -56,6 +66,12 @@ PARTNER_ACTIONS = {
     ActivityAction.PARTNER_ASKED,
     ActivityAction.PARTNER_CONFIRMED,
     ActivityAction.PARTNER_CORRECTION,
+}
+SIGNIN_ACTIONS = {
+    ActivityAction.SIGNIN_OPENED,
+    ActivityAction.SIGNIN_CLOSED,
+    ActivityAction.SIGNIN_REOPENED,
+    ActivityAction.SIGNIN_CHANGED,
 }
 #: Hashing the demo password with the real hasher costs seconds; what is proven here does not
 #: depend on the algorithm.
@@ -165,9 +181,11 @@ def test_second_run_keeps_every_partner_link_and_its_token_hash(demo):
 
 
 def test_timelines_match_statuses_logged_submitted_reviewed(demo):
-    # The partners' steps aside (tested below), and the one activity a partner had corrected.
+    # The partners' and the sign-ins' steps aside (tested below), and the one activity a
+    # partner had corrected.
+    aside = PARTNER_ACTIONS | SIGNIN_ACTIONS
     for activity in Activity.objects.exclude(title=CORRECTION.title).prefetch_related("events"):
-        actions = [e.action for e in activity.events.all() if e.action not in PARTNER_ACTIONS]
+        actions = [e.action for e in activity.events.all() if e.action not in aside]
         expected = {
             ActivityStatus.DRAFT: ["created"],
             ActivityStatus.SUBMITTED: ["created", "submitted"],
@@ -175,7 +193,7 @@ def test_timelines_match_statuses_logged_submitted_reviewed(demo):
             ActivityStatus.RETURNED: ["created", "submitted", "returned"],
         }[activity.status]
         assert actions == expected, activity.title
-        last = [e for e in activity.events.all() if e.action not in PARTNER_ACTIONS][-1]
+        last = [e for e in activity.events.all() if e.action not in aside][-1]
         assert last.to_status == activity.status
         if activity.status == ActivityStatus.RETURNED:
             assert last.comment == activity.review_comment != ""
@@ -299,7 +317,7 @@ def test_every_month_from_january_2023_to_this_month_has_activities(demo):
         assert month in months_with_activities, month
         month = (month + dt.timedelta(days=32)).replace(day=1)
     assert all(timezone.localtime(a.starts_at).date() <= today for a in Activity.objects.all()), (
-        "no demo activity lies in the future"
+        "no demo activity starts after today"
     )
 
 
@@ -318,7 +336,9 @@ def test_statuses_are_mostly_approved_with_a_draft_a_submitted_and_a_returned_on
 
 
 def test_attendees_are_organising_branch_members_in_the_committee_on_the_day(demo):
-    for activity in Activity.objects.prefetch_related(
+    # The upcoming activity's sign-in is open: nobody has signed in yet (tested below).
+    open_sheets = SignInSheet.objects.filter(closed_at=None).values("activity")
+    for activity in Activity.objects.exclude(pk__in=open_sheets).prefetch_related(
         "attendees", "partners", "co_branches", "goals"
     ):
         attendees = list(activity.attendees.all())
@@ -507,6 +527,109 @@ def test_the_hangzhou_secretary_is_reminded_of_a_partner_who_has_not_answered(de
     unanswered = {d.item_key: d for d in due if d.kind == ReminderKind.PARTNER_UNANSWERED}
     assert f"activity:{returned.pk}" in unanswered
     assert "王丽萍（春江街道春南社区）" in unanswered[f"activity:{returned.pk}"].detail["contacts"]
+
+
+# --- the on-site sign-in (现场签到) ------------------------------------------------------------
+
+
+def test_recent_activities_were_held_with_a_sign_in_whose_list_is_their_record(demo):
+    today = timezone.localdate()
+    closed = SignInSheet.objects.exclude(closed_at=None).select_related("activity", "sheet_file")
+    assert {s.activity.title for s in closed} == {s.title for s in sign_ins(today) if s.closed}
+    statuses = set()
+    for sheet in closed:
+        activity = sheet.activity
+        statuses.add(activity.status)
+        entries = list(sheet.entries.select_related("member"))
+        attending = {e.member_id for e in entries if e.kind == EntryKind.ATTENDEE}
+        assert attending == set(activity.attendees.values_list("pk", flat=True)), activity
+        external = [e for e in entries if e.kind in EXTERNAL_KINDS]
+        assert len(external) == activity.external_participants > 0, activity
+        # Everybody signed in while the sign-in took sign-ins; it closed after the activity.
+        opens, ends = sheet.window()
+        assert all(opens <= e.signed_at <= ends for e in entries), activity
+        assert sheet.opened_at <= min(e.signed_at for e in entries)
+        assert ends < sheet.closed_at < timezone.now()
+        assert sheet.closed_by == sheet.opened_by == activity.created_by
+        assert sheet.applied_at
+        # Its 签到表 PDF among the activity's files, in place of the demo's drawn one.
+        assert sheet.sheet_file.activity_id == activity.pk
+        assert sheet.sheet_file.file.name.endswith(".pdf")
+        [evidence] = activity.attachments.filter(kind="sign_in")
+        assert evidence == sheet.sheet_file
+        for entry in entries:
+            entry.full_clean()
+            if entry.kind == EntryKind.PARTNER:
+                assert activity.partners.filter(pk=entry.partner_id).exists()
+            if entry.kind == EntryKind.GUEST:
+                assert entry.unit_name
+            if entry.phone:
+                assert re.fullmatch(r"1380000\d{4}", entry.phone)  # obviously made up
+    # One still editable (returned: written through the service), one submitted.
+    assert statuses == {ActivityStatus.RETURNED, ActivityStatus.SUBMITTED}
+    names = set(SignInEntry.objects.values_list("name", flat=True))
+    assert {"王丽萍", "方志刚"} <= names  # the partners' contacts on the roster signed in
+
+
+def test_demo_sign_ins_have_every_way_of_signing_in_and_hand_additions_by_the_secretary(demo):
+    entries = SignInEntry.objects.all()
+    assert set(entries.values_list("kind", flat=True)) == set(EntryKind.values)
+    assert set(entries.values_list("method", flat=True)) == set(EntryMethod.values)
+    members = entries.filter(member__isnull=False).exclude(method=EntryMethod.HAND)
+    assert set(members.values_list("method", flat=True)) == {EntryMethod.SCAN, EntryMethod.CODE}
+    secretary = get_user_model().objects.get(username="demo_hz")
+    by_hand = entries.filter(method=EntryMethod.HAND)
+    assert by_hand.filter(member__isnull=False).exists()
+    assert by_hand.filter(member__isnull=True).exists()
+    assert set(by_hand.values_list("added_by", flat=True)) == {secretary.pk}
+    assert not entries.exclude(method=EntryMethod.HAND).exclude(added_by=None).exists()
+    [guest] = entries.filter(kind=EntryKind.MEMBER_GUEST).select_related("member__branch", "sheet")
+    assert guest.member.branch_id not in guest.sheet.activity.organising_branch_ids()
+    # The timeline tells it: opened, the hand additions, closed with the counts.
+    for sheet in SignInSheet.objects.exclude(closed_at=None):
+        events = list(sheet.activity.events.order_by("at", "pk"))
+        actions = [e.action for e in events]
+        assert actions.index(ActivityAction.CREATED) == 0
+        steps = [a for a in actions if a.startswith("si_")]
+        hand = sheet.entries.filter(method=EntryMethod.HAND).count()
+        assert steps == ["si_open"] + ["si_hand"] * hand + ["si_close"]
+        closing = next(e for e in events if e.action == ActivityAction.SIGNIN_CLOSED)
+        assert f"共 {sheet.entries.count()} 人签到" in closing.comment  # the site's language
+        assert closing.at == sheet.closed_at
+        assert actions.index(ActivityAction.SIGNIN_CLOSED) < actions.index(ActivityAction.SUBMITTED)
+
+
+def test_the_upcoming_activity_of_hangzhou_has_its_sign_in_open(demo):
+    activity = Activity.objects.get(title=UPCOMING_TITLE)
+    assert activity.status == ActivityStatus.DRAFT
+    assert activity.branch.short_name == "杭州"
+    now = timezone.now()
+    assert activity.ends_at > now
+    assert timezone.localtime(activity.starts_at).date() == timezone.localdate()
+    sheet = activity.signin_sheet
+    assert sheet.closed_at is None
+    assert sheet.opened_by.username == "demo_hz"
+    assert sheet.opened_at < now
+    # Taking sign-ins now, unless the demo is loaded before 7:30 in the morning.
+    assert sheet.state() in {SheetState.OPEN, SheetState.NOT_YET}
+    assert not sheet.entries.exists()
+    assert not activity.attendees.exists()
+    assert activity.external_participants == 0
+    assert [e.action for e in activity.events.order_by("at", "pk")] == [
+        ActivityAction.CREATED,
+        ActivityAction.SIGNIN_OPENED,
+    ]
+    assert not activity.events.filter(at__gt=now).exists()
+
+
+def test_the_hangzhou_secretary_can_show_the_upcoming_sign_ins_page(demo):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="demo_hz"))
+    activity = Activity.objects.get(title=UPCOMING_TITLE)
+    response = client.get(f"/activities/{activity.pk}/signin/")
+    assert response.status_code == 200
+    if activity.signin_sheet.state() == SheetState.OPEN:  # from 7:30 this morning
+        assert "<svg" in response.content.decode()  # the live QR code
 
 
 # --- demo logins ----------------------------------------------------------------------------

@@ -28,11 +28,14 @@ from portal.devtools.synthetic import (
     BENCH_PASSWORD,
     MARKER,
     SCALES,
+    SIGNIN_DAYS,
+    SIGNIN_SHARE,
     Scale,
     SyntheticDataRefused,
     generate_group,
 )
 from portal.partners.models import PartnerAnswer, PartnerLink, Rating, Verdict
+from portal.signin.models import EXTERNAL_KINDS, EntryKind, EntryMethod, SignInEntry, SignInSheet
 from tests import factories
 
 TODAY = dt.date(2025, 6, 18)
@@ -103,6 +106,10 @@ def test_every_activity_passes_the_models_own_checks(group):
         link.full_clean()
     for answer in PartnerAnswer.objects.all():
         answer.full_clean()
+    for sheet in SignInSheet.objects.all():
+        sheet.full_clean()
+    for entry in SignInEntry.objects.all():
+        entry.full_clean()
     for branch in Branch.objects.all():
         assert (
             BranchRole.objects.current_on(TODAY)
@@ -238,6 +245,74 @@ def test_a_bigger_group_has_corrections_made_and_asked_in_about_the_demos_share(
     assert Activity.objects.filter(partner_check=PartnerCheck.CORRECTION).exists()
     # Every answer came through a link about its own activity.
     assert not PartnerAnswer.objects.exclude(link__activity=F("activity")).exists()
+
+
+# --- the on-site sign-in ------------------------------------------------------------------------
+
+
+def _held_recently() -> list[Activity]:
+    since = TODAY - dt.timedelta(days=SIGNIN_DAYS)
+    return [
+        a
+        for a in Activity.objects.filter(ends_at__lte=timezone.now())
+        if since <= a.local_start_date <= TODAY
+    ]
+
+
+def test_a_share_of_the_recent_activities_was_held_with_a_sign_in_that_is_their_record(group):
+    recent = _held_recently()
+    sheets = list(SignInSheet.objects.select_related("activity").prefetch_related("entries"))
+    assert 0 < len(sheets) < len(recent)
+    assert {s.activity for s in sheets} <= set(recent)
+    assert group.counts["sign-in sheets"] == len(sheets)
+    for sheet in sheets:
+        activity = sheet.activity
+        entries = list(sheet.entries.all())
+        attending = [e.member_id for e in entries if e.kind == EntryKind.ATTENDEE]
+        assert sorted(attending) == sorted(activity.attendees.values_list("pk", flat=True))
+        external = [e for e in entries if e.kind in EXTERNAL_KINDS]
+        assert len(external) == activity.external_participants
+        partners = set(activity.partners.values_list("pk", flat=True))
+        assert all(e.partner_id in partners for e in entries if e.kind == EntryKind.PARTNER)
+        assert all(e.unit_name for e in entries if e.kind == EntryKind.GUEST)
+        organisers = activity.organising_branch_ids()
+        for entry in entries:
+            if entry.kind == EntryKind.MEMBER_GUEST:
+                assert entry.member.branch_id not in organisers
+        # Closed after the activity, by whoever logged it; no 签到表 PDF (sheet_file empty).
+        opens, ends = sheet.window()
+        assert sheet.opened_at >= opens
+        assert all(sheet.opened_at <= e.signed_at <= ends for e in entries)
+        assert ends <= sheet.closed_at == sheet.applied_at <= timezone.now()
+        assert sheet.opened_by_id == sheet.closed_by_id == activity.created_by_id
+        assert sheet.sheet_file is None
+        assert all(
+            e.added_by_id == activity.created_by_id for e in entries if e.method == EntryMethod.HAND
+        )
+        # Logged before the sign-in opened; opened, changed by hand, closed while a draft.
+        events = list(activity.events.all())
+        steps = [e for e in events if e.action.startswith("si_")]
+        assert events[0].action == ActivityAction.CREATED
+        assert events[0].at < sheet.opened_at
+        assert steps[0].action == ActivityAction.SIGNIN_OPENED
+        assert steps[-1].action == ActivityAction.SIGNIN_CLOSED
+        assert {e.to_status for e in steps} == {ActivityStatus.DRAFT}
+        if activity.submitted_at:
+            assert sheet.closed_at < activity.submitted_at
+    assert SignInEntry.objects.filter(kind=EntryKind.PARTNER).exists()
+
+
+@pytest.mark.django_db
+def test_a_bigger_group_has_sign_ins_on_about_one_in_five_recent_activities_every_way():
+    scale = Scale(committees=2, branches=12, members=240, partners=30, activities=2000)
+    generate_group(scale=scale, seed=5, today=TODAY)
+
+    share = SignInSheet.objects.count() / len(_held_recently())
+    assert abs(share - SIGNIN_SHARE) < 0.07, share
+    entries = SignInEntry.objects.all()
+    assert set(entries.values_list("kind", flat=True)) == set(EntryKind.values)
+    assert set(entries.values_list("method", flat=True)) == set(EntryMethod.values)
+    assert entries.exclude(phone="").exists()
 
 
 def test_benchmark_logins_reach_what_their_roles_say(group):
