@@ -10,7 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from weasyprint import HTML
 
-from portal.records.pdf import BASE_URL, RecordFetcher, stylesheet_url
+# Imported after WeasyPrint: sets Pillow's truncated-image check strict again (the web process
+# that closes a sign-in also checks uploads).
+from portal.core.pdf_fetcher import BASE_URL, RecordFetcher, stylesheet_url
 from portal.signin.models import EntryMethod, SignInEntry, SignInSheet
 
 #: The sheet is a Chinese document, as the paper sheet was, whoever closes the sign-in.
