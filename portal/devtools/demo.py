@@ -42,7 +42,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -90,8 +89,7 @@ from portal.signin.models import (
     SignInSheet,
     name_key,
 )
-from portal.signin.pdf import render_sheet_pdf
-from portal.signin.services import signin_apply
+from portal.signin.services import sheet_file_write, signin_apply
 
 _UNKNOWN = object()
 
@@ -717,24 +715,12 @@ class _DemoLoader:
         """A submitted or approved activity's sign-in, written into it when it closed (as
         ``signin_apply`` does, which refuses an activity that is no longer editable): its
         attendees and head count are the list's already (``_signin_plan``); the 签到表 PDF."""
-        activity = sheet.activity
         entries = list(
             sheet.entries.select_related("member", "member__branch", "partner", "added_by")
         )
-        pdf = render_sheet_pdf(sheet, entries)
-        attachment = Attachment(
-            activity=activity,
-            kind=AttachmentKind.SIGN_IN_SHEET,
-            caption=gettext("Sign-in sheet (from the on-site sign-in)"),
-            original_name=f"{gettext('Sign-in sheet')} {activity.title}"[:200] + ".pdf",
-            size=len(pdf),
-            uploaded_by=by,
-        )
-        attachment.file.save(f"signin-{sheet.public_id}.pdf", ContentFile(pdf), save=False)
-        attachment.save()
-        sheet.sheet_file = attachment
+        sheet_file_write(sheet, entries, by=by)
         sheet.applied_at = sheet.closed_at
-        sheet.save(update_fields=["sheet_file", "applied_at"])
+        sheet.save(update_fields=["applied_at"])
 
     @staticmethod
     def _drop_sheet(sheet: SignInSheet) -> None:

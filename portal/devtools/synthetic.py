@@ -98,6 +98,7 @@ from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verd
 from portal.partners.services import TOKEN_BYTES
 from portal.signin.models import EXTERNAL_KINDS, EntryKind, EntryMethod, SignInEntry, SignInSheet
 from portal.signin.models import name_key as signin_name_key
+from portal.signin.services import closing_summary
 
 #: Marks a synthetic committee (``Committee.description`` starts with it).
 MARKER = "synthetic-group"
@@ -1770,14 +1771,10 @@ def _added_by_hand(name: str) -> str:
 
 @functools.cache
 def signin_closed_comment(total: int, attendees: int, external: int, guests: int) -> str:
-    """The timeline's line when a sign-in closes, in the words of ``portal.signin.services``
-    (its counts: everybody, the attending members, the external participants, the members of
-    other branches)."""
+    """The timeline's line when a sign-in closes (``portal.signin.services.closing_summary``),
+    in the site's language."""
     with override(settings.LANGUAGE_CODE):
-        return gettext(
-            "%(total)s signed in: %(attendees)s attending members, %(external)s external "
-            "participants, %(guests)s members of other branches"
-        ) % {"total": total, "attendees": attendees, "external": external, "guests": guests}
+        return closing_summary(total, attendees, external, guests)
 
 
 @dataclass

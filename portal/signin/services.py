@@ -140,15 +140,18 @@ def sheet_close(sheet: SignInSheet, *, by: AbstractBaseUser) -> SignInSheet:
 
 def _summary(sheet: SignInSheet) -> str:
     counts = sheet.entries.counts()
+    return closing_summary(
+        counts["total"], counts["attendees"], counts["external"], counts["member_guests"]
+    )
+
+
+def closing_summary(total: int, attendees: int, external: int, guests: int) -> str:
+    """The timeline's line when a sign-in closes: everybody, the attending members, the
+    external participants, the members of other branches."""
     return _(
         "%(total)s signed in: %(attendees)s attending members, %(external)s external "
         "participants, %(guests)s members of other branches"
-    ) % {
-        "total": counts["total"],
-        "attendees": counts["attendees"],
-        "external": counts["external"],
-        "guests": counts["member_guests"],
-    }
+    ) % {"total": total, "attendees": attendees, "external": external, "guests": guests}
 
 
 def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
@@ -156,14 +159,27 @@ def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
     attendees, the partners' staff and other guests its external head count, and the 签到表
     PDF (``portal.signin.pdf``) replaces the one written before among its files. Called in the
     sheet's locked transaction."""
-    from portal.signin.pdf import SHEET_LANGUAGE, render_sheet_pdf
-
     entries = list(sheet.entries.select_related("member", "member__branch", "partner", "added_by"))
     attendees = [e.member for e in entries if e.kind == EntryKind.ATTENDEE]
     external = sum(1 for e in entries if e.kind in EXTERNAL_KINDS)
     activity = activity_people_from_signin(
         sheet.activity, by=by, attendees=attendees, external_participants=external
     )
+    sheet_file_write(sheet, entries, by=by, activity=activity)
+
+
+def sheet_file_write(
+    sheet: SignInSheet,
+    entries: list[SignInEntry],
+    *,
+    by: AbstractBaseUser | None,
+    activity: Activity | None = None,
+) -> Attachment:
+    """Print the sheet's 签到表 (``portal.signin.pdf``) and put it among its activity's files,
+    in place of the one written before (``sheet.sheet_file``)."""
+    from portal.signin.pdf import SHEET_LANGUAGE, render_sheet_pdf
+
+    activity = activity or sheet.activity
     pdf = render_sheet_pdf(sheet, entries)
     old = Attachment.objects.filter(pk=sheet.sheet_file_id).first() if sheet.sheet_file_id else None
     with translation.override(SHEET_LANGUAGE):  # the document's own language, as its text
@@ -186,6 +202,7 @@ def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
         name = old.file.name
         old.delete()
         transaction.on_commit(lambda: old.file.storage.delete(name))
+    return attachment
 
 
 # --- Signing in --------------------------------------------------------------------------------
