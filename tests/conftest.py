@@ -92,9 +92,14 @@ def _import_staging_dir(tmp_path_factory) -> Iterator[None]:
 @pytest.fixture(autouse=True, scope="session")
 def _partner_links_not_rate_limited() -> Iterator[None]:
     """Every test client asks from 127.0.0.1, and the cache outlives a test: the pages behind
-    partner links would count the whole run's requests against one per-minute limit. The
-    tests of the limit set their own (tests/partners/test_public_pages.py)."""
-    with override_settings(PARTNER_LINK_RATE_PER_MINUTE=1_000_000):
+    partner links (and the on-site sign-in's public pages) would count the whole run's
+    requests against one per-minute limit. The tests of the limits set their own
+    (tests/partners/test_public_pages.py, tests/signin/test_pages.py)."""
+    with override_settings(
+        PARTNER_LINK_RATE_PER_MINUTE=1_000_000,
+        SIGNIN_RATE_PER_MINUTE=1_000_000,
+        SIGNIN_CODE_RATE_PER_MINUTE=1_000_000,
+    ):
         yield
 
 

@@ -3,6 +3,7 @@ and the six-digit code typed by whoever cannot scan."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -74,10 +75,18 @@ class GuestForm(forms.Form):
         return data
 
 
+class DigitsField(forms.RegexField):
+    """Digits as a Chinese keyboard may type them: full-width ones (１２３) read as 123."""
+
+    def to_python(self, value: Any) -> str:
+        return unicodedata.normalize("NFKC", super().to_python(value))
+
+
 class CodeForm(forms.Form):
-    code = forms.RegexField(
+    code = DigitsField(
         label=_("Sign-in code"),
-        regex=r"^\d{6}$",
+        # ASCII digits: other scripts' are no code (and hmac.compare_digest refuses them).
+        regex=r"^[0-9]{6}$",
         max_length=6,
         error_messages={
             "required": _("Type the six digits shown at the venue."),

@@ -79,7 +79,8 @@ def split_token(token: str) -> tuple[str, str, str] | None:
     """``public_id``, the minute (hex, or ``p`` for the poster) and the HMAC; None when the
     token is not even shaped like one."""
     parts = token.split(".")
-    if len(parts) != 3 or not all(parts) or len(token) > 64:
+    # ASCII only: hmac.compare_digest refuses to compare other text (a TypeError).
+    if len(parts) != 3 or not all(parts) or len(token) > 64 or not token.isascii():
         return None
     return parts[0], parts[1], parts[2]
 

@@ -61,6 +61,7 @@ NOT_PAGES = (
     "records/evidence/<int:pk>/download/",  # an evidence pack's zip
     "healthz",  # JSON for monitoring
     "activities/members/search/",  # a fragment the activity form puts into its own page
+    "activities/<int:pk>/signin/live/",  # JSON the sign-in page refreshes itself with
     "admin/jsi18n/",  # a script
     "admin/autocomplete/",  # JSON
 )

@@ -14,12 +14,13 @@ admin model) so that a failure names every user and URL that got an unexpected a
 
 Object URLs point at real objects of committee A, mostly of its branch A1: a draft activity
 with a photo (and the photo's thumbnail, made by ``attachment_add``), a partner contact, a
-member, a partnership with its signed agreement. Rows that change something (transitions,
-uploads, deletions, phone reveals, the activity form's saves) build their object afresh for
-each user, check that an allowed request did what it should (``DONE``) and that a refused one
-changed nothing. The activity form is posted with committee A's own choices (its measure, a
-goal, a partner of its roster, a member of A1): a user whose form does not offer them gets the
-form back with its errors (``SENT_BACK``), nothing saved.
+member, a partnership with its signed agreement, an activity taking place now with its on-site
+sign-in open (a partner's staff member and a member on its list). Rows that change something
+(transitions, uploads, deletions, phone reveals, the activity form's saves, sign-ins) build
+their object afresh for each user, check that an allowed request did what it should (``DONE``)
+and that a refused one changed nothing. The activity form is posted with committee A's own
+choices (its measure, a goal, a partner of its roster, a member of A1): a user whose form does
+not offer them gets the form back with its errors (``SENT_BACK``), nothing saved.
 
 Django's admin is listed pattern by pattern, grouped per model where the answers agree. Only
 committee admins are ``is_staff``: everybody else is sent to the admin's login page.
@@ -30,11 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from axes.models import AccessAttempt
@@ -42,6 +44,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -86,6 +89,10 @@ from portal.partners.models import PartnerAnswer, PartnerLink
 from portal.partners.services import partner_links_issue, partner_page_link_issue
 from portal.records.models import EvidencePack, EvidencePackStatus
 from portal.reports.models import Report, ReportFormat, ReportKind, ReportStatus
+from portal.signin import selectors as signin_selectors
+from portal.signin import services as signin_services
+from portal.signin import tokens as signin_tokens
+from portal.signin.models import EntryKind, EntryMethod, SignInEntry, SignInSheet
 from tests import factories
 from tests.conftest import Cast
 from tests.security.headers import RecordingClient, header_problems, production_like
@@ -126,6 +133,13 @@ DONE = Outcome("done", 0)
 #: A partner link's token that opens nothing (forged, used, another purpose's …): the one
 #: "链接无效或已过期" page, whoever asks (portal/partners/views/public.py).
 INVALID_LINK = Outcome("404, the invalid link page", 404)
+#: A sign-in address that opens no sign-in (forged token, unknown sheet): the one "签到码无效"
+#: page, whoever asks (portal/signin/views/public.py).
+NOT_A_SIGNIN = Outcome("404, the sign-in's not-valid page", 404)
+#: A genuine sign-in code past its minute, or a pass missing or expired: "二维码已过期".
+EXPIRED_CODE = Outcome("410, the expired code page", 410)
+#: A sign-in the sheet no longer takes (closed): the page again with the refusal.
+E409 = Outcome("409", 409)
 
 
 def to(location: str) -> Outcome:
@@ -303,6 +317,38 @@ class World:
         report.save()
         return report
 
+    # The on-site sign-in (portal.signin).
+    def signin(self, *, entries: bool = True, closed: bool = False) -> SignInSheet:
+        """A fresh draft of branch A1 taking place now, its sign-in opened by A1's secretary.
+        On its list (unless ``entries`` is false): a partner's staff member who scanned the
+        code, and member_a1 added by hand. ``closed``: closed since (nothing written into the
+        activity: no sign-in sheet PDF made)."""
+        cast = self.cast
+        sheet = signin_services.sheet_open(
+            self.new_activity(in_progress=True), by=cast.secretary_a1
+        )
+        if entries:
+            signin_services.guest_sign_in(
+                sheet,
+                name="陈晓明",
+                partner=self.partner,
+                phone="13900004444",
+                method=EntryMethod.SCAN,
+                device="matrix-phone",
+            )
+            signin_services.entry_add_member(sheet, cast.member_a1, by=cast.secretary_a1)
+        if closed:
+            SignInSheet.objects.filter(pk=sheet.pk).update(
+                closed_at=timezone.now(), closed_by=cast.secretary_a1
+            )
+            sheet.refresh_from_db()
+        return sheet
+
+    @cached_property
+    def signin_sheet(self) -> SignInSheet:
+        """The open sign-in the rows that only read are asked about."""
+        return self.signin()
+
     @cached_property
     def periodic_task(self):
         schedule = CrontabSchedule.objects.create(minute="5", hour="4")
@@ -329,12 +375,16 @@ class World:
         status: str = ActivityStatus.DRAFT,
         photo: bool = False,
         future: bool = False,
+        in_progress: bool = False,
         partner=None,
     ) -> Activity:
         """A fresh activity of branch A1 with ``partner`` (the matrix's own by default) that
-        took place three days ago (or takes place in three days)."""
+        took place three days ago (or takes place in three days, or started ten minutes ago
+        and ends in two hours: ``in_progress``)."""
         cast = self.cast
         starts_at = timezone.now() + dt.timedelta(days=3 if future else -3)
+        if in_progress:
+            starts_at = timezone.now() - dt.timedelta(minutes=10)
         activity = factories.ActivityFactory(
             committee=cast.committee_a,
             branch=cast.branch_a1,
@@ -875,6 +925,265 @@ def page_answered(response, w, args, before) -> None:
     assert Activity.objects.get(pk=pk).partner_check == PartnerCheck.CONFIRMED
 
 
+# --- The on-site sign-in (issue 17): targets, posts and what they did ----------------------
+
+
+def signin_activity(w: World) -> dict[str, Any]:
+    """The activity of the matrix's open sign-in (rows that only read)."""
+    return {"pk": w.signin_sheet.activity_id}
+
+
+def fresh_signin(w: World) -> dict[str, Any]:
+    """A fresh activity taking place now with its sign-in open, two people on its list."""
+    return {"pk": w.signin().activity_id}
+
+
+def signin_to_open(w: World) -> dict[str, Any]:
+    """A fresh draft of branch A1 taking place in three days: no sign-in yet."""
+    return {"pk": w.new_activity(future=True).pk}
+
+
+def committee_signin(w: World) -> dict[str, Any]:
+    """A fresh draft of committee A itself (no branch) taking place now: no sign-in yet."""
+    activity = factories.ActivityFactory(
+        committee=w.cast.committee_a,
+        branch=None,
+        measure=w.measure,
+        created_by=w.cast.staff_a,
+        starts_at=timezone.now() - dt.timedelta(minutes=10),
+        partners=[w.partner],
+        attendees=[],
+    )
+    return {"pk": activity.pk}
+
+
+def signin_search(w: World) -> dict[str, Any]:
+    """The hand-adding page, the committee's members searched by a name (李娜 of A2)."""
+    return {"pk": w.signin_sheet.activity_id, "q": "李"}
+
+
+def guest_entry(sheet: SignInSheet) -> dict[str, Any]:
+    return {"pk": sheet.activity_id, "entry_id": sheet.entries.get(member__isnull=True).pk}
+
+
+def signin_entry(w: World) -> dict[str, Any]:
+    return guest_entry(w.signin_sheet)
+
+
+def fresh_signin_entry(w: World) -> dict[str, Any]:
+    return guest_entry(w.signin())
+
+
+def other_signins_entry(w: World) -> dict[str, Any]:
+    """The matrix's sign-in, asked to remove an entry of another sign-in."""
+    return {"pk": w.signin_sheet.activity_id, "entry_id": guest_entry(w.signin())["entry_id"]}
+
+
+def signin_public(sheet: SignInSheet, method: str = EntryMethod.SCAN) -> dict[str, Any]:
+    return {"public_id": sheet.public_id, "pass": signin_tokens.make_pass(sheet, method)}
+
+
+def signin_scan(w: World) -> dict[str, Any]:
+    """The token of the QR code shown at the venue this minute."""
+    sheet = w.signin_sheet
+    return {"public_id": sheet.public_id, "token": signin_tokens.scan_token(sheet)}
+
+
+def signin_poster(w: World) -> dict[str, Any]:
+    sheet = w.signin_sheet
+    return {"public_id": sheet.public_id, "token": signin_tokens.poster_token(sheet)}
+
+
+def signin_stale_scan(w: World) -> dict[str, Any]:
+    """The genuine token of five minutes ago: a photo of the code sent on to a group chat."""
+    sheet = w.signin_sheet
+    window = signin_tokens.window_at() - 5
+    return {"public_id": sheet.public_id, "token": signin_tokens.scan_token(sheet, window)}
+
+
+def signin_forged_scan(w: World) -> dict[str, Any]:
+    """The sheet's own name and this minute, with a made-up signature."""
+    sheet = w.signin_sheet
+    token = f"{sheet.public_id}.{signin_tokens.window_at():x}.{'a' * 16}"
+    return {"public_id": sheet.public_id, "token": token}
+
+
+def signin_page(w: World) -> dict[str, Any]:
+    """The sign page of the matrix's sign-in, with the pass of a phone that scanned."""
+    return signin_public(w.signin_sheet)
+
+
+def signin_page_without_pass(w: World) -> dict[str, Any]:
+    return {"public_id": w.signin_sheet.public_id, "pass": ""}
+
+
+class _EarlierSigner(signing.TimestampSigner):
+    """Signs as an hour ago."""
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(time.time()) - 3600)
+
+
+def signin_page_expired_pass(w: World) -> dict[str, Any]:
+    """A pass of the sheet given an hour ago (good for ``SIGNIN_PASS_MINUTES``)."""
+    sheet = w.signin_sheet
+    value = _EarlierSigner(salt=signin_tokens.SIGNING_SALT).sign_object(
+        {"s": sheet.public_id, "m": EntryMethod.SCAN}, compress=False
+    )
+    return {"public_id": sheet.public_id, "pass": value}
+
+
+def signin_page_other_pass(w: World) -> dict[str, Any]:
+    """The matrix's sign-in, with the pass of another sign-in."""
+    other = signin_public(w.signin(entries=False))
+    return {"public_id": w.signin_sheet.public_id, "pass": other["pass"]}
+
+
+def signin_page_unknown(w: World) -> dict[str, Any]:
+    return {"public_id": "0123456789", "pass": signin_public(w.signin_sheet)["pass"]}
+
+
+def fresh_signin_page(w: World) -> dict[str, Any]:
+    """A fresh open sign-in with nobody on it, and a pass of a phone that scanned."""
+    return signin_public(w.signin(entries=False))
+
+
+def closed_signin_page(w: World) -> dict[str, Any]:
+    return signin_public(w.signin(entries=False, closed=True))
+
+
+def code_shown_now(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    return {"code": signin_tokens.short_code(SignInSheet.objects.get(public_id=args["public_id"]))}
+
+
+def code_opening_nothing(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    """Six digits that are not the code of any sign-in taking sign-ins now."""
+    sheets = list(signin_selectors.accepting_sheets())
+    codes = (f"{n:06d}" for n in range(1000))
+    return {
+        "code": next(c for c in codes if not any(signin_tokens.code_matches(s, c) for s in sheets))
+    }
+
+
+def guest_by_hand(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "guest-name": "周文",
+        "guest-unit": "other",
+        "guest-unit_name": "春江街道志愿者协会",
+        "guest-phone": "",
+    }
+
+
+def guest_signing(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    """A partner's staff member signing in on their phone, with the row's pass."""
+    return {
+        "pass": args["pass"],
+        "guest-name": "吴海燕",
+        "guest-unit": str(w.partner.pk),
+        "guest-unit_name": "",
+        "guest-phone": "13900005555",
+    }
+
+
+def member_signing(w: World, args: dict[str, Any]) -> dict[str, Any]:
+    return {"pass": args["pass"], "as": "member"}
+
+
+def signin_state(w: World, args: dict[str, Any]) -> tuple:
+    """Every sign-in's state and every entry: what opening, closing, adding, removing and
+    signing in change."""
+    return (
+        tuple(SignInSheet.objects.order_by("pk").values_list("pk", "closed_at", "applied_at")),
+        tuple(SignInEntry.objects.order_by("pk").values_list("pk", flat=True)),
+    )
+
+
+def new_entry(before: tuple) -> SignInEntry:
+    return SignInEntry.objects.exclude(pk__in=before[1]).select_related("sheet", "member").get()
+
+
+def signin_opened(response, w, args, before) -> None:
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"/activities/{args['pk']}/signin/"
+    sheet = SignInSheet.objects.get(activity_id=args["pk"])
+    assert (sheet.opened_by, sheet.closed_at) == (response.wsgi_request.user, None)
+    assert (
+        Activity.objects.get(pk=args["pk"])
+        .events.filter(action=ActivityAction.SIGNIN_OPENED)
+        .exists()
+    )
+
+
+def signin_closed(response, w, args, before) -> None:
+    """Closed, its list written into the activity: member_a1 attended, one external
+    participant (the partner's staff member), the sign-in sheet among its files."""
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"/activities/{args['pk']}/"
+    sheet = SignInSheet.objects.select_related("activity").get(activity_id=args["pk"])
+    assert sheet.closed_by == response.wsgi_request.user
+    assert sheet.sheet_file.kind == AttachmentKind.SIGN_IN_SHEET
+    assert list(sheet.activity.attendees.all()) == [w.cast.member_a1]
+    assert sheet.activity.external_participants == 1
+
+
+def signin_added(kind: str) -> Done:
+    """One entry more, of ``kind``, added by hand by the user; back to the adding page."""
+
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == f"/activities/{args['pk']}/signin/add/"
+        entry = new_entry(before)
+        assert (entry.sheet.activity_id, entry.kind, entry.method, entry.added_by) == (
+            args["pk"],
+            kind,
+            EntryMethod.HAND,
+            response.wsgi_request.user,
+        )
+
+    return check
+
+
+def signin_removed(response, w, args, before) -> None:
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"/activities/{args['pk']}/signin/"
+    assert not SignInEntry.objects.filter(pk=args["entry_id"]).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SIGNIN_ENTRY_REMOVED, object_id=str(args["entry_id"])
+    ).exists()
+
+
+def to_sign_page(method: str) -> Done:
+    """On to the sheet's sign page with a pass saying how the phone got there."""
+
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 302, response.status_code
+        prefix = f"/s/in/{args['public_id']}/?pass="
+        assert response["Location"].startswith(prefix), response["Location"]
+        sheet = SignInSheet.objects.get(public_id=args["public_id"])
+        value = unquote(response["Location"].removeprefix(prefix))
+        assert signin_tokens.read_pass(sheet, value) == method
+
+    return check
+
+
+def signed_in(kinds: str | dict[str, str]) -> Done:
+    """The "signed in" page, and one entry more on the row's sign-in, by the phone's scan: of
+    the kind ``kinds`` (or ``kinds[username]``)."""
+
+    def check(response, w, args, before) -> None:
+        assert response.status_code == 200, response.status_code
+        assert "signin/public/done.html" in [t.name for t in response.templates]
+        entry = new_entry(before)
+        user = response.wsgi_request.user
+        assert entry.sheet.public_id == args["public_id"]
+        kind = kinds if isinstance(kinds, str) else kinds[user.get_username()]
+        assert (entry.kind, entry.method) == (kind, EntryMethod.SCAN)
+        if entry.member is not None:
+            assert entry.member.user == user
+
+    return check
+
+
 # --- The table ----------------------------------------------------------------------------
 
 GET, POST = "GET", "POST"
@@ -1269,6 +1578,114 @@ MATRIX: list[Row] = [
     row("p/u/<str:token>/<int:activity_id>/", GET, page_pending,
         [E405] * 7, label="an answer is a POST"),
 
+    # --- On-site sign-in (issue 17), the organisers' side: the officers of the organising
+    # branch hold their activity's sign-in (committee staff a committee-level one's); readers
+    # who may not hold it get a 403, those who cannot read the activity a 404 ---------------
+    row("activities/<int:pk>/signin/", GET, signin_activity,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True),
+    row("activities/<int:pk>/signin/", GET, signin_to_open,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True, label="not opened yet"),
+    row("activities/<int:pk>/signin/", GET, committee_signin,
+        [LOGIN, E404, E404, OK, OK, E404, E404], label="committee A's own activity"),
+    row("activities/<int:pk>/signin/open/", POST, signin_to_open,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, snapshot=signin_state, done=signin_opened),
+    row("activities/<int:pk>/signin/open/", POST, fresh_submitted,
+        [LOGIN, to("/activities/{pk}/signin/"), E404, E403, E403, E404, E404],
+        a1=True, label="submitted: refused", snapshot=signin_state),
+    row("activities/<int:pk>/signin/open/", GET, signin_to_open,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="opening is a POST"),
+    row(("activities/<int:pk>/signin/live/", "activities/<int:pk>/signin/poster/",
+         "activities/<int:pk>/signin/add/"), GET, signin_activity,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True),
+    row(("activities/<int:pk>/signin/live/", "activities/<int:pk>/signin/poster/",
+         "activities/<int:pk>/signin/close/", "activities/<int:pk>/signin/add/"), GET,
+        signin_to_open,
+        [LOGIN, E404, E404, E403, E403, E404, E404], a1=True, label="not opened: no sign-in"),
+    row(("activities/<int:pk>/signin/live/", "activities/<int:pk>/signin/poster/"), POST,
+        signin_activity,
+        [LOGIN, E405, E405, E405, E405, E405, E405], label="read only", snapshot=signin_state),
+    # The close page on a sign-in of its own: the crawl (tests/security/test_hostile_crawl.py)
+    # sends its form, and the matrix's sign-in stays open for the public rows.
+    row("activities/<int:pk>/signin/close/", GET, fresh_signin,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True, snapshot=signin_state),
+    row("activities/<int:pk>/signin/close/", POST, fresh_signin,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="close and write into the activity", snapshot=signin_state,
+        done=signin_closed),
+    row("activities/<int:pk>/signin/add/", GET, signin_search,
+        [LOGIN, OK, E404, E403, E403, E404, E404],
+        a1=True, label="a member searched", query="q={q}"),
+    row("activities/<int:pk>/signin/add/", POST, fresh_signin,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="a guest by hand", data=guest_by_hand, snapshot=signin_state,
+        done=signin_added(EntryKind.GUEST)),
+    row("activities/<int:pk>/signin/add/", POST, fresh_signin,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="a member by hand", data=lambda w, args: {"member": w.cast.member_a2.pk},
+        snapshot=signin_state, done=signin_added(EntryKind.MEMBER_GUEST)),
+    row("activities/<int:pk>/signin/add/", POST, fresh_signin,
+        [LOGIN, to("/activities/{pk}/signin/add/"), E404, E403, E403, E404, E404],
+        a1=True, label="another committee's member: refused",
+        data=lambda w, args: {"member": w.cast.member_b1.pk}, snapshot=signin_state),
+    row("activities/<int:pk>/signin/entries/<int:entry_id>/remove/", GET, signin_entry,
+        [LOGIN, OK, E404, E403, E403, E404, E404], a1=True),
+    row("activities/<int:pk>/signin/entries/<int:entry_id>/remove/", POST, fresh_signin_entry,
+        [LOGIN, DONE, E404, E403, E403, E404, E404],
+        a1=True, label="remove", snapshot=signin_state, done=signin_removed),
+    row("activities/<int:pk>/signin/entries/<int:entry_id>/remove/", GET, other_signins_entry,
+        [LOGIN, E404, E404, E403, E403, E404, E404], a1=True, label="another sign-in's entry"),
+    row("activities/<int:pk>/signin/entries/<int:entry_id>/remove/", POST, other_signins_entry,
+        [LOGIN, E404, E404, E403, E403, E404, E404],
+        a1=True, label="remove another sign-in's entry", snapshot=signin_state),
+    # --- On-site sign-in, the public side (``s/``): the code shown at the venue is the key, a
+    # login only says who signs in as a member. Every user gets the same answer but there ---
+    row("s/", GET, nothing,
+        [OK] * 7),
+    row("s/", POST, signin_scan,
+        [DONE] * 7, label="the code shown now", data=code_shown_now, snapshot=signin_state,
+        done=to_sign_page(EntryMethod.CODE)),
+    row("s/", POST, signin_scan,
+        [SENT_BACK] * 7, label="a code that opens nothing", data=code_opening_nothing,
+        snapshot=signin_state),
+    row("s/<str:token>/", GET, signin_scan,
+        [DONE] * 7, label="the QR code shown now", snapshot=signin_state,
+        done=to_sign_page(EntryMethod.SCAN)),
+    row("s/<str:token>/", GET, signin_poster,
+        [DONE] * 7, label="the door poster's code", snapshot=signin_state,
+        done=to_sign_page(EntryMethod.POSTER)),
+    row("s/<str:token>/", GET, signin_stale_scan,
+        [EXPIRED_CODE] * 7, label="a code of five minutes ago"),
+    row("s/<str:token>/", GET, signin_forged_scan,
+        [NOT_A_SIGNIN] * 7, label="forged token"),
+    row("s/<str:token>/", POST, signin_scan,
+        [E405] * 7, label="a scan is a GET", snapshot=signin_state),
+    row("s/in/<str:public_id>/", GET, signin_page,
+        [OK] * 7, query="pass={pass}"),
+    row("s/in/<str:public_id>/", GET, signin_page_without_pass,
+        [EXPIRED_CODE] * 7, label="no pass", query="pass={pass}"),
+    row("s/in/<str:public_id>/", GET, signin_page_expired_pass,
+        [EXPIRED_CODE] * 7, label="an expired pass", query="pass={pass}"),
+    row("s/in/<str:public_id>/", GET, signin_page_other_pass,
+        [EXPIRED_CODE] * 7, label="another sign-in's pass", query="pass={pass}"),
+    row("s/in/<str:public_id>/", GET, signin_page_unknown,
+        [NOT_A_SIGNIN] * 7, label="no such sign-in", query="pass={pass}"),
+    row("s/in/<str:public_id>/", POST, fresh_signin_page,
+        [DONE] * 7, label="a partner's staff member signs in", query="pass={pass}",
+        data=guest_signing, snapshot=signin_state, done=signed_in(EntryKind.PARTNER)),
+    # A member signs in with their login: nobody logged in is asked to log in (and comes
+    # back with the pass); a login of no member of committee A gets the page again.
+    row("s/in/<str:public_id>/", POST, fresh_signin_page,
+        [LOGIN, DONE, DONE, OK, OK, OK, OK], label="a member signs in", query="pass={pass}",
+        data=member_signing, snapshot=signin_state,
+        done=signed_in({"secretary_a1": EntryKind.ATTENDEE,
+                        "secretary_a2": EntryKind.MEMBER_GUEST})),
+    row("s/in/<str:public_id>/", POST, closed_signin_page,
+        [E409] * 7, label="closed: refused", query="pass={pass}", data=guest_signing,
+        snapshot=signin_state),
+    row("s/in/<str:public_id>/", POST, signin_page_expired_pass,
+        [EXPIRED_CODE] * 7, label="an expired pass", data=guest_signing, snapshot=signin_state),
+
     # --- Reminders (issue 5): everybody signed in has the page; each sees their own --------
     row("reminders/", GET, nothing,
         [LOGIN, OK, OK, OK, OK, OK, OK]),
@@ -1514,6 +1931,10 @@ def check(row: Row, expected: Outcome, response, w: World, args, url: str, befor
         raise Mismatch(f"got {got}")
     if expected is INVALID_LINK and "链接无效或已过期" not in response.content.decode():
         raise Mismatch(f"got {got}, not the invalid link page")
+    if expected is NOT_A_SIGNIN and "签到码无效" not in response.content.decode():
+        raise Mismatch(f"got {got}, not the sign-in's not-valid page")
+    if expected is EXPIRED_CODE and "二维码已过期" not in response.content.decode():
+        raise Mismatch(f"got {got}, not the expired code page")
     if expected is SENT_BACK:
         form = (response.context or {}).get("form")
         if form is None or not form.errors:
@@ -1651,6 +2072,11 @@ def test_secretary_of_another_branch_gets_404_on_every_object_url_of_branch_a1(
         (WORKFLOW, "return with a comment"),
         (WORKFLOW, "reopen with a reason"),
         ("branches/members/<int:pk>/phone/", ""),
+        ("activities/<int:pk>/signin/", ""),
+        ("activities/<int:pk>/signin/open/", ""),
+        ("activities/<int:pk>/signin/close/", "close and write into the activity"),
+        ("activities/<int:pk>/signin/add/", "a guest by hand"),
+        ("activities/<int:pk>/signin/entries/<int:entry_id>/remove/", "remove"),
     } <= labels
     assert all(r.outcomes[USERS.index("secretary_a2")] == E404 for r in A1_OBJECT_ROWS)
     failures = [

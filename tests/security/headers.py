@@ -59,6 +59,12 @@ TOKEN_PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+#: The on-site sign-in's public pages (portal/signin/views/public.py): their addresses carry a
+#: short-lived code or pass, sent on only to the portal itself (the portal-wide same-origin);
+#: neither indexed nor kept in a cache.
+SIGNIN_PAGES = "/s/"
+SIGNIN_PAGE_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+
 
 #: What a developer's .env could set that the production environment does not: blanked, since
 #: django-environ never overwrites a variable that is set.
@@ -233,6 +239,8 @@ def header_problems(response) -> list[str]:
     }
     if behind_token:
         expected |= TOKEN_PAGE_HEADERS
+    if path.startswith(SIGNIN_PAGES):
+        expected |= SIGNIN_PAGE_HEADERS
     for header, value in expected.items():
         if response.get(header) != value:
             problems.append(f"{header}: {response.get(header)!r}")

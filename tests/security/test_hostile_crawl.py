@@ -20,14 +20,20 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from activities.models import ActivityAction, ActivityEvent
+from portal.signin import tokens
+from portal.signin.models import EntryMethod, SignInEntry, SignInSheet, name_key
 from tests import factories
 from tests.portal.test_permission_matrix import GET, MATRIX, USERS, World, build_url
 
@@ -61,6 +67,16 @@ NOT_PAGES = ("files/", "healthz", "activities/export.xlsx", "reports/<int:pk>/do
 #: Query parameters tried on every GET page besides those of its own forms.
 COMMON_PARAMS = ("q", "page", "status", "committee", "branch", "period", "kind", "o", "next")
 
+
+#: The on-site sign-in's forms (portal.signin): the organiser's (open, close, add by hand,
+#: remove) for the secretary of A1, and the public ones (type the code, sign in) for everybody.
+SIGNIN_OFFICER_FORMS = (
+    r"/activities/\d+/signin/open/",
+    r"/activities/\d+/signin/close/",
+    r"/activities/\d+/signin/add/",
+    r"/activities/\d+/signin/entries/\d+/remove/",
+)
+SIGNIN_PUBLIC_FORMS = (r"/s/", r"/s/in/\w+/")
 
 #: The logged-in partner pages' forms (portal.partners): the crawl must reach each.
 PARTNER_FORMS = (
@@ -194,6 +210,8 @@ class Crawl:
     requests: int = 0
     sent: list[tuple[str, str, int]] = field(default_factory=list)
     files: int = 0
+    #: (path, field name) of every field sent in a form.
+    fields_sent: set[tuple[str, str]] = field(default_factory=set)
     #: The role's session, logged in once and sent with every request of the crawl; None
     #: until the first request, and again after a request ended it (logout, a flush).
     session: str | None = None
@@ -299,6 +317,7 @@ class Crawl:
                 data[f.name] = self.value(f, turn + i)
             self.send(form.method.upper(), form.action, data)
             self.sent.append((form.method, urlsplit(form.action).path, turn))
+            self.fields_sent |= {(urlsplit(form.action).path, f.name) for f in form.fields}
             self.files += sum(f.kind == "file" for f in form.fields)
 
 
@@ -372,7 +391,15 @@ def test_hostile_crawl_of_every_form_gives_no_server_error_and_no_unescaped_mark
         # admin, a contact's own-page link).
         for form in PARTNER_FORMS[: 4 if role == "admin_a" else 3]:
             assert any(re.fullmatch(form, path) for path in posted), f"no form sent to {form}"
+    # The on-site sign-in's public forms, anybody's; the organiser's, A1's secretary's: the
+    # guest form and the member found by name ("a member searched" row) added by hand.
+    for form in SIGNIN_PUBLIC_FORMS + (SIGNIN_OFFICER_FORMS if role == "secretary_a1" else ()):
+        assert any(re.fullmatch(form, path) for path in posted), f"no form sent to {form}"
+    if role == "secretary_a1":
+        sent = {name for path, name in crawl.fields_sent if path.endswith("/signin/add/")}
+        assert {"member", "guest-name", "guest-unit", "guest-phone"} <= sent, sent
     assert not crawl.problems, "\n".join(dict.fromkeys(crawl.problems))
+    assert not invalid_signin_entries(), "entries saved half-checked"
 
 
 def test_the_crawl_reads_every_kind_of_field() -> None:
@@ -401,3 +428,167 @@ def test_the_crawl_reads_every_kind_of_field() -> None:
     }
     assert form.field_named("r").options == ["a", "b"]
     assert (form.action, form.method) == ("/x/", "post")
+
+
+# --- The on-site sign-in's forms, with what an attacker (or a phone's keyboard) sends -------
+
+NUL = "张\x00伟"
+EMOJI = "🎉党员之家🙂"
+#: Each field of the sign-in's forms gets each of these in turn, the others valid.
+SIGNIN_HOSTILE = [LONG, "\x00", NUL, SCRIPT, IMG, SQL, EMOJI, HUGE, NEGATIVE, "", "   ", "٣"]
+#: Digits of other scripts: a Chinese keyboard's full-width ones, Arabic-Indic ones.
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def invalid_signin_entries() -> list[str]:
+    """Entries the forms and the model would not have let through (a NUL, an overlong or
+    untrimmed name, a kind without its member, a phone that is none), and hand changes
+    missing from the activity's timeline: what a half-checked save leaves behind."""
+    problems = []
+    for entry in SignInEntry.objects.select_related("sheet"):
+        try:
+            entry.full_clean()
+        except ValidationError as error:
+            problems.append(f"entry {entry.pk} {entry.name[:40]!r}: {error.messages}")
+        if any("\x00" in text for text in (entry.name, entry.unit_name, entry.phone)):
+            problems.append(f"entry {entry.pk}: a NUL saved")
+        if not entry.name.strip() or entry.name_key != name_key(entry.name):
+            problems.append(f"entry {entry.pk}: name {entry.name[:40]!r}, key {entry.name_key!r}")
+    for sheet in SignInSheet.objects.all():
+        by_hand = sheet.entries.filter(method=EntryMethod.HAND).count()
+        logged = ActivityEvent.objects.filter(
+            activity_id=sheet.activity_id, action=ActivityAction.SIGNIN_CHANGED
+        ).count()
+        if by_hand > logged:
+            problems.append(f"sheet {sheet.pk}: {by_hand} added by hand, {logged} on the timeline")
+    return problems
+
+
+def guest_data(w: World, field: str, value: str) -> dict[str, str]:
+    """The guest form (a partner's staff member), its ``field`` set to ``value``."""
+    data = {
+        "guest-name": "郑晓东",
+        "guest-unit": str(w.partner.pk),
+        "guest-unit_name": "",
+        "guest-phone": "13900006666",
+    }
+    if field == "guest-unit_name":
+        data["guest-unit"] = "other"
+    return data | {field: value}
+
+
+def last_message(response) -> int | None:
+    """The level of the last message the request left (earlier ones may be kept unread)."""
+    levels = [m.level for m in get_messages(response.wsgi_request)]
+    return levels[-1] if levels else None
+
+
+def test_the_sign_in_forms_take_hostile_input_without_a_server_error_or_a_half_saved_entry(
+    world: World,
+) -> None:
+    sheet = world.signin()
+    fields = ("guest-name", "guest-unit", "guest-unit_name", "guest-phone")
+    sign = f"/s/in/{sheet.public_id}/"
+    public = Crawl(world, "anonymous", forged_ids(world))
+    officer = Crawl(world, "secretary_a1", public.forged_ids)
+    before = sheet.entries.count()
+    created = 0
+
+    # The public guest form, with a good pass: each field hostile in turn.
+    good_pass = tokens.make_pass(sheet, EntryMethod.SCAN)
+    for field_name in fields:
+        for value in SIGNIN_HOSTILE:
+            data = guest_data(world, field_name, value) | {"pass": good_pass}
+            response = public.send("POST", f"{sign}?pass={good_pass}", data)
+            if response is not None and response.status_code == 200 and response.context:
+                created += response.context.get("created") is True
+    # The pass itself, and whoever says they sign in as a member.
+    for value in SIGNIN_HOSTILE:
+        public.send("POST", sign, guest_data(world, "guest-name", "冯敏") | {"pass": value})
+        public.send("GET", sign, {"pass": value})
+        officer.send("POST", f"{sign}?pass={good_pass}", {"pass": good_pass, "as": value})
+    # Addresses: forged sheets, tokens and codes of other scripts or no shape at all.
+    window = tokens.window_at()
+    for value in [
+        *SIGNIN_HOSTILE,
+        f"{sheet.public_id}.p.{'汉' * 16}",
+        f"{sheet.public_id}.{window:x}.{'é' * 16}",
+        f"{sheet.public_id}.{'٣' * 6}.{'a' * 16}",
+        f"{sheet.public_id}.{window:x}",
+        tokens.scan_token(sheet).upper(),
+    ]:
+        public.send("GET", f"/s/{quote(value, safe='')}/")
+        public.send("GET", f"/s/in/{quote(value, safe='')}/", {"pass": good_pass})
+    # The typed code: hostile, and the code shown now in a Chinese keyboard's digits (the
+    # same number) and in Arabic-Indic ones (not a code).
+    code = tokens.short_code(sheet)
+    for value in [*SIGNIN_HOSTILE, code.translate(ARABIC_INDIC), f" {code} "]:
+        response = public.send("POST", "/s/", {"code": value})
+        assert response is None or response.status_code in (200, 400), response.status_code
+    response = public.send("POST", "/s/", {"code": code.translate(FULL_WIDTH)})
+    assert response is not None
+    assert response.status_code == 302, "full-width digits refused"
+    assert response["Location"].startswith(sign)
+
+    # The organiser's hand-adding page: the member search, the member's id, the guest form.
+    add = f"/activities/{sheet.activity_id}/signin/add/"
+    for value in SIGNIN_HOSTILE:
+        officer.send("GET", add, {"q": value})
+    member_b1 = str(world.cast.member_b1.pk)  # another committee's
+    for value in [*SIGNIN_HOSTILE, member_b1, "999999999", "-1", "1e3", "0x1F", "١٢"]:
+        response = officer.send("POST", add, {"member": value})
+        assert response is None or response.status_code in (302, 400), value
+        assert response is None or last_message(response) != message_levels.SUCCESS, value
+    for field_name in fields:
+        for value in SIGNIN_HOSTILE:
+            data = guest_data(world, field_name, value) | {"guest-name": f"补录{field_name}"}
+            if field_name == "guest-name":
+                data["guest-name"] = value
+            count = sheet.entries.count()
+            response = officer.send("POST", add, data)
+            added = sheet.entries.count() - count
+            created += added
+            if added:  # said so, back to the page
+                assert response is not None
+                assert response.status_code == 302, value[:20]
+                assert last_message(response) == message_levels.SUCCESS, value[:20]
+
+    problems = public.problems + officer.problems
+    assert not problems, "\n".join(dict.fromkeys(problems))
+    assert sheet.entries.count() == before + created, "an entry saved without saying so"
+    assert not invalid_signin_entries(), "\n".join(invalid_signin_entries())
+
+
+def test_signing_in_twice_answers_with_a_message_never_a_server_error(world: World) -> None:
+    sheet = world.signin(entries=False)
+    sign = f"/s/in/{sheet.public_id}/?pass={tokens.make_pass(sheet, EntryMethod.SCAN)}"
+    phone = Client()  # one phone: its device cookie kept
+    assert phone.get(sign).status_code == 200
+    guest = guest_data(world, "guest-name", "郑晓东") | {"pass": sign.split("pass=")[1]}
+
+    first, again = phone.post(sign, guest), phone.post(sign, guest)
+    assert (first.context["created"], again.context["created"]) == (True, False)
+    assert "已签到" in again.content.decode()
+    # The same phone, the same name, another unit: the form says so.
+    other_unit = guest | {"guest-unit": "other", "guest-unit_name": "另一家单位"}
+    refused = phone.post(sign, other_unit)
+    assert refused.status_code == 200
+    assert refused.context["guest_form"].non_field_errors()
+
+    member = world.client_as("secretary_a1")
+    as_member = {"pass": guest["pass"], "as": "member"}
+    first, again = member.post(sign, as_member), member.post(sign, as_member)
+    assert (first.context["created"], again.context["created"]) == (True, False)
+
+    add = f"/activities/{sheet.activity_id}/signin/add/"
+    for data in (
+        {"member": world.cast.member_a2.pk},
+        guest_data(world, "guest-name", "周文"),
+    ):
+        first, again = member.post(add, data), member.post(add, data)
+        assert (first.status_code, again.status_code) == (302, 302)
+        assert last_message(first) == message_levels.SUCCESS
+        assert last_message(again) == message_levels.INFO, "no word that they are on it already"
+    assert sheet.entries.count() == 4
+    assert not invalid_signin_entries(), "\n".join(invalid_signin_entries())

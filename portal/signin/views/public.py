@@ -160,12 +160,17 @@ def sign(request: HttpRequest, public_id: str) -> HttpResponse:
     refusal = None
     if request.method == "POST":
         try:
-            if request.POST.get("as") == "member":
-                if member is None:
-                    return redirect_to_login(request.get_full_path())
+            as_member = request.POST.get("as") == "member"
+            if as_member and not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if as_member and member is not None:
                 done = services.member_sign_in(sheet, member, method=method)
                 return _done(request, sheet, done, device)
-            guest_form = GuestForm(request.POST, partners=partners, prefix="guest")
+            # A login of no member of the committee asking to sign in as a member gets the page
+            # again, which says to sign in with name and unit (the login page would send it on).
+            guest_form = GuestForm(
+                None if as_member else request.POST, partners=partners, prefix="guest"
+            )
             if guest_form.is_valid():
                 data = guest_form.cleaned_data
                 done = services.guest_sign_in(
