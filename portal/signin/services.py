@@ -129,6 +129,8 @@ def sheet_close(sheet: SignInSheet, *, by: AbstractBaseUser) -> SignInSheet:
     attendees, external head count and 签到表 (``signin_apply``)."""
     sheet = _locked_sheet(sheet)
     _require(by, sheet.activity)
+    if sheet.closed_at is not None and sheet.applied_at is not None:
+        return sheet  # closed and written already (hand changes since were written too)
     if sheet.closed_at is None:
         sheet.closed_at = timezone.now()
         sheet.closed_by = by
