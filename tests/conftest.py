@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -174,6 +174,25 @@ def tasks_in_process() -> Iterator[None]:
         app.conf.task_always_eager = eager
 
 
+#: The phone cookie (``portal.signin``) every test client made here carries: a sign-in pass
+#: made with ``signin_pass`` is good on any of them, as on the phone it was made for.
+SIGNIN_TEST_DEVICE = "test-phone-0001"
+
+
+def phone_client(**defaults: Any) -> Client:
+    """A test client with the phone cookie ``SIGNIN_TEST_DEVICE``."""
+    client = Client(**defaults)
+    client.cookies["signin_device"] = SIGNIN_TEST_DEVICE
+    return client
+
+
+def signin_pass(sheet, method: str = "scan") -> str:
+    """A sign-in pass of ``sheet`` for the test clients' phone (``SIGNIN_TEST_DEVICE``)."""
+    from portal.signin.tokens import make_pass
+
+    return make_pass(sheet, method, SIGNIN_TEST_DEVICE)
+
+
 @dataclass
 class Cast:
     committee_a: Committee
@@ -193,7 +212,7 @@ class Cast:
     superuser: AbstractBaseUser
 
     def client_for(self, user: AbstractBaseUser | None) -> Client:
-        client = Client()
+        client = phone_client()
         if user is not None:
             client.force_login(user)
         return client

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -45,12 +46,19 @@ from activities.forms import FORM_TOKEN_FIELD, new_form_token
 from activities.models import Activity, ActivityStatus, Measure
 from branches.models import Committee, CommitteeRole
 from portal.devtools.synthetic import BENCH_PASSWORD, ROOT_USERNAME
+from portal.signin.models import EntryKind, EntryMethod, SignInEntry
+from portal.signin.services import sheet_open
+from portal.signin.tokens import window_at
 
 QUERY_HEADER = "X-Query-Count"
 #: The page targets at group scale on a 2-core machine (docs/performance.md).
 TARGET_DASHBOARD_P95_MS = 150
 TARGET_LIST_P95_MS = 100
 TARGET_MAX_QUERIES = 12
+#: The on-site sign-in's live count (issue 17): a refresh with 300 signed in.
+TARGET_SIGNIN_LIVE_P95_MS = 20
+SIGNIN_LIVE_PEOPLE = 300
+SIGNIN_BENCH_TITLE = "现场签到（基准测试）"
 FLOOR = "Floor: bare login-required view"
 PEER = "Peer: admin activity changelist"
 
@@ -506,12 +514,80 @@ def page_cases(subject: Subject) -> list[Case]:
         cases.append(
             Case("Activity detail", role, reverse("activities:detail", args=[activity.pk]))
         )
+    live = _signin_live_case(subject)
+    if live is not None:
+        cases.append(live)
     create = reverse("activities:create")
     if role == "superuser":
         create += "?" + urlencode({"organiser": f"c{committee.pk}"})
     cases.append(Case("Activity create form (GET)", role, create))
     cases.append(Case("Activity create (POST)", role, create, method="POST", expect=302))
     return cases
+
+
+def prepare_signin_live(subjects: list[Subject]) -> None:
+    """The on-site sign-in whose live count is measured: a committee-level draft of the
+    measured committee taking place now, opened by its staff (who hold a committee-level
+    activity's sign-in), with ``SIGNIN_LIVE_PEOPLE`` signed in. Made on the first run, moved
+    to the present on the next; before the server starts (a SQLite server works on a copy)."""
+    for subject in subjects:
+        if subject.role != "committee staff":
+            continue
+        committee = subject.committee
+        now = timezone.now()
+        activity = Activity.objects.filter(committee=committee, title=SIGNIN_BENCH_TITLE).first()
+        if activity is None:
+            measure = Measure.objects.filter(committee=committee).order_by("position").first()
+            if measure is None:
+                continue
+            activity = Activity.objects.create(
+                committee=committee,
+                branch=None,
+                title=SIGNIN_BENCH_TITLE,
+                kind=Activity._meta.get_field("kind").choices[0][0],
+                measure=measure,
+                starts_at=now,
+                ends_at=now + dt.timedelta(hours=3),
+                status=ActivityStatus.DRAFT,
+            )
+        Activity.objects.filter(pk=activity.pk).update(
+            starts_at=now, ends_at=now + dt.timedelta(hours=3), status=ActivityStatus.DRAFT
+        )
+        activity.refresh_from_db()
+        staff = get_user_model().objects.get(username=subject.username)
+        sheet = sheet_open(activity, by=staff)
+        missing = SIGNIN_LIVE_PEOPLE - sheet.entries.count()
+        SignInEntry.objects.bulk_create(
+            SignInEntry(
+                sheet=sheet,
+                committee=committee,
+                kind=EntryKind.GUEST,
+                name=f"来宾{n}",
+                name_key=f"来宾{n}",
+                unit_name="基准测试单位",
+                method=EntryMethod.SCAN,
+            )
+            for n in range(max(missing, 0))
+        )
+
+
+def _signin_live_case(subject: Subject) -> Case | None:
+    """The live count of ``prepare_signin_live``'s sign-in, as the organiser's page refreshes
+    it (within the same minute: no new QR code)."""
+    if subject.role != "committee staff":
+        return None
+    activity = Activity.objects.filter(
+        committee=subject.committee, title=SIGNIN_BENCH_TITLE
+    ).first()
+    if activity is None:
+        return None
+    path = reverse("signin:live", args=[activity.pk])
+    return Case(
+        f"Sign-in live count ({SIGNIN_LIVE_PEOPLE} signed in)",
+        subject.role,
+        f"{path}?{urlencode({'w': window_at()})}",
+        target_p95_ms=TARGET_SIGNIN_LIVE_P95_MS,
+    )
 
 
 def peer_cases(subject: Subject) -> list[Case]:
@@ -793,6 +869,7 @@ def run_benchmark(
     started_at = timezone.now().isoformat(timespec="seconds")
     load_at_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
     subjects = benchmark_subjects()
+    prepare_signin_live(subjects)
     results: list[CaseResult] = []
     with gunicorn_server(
         options.database_url, workers=options.workers, cache=options.cache, log=log

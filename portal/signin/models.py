@@ -80,8 +80,17 @@ class SignInSheet(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
-    #: When the list last went into the activity (attendees, head count, the 签到表 PDF).
+    #: When the list last went into the activity (attendees, head count, the 签到表 PDF), and
+    #: the activity's version that writing made: an edit of the activity since (its version
+    #: moved on) stops a later hand change from overwriting it unconfirmed.
     applied_at = models.DateTimeField(_("written into the activity at"), null=True, blank=True)
+    applied_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    #: When somebody last joined or left the list.
+    list_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: Part of the door poster's key: moved on when the sheet is reopened, so a poster
+    #: photographed before opens nothing.
+    # A database default too: rows written without the ORM (generate_group's COPY) still insert.
+    poster_epoch = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     #: The 签到表 PDF among the activity's files (written with the list; replaced when the
     #: list changes after the close).
     sheet_file = models.ForeignKey(
@@ -122,6 +131,15 @@ class SignInSheet(models.Model):
 
     def accepts(self, now: dt.datetime | None = None) -> bool:
         return self.state(now) == SheetState.OPEN
+
+    def awaits_confirmation(self) -> bool:
+        """Closed, and the list changed since it was written into the activity (the activity
+        had been edited meanwhile): the officer confirms the numbers again."""
+        return (
+            self.closed_at is not None
+            and self.list_changed_at is not None
+            and (self.applied_at is None or self.list_changed_at > self.applied_at)
+        )
 
 
 class SheetState(models.TextChoices):

@@ -19,7 +19,14 @@ from portal.signin.models import EntryMethod, SignInEntry, SignInSheet
 SHEET_LANGUAGE = "zh-hans"
 
 
-def sheet_rows(entries: list[SignInEntry]) -> list[dict]:
+def _signed_time(entry: SignInEntry, day) -> str:
+    """The time of day, with the date when not the activity's first day (a two-day training,
+    a member added by hand a day later)."""
+    signed = timezone.localtime(entry.signed_at)
+    return signed.strftime("%H:%M") if signed.date() == day else signed.strftime("%m-%d %H:%M")
+
+
+def sheet_rows(entries: list[SignInEntry], day=None) -> list[dict]:
     rows = []
     for number, entry in enumerate(entries, start=1):
         how = EntryMethod(entry.method).label
@@ -31,7 +38,7 @@ def sheet_rows(entries: list[SignInEntry]) -> list[dict]:
                 "name": entry.name,
                 "unit": entry.unit,
                 "kind": entry.get_kind_display(),
-                "time": timezone.localtime(entry.signed_at).strftime("%H:%M"),
+                "time": _signed_time(entry, day),
                 "how": how,
             }
         )
@@ -49,9 +56,11 @@ def render_sheet_html(sheet: SignInSheet, entries: list[SignInEntry]) -> str:
         "signin/sheet_pdf.html",
         {
             "activity": activity,
-            "time": f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}",
+            "time": f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
+            if starts.date() == ends.date()
+            else f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}",
             "organisers": "、".join(organisers),
-            "rows": sheet_rows(entries),
+            "rows": sheet_rows(entries, starts.date()),
             "counts": counts,
             "closed_at": timezone.localtime(sheet.closed_at) if sheet.closed_at else None,
             "stylesheet_url": stylesheet_url(),

@@ -56,13 +56,14 @@ def sheet_by_public_id(public_id: str) -> SignInSheet | None:
 
 
 def members_to_add(sheet: SignInSheet, query: str, *, limit: int = 20) -> list[Member]:
-    """Members of the sheet's committee whose name contains ``query``, not on the sheet yet:
-    the officer's search when adding by hand. The organising branches' members first."""
+    """Members on the roll of the sheet's committee whose name contains ``query``, not on the
+    sheet yet: the officer's search when adding by hand. The organising branches' first."""
     query = query.strip()
     if not query:
         return []
     members = (
-        Member.objects.filter(committee_id=sheet.committee_id, name__icontains=query)
+        Member.objects.current()
+        .filter(committee_id=sheet.committee_id, name__icontains=query)
         .exclude(signins__sheet=sheet)
         .select_related("branch")
         .order_by("branch__sort_order", "name", "pk")

@@ -36,6 +36,7 @@ from branches.access import scope_for
 from branches.models import AuditAction, Member
 from partnerships.models import PartnerOrganisation
 from portal.audit.services import audit_record
+from portal.core.periods import local_today
 from portal.signin.models import (
     EXTERNAL_KINDS,
     EntryKind,
@@ -74,11 +75,35 @@ def _require(user: AbstractBaseUser, activity: Activity) -> None:
 
 
 def _locked_sheet(sheet: SignInSheet) -> SignInSheet:
+    """The sheet's row, locked (a sign-in on a phone: the activity is not written)."""
     return (
         SignInSheet.objects.select_for_update(of=("self",))
         .select_related("activity", "activity__committee", "activity__branch")
         .get(pk=sheet.pk)
     )
+
+
+def _locked_for_officer(sheet: SignInSheet) -> SignInSheet:
+    """The activity's row locked, then the sheet's: every officer's write takes them in this
+    order (as ``sheet_open`` does), so two of them never wait on each other crosswise."""
+    Activity.objects.select_for_update(of=("self",)).filter(pk=sheet.activity_id).first()
+    return _locked_sheet(sheet)
+
+
+def _list_changed(sheet: SignInSheet) -> None:
+    sheet.list_changed_at = timezone.now()
+    sheet.save(update_fields=["list_changed_at"])
+
+
+def list_fingerprint(sheet: SignInSheet) -> str:
+    """What the officer saw when confirming the numbers: who is on the list, in one short
+    string (the count and the newest entry); a sign-in or removal since changes it."""
+    newest = sheet.entries.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"{sheet.entries.count()}-{newest}"
+
+
+class ListChanged(ValidationError):
+    """Somebody signed in or was removed since the officer checked the numbers."""
 
 
 def _event(activity: Activity, action: str, by: AbstractBaseUser | None, comment: str = "") -> None:
@@ -118,26 +143,36 @@ def sheet_open(activity: Activity, *, by: AbstractBaseUser) -> SignInSheet:
         raise ValidationError(_("The activity has ended: its sign-in cannot be reopened."))
     sheet.closed_at = None
     sheet.closed_by = None
-    sheet.save(update_fields=["closed_at", "closed_by"])
+    sheet.poster_epoch += 1  # a poster photographed before opens nothing now
+    sheet.save(update_fields=["closed_at", "closed_by", "poster_epoch"])
     _event(activity, ActivityAction.SIGNIN_REOPENED, by)
     return sheet
 
 
 @transaction.atomic
-def sheet_close(sheet: SignInSheet, *, by: AbstractBaseUser) -> SignInSheet:
-    """Close the sign-in: nobody signs in any more, and the list becomes the activity's
-    attendees, external head count and 签到表 (``signin_apply``)."""
-    sheet = _locked_sheet(sheet)
+def sheet_close(sheet: SignInSheet, *, by: AbstractBaseUser, seen: str | None = None) -> bool:
+    """Close the sign-in (or confirm a closed one's list again): nobody signs in any more, and
+    the list becomes the activity's attendees, external head count and 签到表
+    (``signin_apply``). ``seen``: the ``list_fingerprint`` of the numbers the officer checked;
+    ``ListChanged`` when the list is not that any more (nothing written).
+
+    An empty list is not written: an activity without anybody signed in keeps the people
+    entered by hand. Returns whether the list was written."""
+    sheet = _locked_for_officer(sheet)
     _require(by, sheet.activity)
-    if sheet.closed_at is not None and sheet.applied_at is not None:
-        return sheet  # closed and written already (hand changes since were written too)
+    if seen is not None and seen != list_fingerprint(sheet):
+        raise ListChanged(
+            _("The list has changed since you checked it: please check the numbers again.")
+        )
     if sheet.closed_at is None:
         sheet.closed_at = timezone.now()
         sheet.closed_by = by
         sheet.save(update_fields=["closed_at", "closed_by"])
         _event(sheet.activity, ActivityAction.SIGNIN_CLOSED, by, _summary(sheet))
+    if not sheet.entries.exists():
+        return False
     signin_apply(sheet, by=by)
-    return sheet
+    return True
 
 
 def _summary(sheet: SignInSheet) -> str:
@@ -162,12 +197,24 @@ def signin_apply(sheet: SignInSheet, *, by: AbstractBaseUser) -> None:
     PDF (``portal.signin.pdf``) replaces the one written before among its files. Called in the
     sheet's locked transaction."""
     entries = list(sheet.entries.select_related("member", "member__branch", "partner", "added_by"))
+    # Attendee or guest, as the organising branches stand now (a co-organiser may have been
+    # added or removed since people signed in).
+    moved = []
+    for entry in entries:
+        if entry.member_id is not None:
+            kind = member_kind(sheet.activity, entry.member)
+            if kind != entry.kind:
+                entry.kind = kind
+                moved.append(entry)
+    SignInEntry.objects.bulk_update(moved, ["kind"])
     attendees = [e.member for e in entries if e.kind == EntryKind.ATTENDEE]
     external = sum(1 for e in entries if e.kind in EXTERNAL_KINDS)
     activity = activity_people_from_signin(
         sheet.activity, by=by, attendees=attendees, external_participants=external
     )
     sheet_file_write(sheet, entries, by=by, activity=activity)
+    sheet.applied_version = activity.version
+    sheet.save(update_fields=["applied_version"])
 
 
 def sheet_file_write(
@@ -237,6 +284,11 @@ def _accepting(sheet: SignInSheet) -> SignInSheet:
     return sheet
 
 
+#: How many people one phone may sign in (a colleague without a phone, say); more go to the
+#: organiser, who adds them by hand.
+NAMES_PER_PHONE = 5
+
+
 def member_kind(activity: Activity, member: Member) -> str:
     """An attendee when ``member`` belongs to an organising or co-organising branch (any
     branch, for a committee-level activity); otherwise a guest of the activity."""
@@ -252,6 +304,10 @@ def member_sign_in(sheet: SignInSheet, member: Member, *, method: str) -> Signed
     sheet = _accepting(sheet)
     if member.committee_id != sheet.committee_id:
         raise SignInRefused(_("This sign-in is for members of another Party committee."))
+    if not member.is_active_on(local_today()):
+        raise SignInRefused(
+            _("You are no longer on the committee's roll: please sign in with your name and unit.")
+        )
     existing = sheet.entries.filter(member=member).first()
     if existing is not None:
         return SignedIn(existing, created=False)
@@ -264,6 +320,7 @@ def member_sign_in(sheet: SignInSheet, member: Member, *, method: str) -> Signed
         name_key=name_key(member.name),
         method=method,
     )
+    _list_changed(sheet)
     return SignedIn(entry, created=True)
 
 
@@ -289,14 +346,28 @@ def guest_sign_in(
     sheet = _accepting(sheet)
     _check_unit(sheet.activity, partner, unit_name)
     key = name_key(name)
-    same = _same_person(sheet, key, partner, unit_name)
-    if same is not None:
-        return SignedIn(same, created=False)
     hashed = device_hash(device)
-    if hashed and sheet.entries.filter(device_hash=hashed, name_key=key).exists():
-        raise ValidationError(
-            _("This phone has already signed in %(name)s with another unit.") % {"name": name}
-        )
+    same = _same_person(sheet, key, partner, unit_name)
+    # The same person again: the same name and unit from the same phone, or with the same
+    # mobile number. Two people of one name (同名 is common) from two phones are two entries.
+    if same is not None and (
+        (hashed and same.device_hash == hashed) or (phone and same.phone == phone)
+    ):
+        return SignedIn(same, created=False)
+    if hashed:
+        on_this_phone = sheet.entries.filter(device_hash=hashed)
+        if on_this_phone.filter(name_key=key).exists():
+            raise ValidationError(
+                _("This phone has already signed in %(name)s with another unit.") % {"name": name}
+            )
+        if on_this_phone.count() >= NAMES_PER_PHONE:
+            raise ValidationError(
+                _(
+                    "This phone has signed in %(count)s people already: others please sign in "
+                    "on their own phones, or ask the organiser to add them."
+                )
+                % {"count": NAMES_PER_PHONE}
+            )
     entry = SignInEntry(
         sheet=sheet,
         committee_id=sheet.committee_id,
@@ -315,6 +386,7 @@ def guest_sign_in(
             entry.save()
     except IntegrityError:  # the sheet is locked: only a constraint this code missed
         raise ValidationError(_("You have signed in already.")) from None
+    _list_changed(sheet)
     return SignedIn(entry, created=True)
 
 
@@ -339,15 +411,19 @@ def _same_person(
 
 
 def _after_hand_change(sheet: SignInSheet, by: AbstractBaseUser, comment: str) -> None:
+    """On the timeline; on a closed sheet, written into the activity at once — unless the
+    activity was edited since the list was last written (its version moved on): then the
+    officer confirms the numbers again first (``SignInSheet.awaits_confirmation``)."""
     _event(sheet.activity, ActivityAction.SIGNIN_CHANGED, by, comment)
-    if sheet.closed_at is not None:
+    _list_changed(sheet)
+    if sheet.closed_at is not None and sheet.applied_version == sheet.activity.version:
         signin_apply(sheet, by=by)
 
 
 @transaction.atomic
 def entry_add_member(sheet: SignInSheet, member: Member, *, by: AbstractBaseUser) -> SignedIn:
     """The officer adds a member who could not sign in (补录), open or closed sheet alike."""
-    sheet = _locked_sheet(sheet)
+    sheet = _locked_for_officer(sheet)
     _require(by, sheet.activity)
     if member.committee_id != sheet.committee_id:
         raise ValidationError({"member": _("Choose a member of the committee.")})
@@ -379,7 +455,7 @@ def entry_add_guest(
     phone: str = "",
 ) -> SignedIn:
     """The officer adds a partner's staff member or a guest by hand (补录)."""
-    sheet = _locked_sheet(sheet)
+    sheet = _locked_for_officer(sheet)
     _require(by, sheet.activity)
     _check_unit(sheet.activity, partner, unit_name)
     key = name_key(name)
@@ -407,11 +483,14 @@ def entry_add_guest(
 @transaction.atomic
 def entry_remove(
     entry: SignInEntry, *, by: AbstractBaseUser, request: HttpRequest | None = None
-) -> None:
-    """The officer removes a wrong entry: on the activity's timeline and in the audit log."""
-    sheet = _locked_sheet(entry.sheet)
+) -> bool:
+    """The officer removes a wrong entry: on the activity's timeline and in the audit log.
+    False when it was gone already."""
+    sheet = _locked_for_officer(entry.sheet)
     _require(by, sheet.activity)
-    entry = SignInEntry.objects.get(pk=entry.pk, sheet=sheet)
+    entry = SignInEntry.objects.filter(pk=entry.pk, sheet=sheet).first()
+    if entry is None:  # removed a moment ago (a second tap)
+        return False
     audit_record(
         user=by,
         action=AuditAction.SIGNIN_ENTRY_REMOVED,
@@ -425,3 +504,4 @@ def entry_remove(
     )
     entry.delete()
     _after_hand_change(sheet, by, _("Removed from the list: %(name)s") % {"name": entry.name})
+    return True

@@ -8,15 +8,19 @@ poster's token, and the pass a phone gets once it has shown one of them.
 * The **short code** (``short_code``), six digits, the same for the minute: typed at ``/s/`` by
   whoever cannot scan. Six digits name no sheet: the typed code is compared with the codes of
   the sheets open at that moment (a handful), and guesses are rate-limited.
-* The **poster token** (``poster_token``) does not change (paper cannot): it is good while the
-  sheet accepts sign-ins. The sign-ins it lets in say so (扫海报码).
+* The **poster token** (``poster_token``) does not change with the minute (paper cannot): it is
+  good while the sheet accepts sign-ins, until the sheet is reopened (``poster_epoch``). The
+  sign-ins it lets in say so (扫海报码).
 * The **pass** (``make_pass``): scanning or typing leads to the sheet's page with a signed pass
-  in the address, good for ``SIGNIN_PASS_MINUTES`` — time to log in or type a name.
+  in the address, good for ``SIGNIN_PASS_MINUTES`` — time to log in or type a name — on that
+  phone only (it names the phone's own cookie): a link to the page forwarded to a group chat
+  opens nothing elsewhere.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import time
 
@@ -51,7 +55,7 @@ def scan_token(sheet: SignInSheet, window: int | None = None) -> str:
 
 
 def poster_token(sheet: SignInSheet) -> str:
-    return f"{sheet.public_id}.p.{_b32(_mac(sheet, 'poster', 0), 16)}"
+    return f"{sheet.public_id}.p.{_b32(_mac(sheet, 'poster', sheet.poster_epoch), 16)}"
 
 
 def short_code(sheet: SignInSheet, window: int | None = None) -> str:
@@ -94,7 +98,7 @@ def check_token(sheet: SignInSheet, token: str, now: float | None = None) -> str
         raise ValueError("not this sheet's token")
     _public_id, minute, mac = parts
     if minute == "p":
-        if hmac.compare_digest(mac, _b32(_mac(sheet, "poster", 0), 16)):
+        if hmac.compare_digest(mac, _b32(_mac(sheet, "poster", sheet.poster_epoch), 16)):
             return EntryMethod.POSTER
         raise ValueError("forged poster token")
     try:
@@ -112,20 +116,33 @@ def code_matches(sheet: SignInSheet, code: str, now: float | None = None) -> boo
     return any(hmac.compare_digest(code, short_code(sheet, w)) for w in accepted_windows(now))
 
 
-def make_pass(sheet: SignInSheet, method: str) -> str:
-    """The pass of a phone that showed a good token or code, by ``method``."""
-    return signing.dumps({"s": sheet.public_id, "m": method}, salt=SIGNING_SALT, compress=False)
+def device_tag(device: str) -> str:
+    return hashlib.sha256(f"signin-pass:{device}".encode()).hexdigest()[:16]
 
 
-def read_pass(sheet: SignInSheet, value: str) -> str | None:
-    """The method of a pass of ``sheet`` still within ``SIGNIN_PASS_MINUTES``; None otherwise."""
-    if not value or len(value) > 200:
+def make_pass(sheet: SignInSheet, method: str, device: str) -> str:
+    """The pass of the phone (its ``device`` cookie) that showed a good token or code, by
+    ``method``: good on that phone only — a link to the page forwarded elsewhere opens
+    nothing."""
+    return signing.dumps(
+        {"s": sheet.public_id, "m": method, "d": device_tag(device)},
+        salt=SIGNING_SALT,
+        compress=False,
+    )
+
+
+def read_pass(sheet: SignInSheet, value: str, device: str) -> str | None:
+    """The method of a pass of ``sheet`` for the phone ``device`` still within
+    ``SIGNIN_PASS_MINUTES``; None otherwise."""
+    if not value or not device or len(value) > 200:
         return None
     try:
         data = signing.loads(value, salt=SIGNING_SALT, max_age=settings.SIGNIN_PASS_MINUTES * 60)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or data.get("s") != sheet.public_id:
+        return None
+    if not hmac.compare_digest(str(data.get("d", "")), device_tag(device)):
         return None
     method = data.get("m")
     return method if method in (EntryMethod.SCAN, EntryMethod.POSTER, EntryMethod.CODE) else None

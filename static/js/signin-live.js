@@ -52,8 +52,12 @@
       if (reload && totalShown !== null && String(data.total) !== totalShown) {
         reload.hidden = false;
       }
-      if (data.state && data.state !== "open") {
+      // The sign-in opened (a page loaded before its window) or stopped taking sign-ins: the
+      // page is made again for its new state (the QR code appears, or goes).
+      var shown = box.getAttribute("data-signin-shown") || "open";
+      if (data.state && data.state !== shown) {
         window.clearInterval(timer);
+        window.location.reload();
       }
     }
 

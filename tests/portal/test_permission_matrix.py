@@ -94,7 +94,7 @@ from portal.signin import services as signin_services
 from portal.signin import tokens as signin_tokens
 from portal.signin.models import EntryKind, EntryMethod, SignInEntry, SignInSheet
 from tests import factories
-from tests.conftest import Cast
+from tests.conftest import SIGNIN_TEST_DEVICE, Cast, signin_pass
 from tests.security.headers import RecordingClient, header_problems, production_like
 
 pytestmark = pytest.mark.django_db
@@ -980,7 +980,7 @@ def other_signins_entry(w: World) -> dict[str, Any]:
 
 
 def signin_public(sheet: SignInSheet, method: str = EntryMethod.SCAN) -> dict[str, Any]:
-    return {"public_id": sheet.public_id, "pass": signin_tokens.make_pass(sheet, method)}
+    return {"public_id": sheet.public_id, "pass": signin_pass(sheet, method)}
 
 
 def signin_scan(w: World) -> dict[str, Any]:
@@ -1028,7 +1028,12 @@ def signin_page_expired_pass(w: World) -> dict[str, Any]:
     """A pass of the sheet given an hour ago (good for ``SIGNIN_PASS_MINUTES``)."""
     sheet = w.signin_sheet
     value = _EarlierSigner(salt=signin_tokens.SIGNING_SALT).sign_object(
-        {"s": sheet.public_id, "m": EntryMethod.SCAN}, compress=False
+        {
+            "s": sheet.public_id,
+            "m": EntryMethod.SCAN,
+            "d": signin_tokens.device_tag(SIGNIN_TEST_DEVICE),
+        },
+        compress=False,
     )
     return {"public_id": sheet.public_id, "pass": value}
 
@@ -1161,7 +1166,7 @@ def to_sign_page(method: str) -> Done:
         assert response["Location"].startswith(prefix), response["Location"]
         sheet = SignInSheet.objects.get(public_id=args["public_id"])
         value = unquote(response["Location"].removeprefix(prefix))
-        assert signin_tokens.read_pass(sheet, value) == method
+        assert signin_tokens.read_pass(sheet, value, SIGNIN_TEST_DEVICE) == method
 
     return check
 
@@ -1981,7 +1986,9 @@ def client() -> RecordingClient:
     """One test client for the module, keeping the responses it gets. Its requests come over
     HTTPS, as the production proxy says it (without that, production's redirect to HTTPS would
     answer them all)."""
-    return RecordingClient(HTTP_X_FORWARDED_PROTO="https")
+    client = RecordingClient(HTTP_X_FORWARDED_PROTO="https")
+    client.cookies["signin_device"] = SIGNIN_TEST_DEVICE
+    return client
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from activities.models import ActivityAction, ActivityEvent
 from portal.signin import tokens
 from portal.signin.models import EntryMethod, SignInEntry, SignInSheet, name_key
 from tests import factories
+from tests.conftest import phone_client, signin_pass
 from tests.portal.test_permission_matrix import GET, MATRIX, USERS, World, build_url
 
 pytestmark = pytest.mark.django_db
@@ -365,7 +366,7 @@ def world(cast, client, settings, tmp_path) -> World:
 
 @pytest.fixture(scope="module")
 def client() -> Client:
-    return Client()
+    return phone_client()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -496,7 +497,7 @@ def test_the_sign_in_forms_take_hostile_input_without_a_server_error_or_a_half_s
     created = 0
 
     # The public guest form, with a good pass: each field hostile in turn.
-    good_pass = tokens.make_pass(sheet, EntryMethod.SCAN)
+    good_pass = signin_pass(sheet, EntryMethod.SCAN)
     for field_name in fields:
         for value in SIGNIN_HOSTILE:
             data = guest_data(world, field_name, value) | {"pass": good_pass}
@@ -562,8 +563,8 @@ def test_the_sign_in_forms_take_hostile_input_without_a_server_error_or_a_half_s
 
 def test_signing_in_twice_answers_with_a_message_never_a_server_error(world: World) -> None:
     sheet = world.signin(entries=False)
-    sign = f"/s/in/{sheet.public_id}/?pass={tokens.make_pass(sheet, EntryMethod.SCAN)}"
-    phone = Client()  # one phone: its device cookie kept
+    sign = f"/s/in/{sheet.public_id}/?pass={signin_pass(sheet, EntryMethod.SCAN)}"
+    phone = phone_client()  # one phone: its device cookie kept
     assert phone.get(sign).status_code == 200
     guest = guest_data(world, "guest-name", "郑晓东") | {"pass": sign.split("pass=")[1]}
 

@@ -17,6 +17,7 @@ from activities.models import AttachmentKind
 from portal.signin import services, tokens
 from portal.signin.models import EntryKind, EntryMethod, SignInEntry, SignInSheet
 from tests import factories
+from tests.conftest import phone_client, signin_pass
 from tests.signin.conftest import member_with_login
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +32,9 @@ def messages_of(response) -> list[str]:
 
 
 def sign_url(sheet, method=EntryMethod.SCAN) -> str:
+    """The sheet's page with a pass for the test clients' phone (``phone_client``)."""
     base = reverse("signin:sign", kwargs={"public_id": sheet.public_id})
-    return f"{base}?pass={tokens.make_pass(sheet, method)}"
+    return f"{base}?pass={signin_pass(sheet, method)}"
 
 
 # --- The organiser's page --------------------------------------------------------------------
@@ -265,12 +267,13 @@ def test_the_live_count_answers_in_under_20_ms_at_300_signed_in(cast, venue, she
 
 
 #: session, user, scope (committee roles, branch roles), the activity, the sheet, then the
-#: page's own: the list (sheet page), the counts. The public page: the sheet with its
-#: activity, the partner units (a member's adds the session, the login and their member row).
+#: page's own: the list (sheet page), the counts (the close page: and the list's
+#: fingerprint). The public page: the sheet with its activity, the partner units (a
+#: member's adds the session, the login and their member row).
 PINNED_QUERIES = {
     "signin:sheet": 10,
     "signin:live": 8,
-    "signin:close": 10,
+    "signin:close": 12,
     "signin:add": 10,
     "signin:poster": 8,
 }
@@ -288,7 +291,7 @@ def test_query_counts_of_the_organisers_pages_are_pinned(cast, venue, sheet, nam
 
 def test_query_counts_of_the_public_page_are_pinned(cast, sheet):
     url = sign_url(sheet)
-    anonymous = Client()
+    anonymous = phone_client()
     anonymous.get(url)
     with CaptureQueriesContext(connection) as queries:
         anonymous.get(url)
@@ -303,30 +306,45 @@ def test_query_counts_of_the_public_page_are_pinned(cast, sheet):
 # --- The public pages ------------------------------------------------------------------------
 
 
-def test_a_good_scan_leads_to_the_sign_page_with_a_pass(sheet):
-    response = Client().get(reverse("signin:scan", args=[tokens.scan_token(sheet)]))
+def test_a_good_scan_leads_to_the_sign_page_with_a_pass_for_this_phone_only(sheet):
+    phone = Client()  # a phone that never opened the portal: no cookie yet
+    response = phone.get(reverse("signin:scan", args=[tokens.scan_token(sheet)]))
     assert response.status_code == 302
     assert response["Location"].startswith(
         reverse("signin:sign", kwargs={"public_id": sheet.public_id}) + "?pass="
     )
-    page = Client().get(response["Location"])
+    assert response.cookies["signin_device"]["httponly"]
+    page = phone.get(response["Location"])
     assert page.status_code == 200
     assert "春江街道联建主题党日" in text(page)
     assert page["Referrer-Policy"] == "same-origin"
     assert page["Cache-Control"] == "no-store"
 
+    # The page's address forwarded to a group chat opens nothing on another phone.
+    for other in (Client(), phone_client()):
+        forwarded = other.get(response["Location"])
+        assert forwarded.status_code == 410
+        assert "二维码已过期" in text(forwarded)
+    assert "签到" in text(
+        phone.post(
+            response["Location"],
+            {"guest-name": "钱多多", "guest-unit": "other", "guest-unit_name": "江滨社区"},
+        )
+    )
+    assert sheet.entries.get().name == "钱多多"
+
 
 def test_a_stale_token_is_refused_with_a_clear_message(sheet):
     stale = tokens.scan_token(sheet, tokens.window_at() - 3)
-    response = Client().get(reverse("signin:scan", args=[stale]))
+    response = phone_client().get(reverse("signin:scan", args=[stale]))
     assert response.status_code == 410
     assert "二维码已过期" in text(response)
 
 
 def test_a_forged_token_gets_the_same_not_valid_page_as_nonsense(sheet):
     forged = tokens.scan_token(sheet)[:-4] + "aaaa"
-    one = Client().get(reverse("signin:scan", args=[forged]))
-    two = Client().get(reverse("signin:scan", args=["nonsense.1.x"]))
+    one = phone_client().get(reverse("signin:scan", args=[forged]))
+    two = phone_client().get(reverse("signin:scan", args=["nonsense.1.x"]))
     assert one.status_code == two.status_code == 404
     assert one.content == two.content
     assert "签到码无效" in text(one)
@@ -334,14 +352,14 @@ def test_a_forged_token_gets_the_same_not_valid_page_as_nonsense(sheet):
 
 def test_the_sign_page_without_a_valid_pass_says_to_scan_again(sheet):
     url = reverse("signin:sign", kwargs={"public_id": sheet.public_id})
-    for query in ("", "?pass=forged", f"?pass={tokens.make_pass(sheet, 'scan')}x"):
-        response = Client().get(url + query)
+    for query in ("", "?pass=forged", f"?pass={signin_pass(sheet, 'scan')}x"):
+        response = phone_client().get(url + query)
         assert response.status_code == 410
         assert "二维码已过期" in text(response)
 
 
 def test_typing_the_code_leads_to_the_sign_page_and_a_wrong_code_says_so(sheet):
-    client = Client()
+    client = phone_client()
     wrong = "000000" if tokens.short_code(sheet) != "000000" else "111111"
     response = client.post(reverse("signin:code"), {"code": wrong})
     assert response.status_code == 200
@@ -353,9 +371,30 @@ def test_typing_the_code_leads_to_the_sign_page_and_a_wrong_code_says_so(sheet):
     assert sheet.public_id in response["Location"]
 
 
+def test_right_codes_do_not_count_against_a_venues_shared_address(sheet, settings):
+    settings.SIGNIN_CODE_RATE_PER_MINUTE = 3
+    for _ in range(6):
+        phone = phone_client(REMOTE_ADDR="203.0.113.20")
+        assert (
+            phone.post(reverse("signin:code"), {"code": tokens.short_code(sheet)}).status_code
+            == 302
+        )
+
+
+def test_guessing_codes_is_limited_per_ipv6_network_not_per_address(sheet, settings):
+    settings.SIGNIN_CODE_RATE_PER_MINUTE = 2
+    statuses = [
+        phone_client(REMOTE_ADDR=f"2001:db8:1:2::{n}")
+        .post(reverse("signin:code"), {"code": "000001"})
+        .status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [200, 200, 429]
+
+
 def test_guessing_codes_is_rate_limited(sheet, settings):
     settings.SIGNIN_CODE_RATE_PER_MINUTE = 3
-    client = Client(REMOTE_ADDR="203.0.113.9")
+    client = phone_client(REMOTE_ADDR="203.0.113.9")
     statuses = [
         client.post(reverse("signin:code"), {"code": "000001"}).status_code for _ in range(4)
     ]
@@ -368,7 +407,7 @@ def test_guessing_codes_is_rate_limited(sheet, settings):
 
 def test_a_flood_of_sign_ins_from_one_address_is_rate_limited(sheet, settings, chunjiang):
     settings.SIGNIN_RATE_PER_MINUTE = 5
-    client = Client(REMOTE_ADDR="203.0.113.10")
+    client = phone_client(REMOTE_ADDR="203.0.113.10")
     url = sign_url(sheet)
     statuses = []
     for n in range(7):
@@ -386,7 +425,7 @@ def test_a_flood_of_sign_ins_from_one_address_is_rate_limited(sheet, settings, c
 def test_a_member_logs_in_and_signs_in_once(cast, venue, sheet):
     member = member_with_login(cast.branch_a1, "欧阳明远", "ouyang")
     url = sign_url(sheet)
-    anonymous = Client().get(url)
+    anonymous = phone_client().get(url)
     assert "登录后签到" in text(anonymous)
 
     client = cast.client_for(member.user)
@@ -402,14 +441,14 @@ def test_a_member_logs_in_and_signs_in_once(cast, venue, sheet):
 
 
 def test_an_anonymous_post_as_member_is_sent_to_log_in(sheet):
-    response = Client().post(sign_url(sheet), {"as": "member"})
+    response = phone_client().post(sign_url(sheet), {"as": "member"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not sheet.entries.exists()
 
 
 def test_a_partners_staff_member_signs_in_with_name_and_unit(sheet, chunjiang):
-    client = Client()
+    client = phone_client()
     url = sign_url(sheet, EntryMethod.POSTER)
     page = text(client.get(url))
     assert "春江街道" in page
@@ -431,7 +470,7 @@ def test_a_partners_staff_member_signs_in_with_name_and_unit(sheet, chunjiang):
 
 
 def test_a_guest_form_with_errors_says_what_is_missing_and_saves_nothing(sheet):
-    response = Client().post(
+    response = phone_client().post(
         sign_url(sheet), {"guest-name": "", "guest-unit": "999999", "guest-phone": "abc"}
     )
     body = text(response)
@@ -445,14 +484,14 @@ def test_the_public_page_shows_no_member_list_and_no_phone_number(cast, sheet, c
     services.guest_sign_in(
         sheet, name="钱多多", partner=chunjiang, phone="13900001234", method="scan", device="d"
     )
-    body = text(Client().get(sign_url(sheet)))
+    body = text(phone_client().get(sign_url(sheet)))
     for secret in ("张伟", "钱多多", "13900001234", "139****1234", cast.member_a1.phone):
         assert secret not in body
 
 
 def test_a_closed_sign_in_refuses_with_a_message(cast, sheet):
     services.sheet_close(sheet, by=cast.secretary_a1)
-    client = Client()
+    client = phone_client()
     page = client.get(sign_url(sheet))
     assert "本次签到已结束" in text(page)
     response = client.post(

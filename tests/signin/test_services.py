@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from activities.exports import evidence_names
 from activities.models import Activity, ActivityAction, ActivityStatus, AttachmentKind
-from activities.services import activity_transition
+from activities.services import activity_transition, activity_update
 from branches.models import AuditAction, AuditEntry
 from portal.records.content import record_content
 from portal.records.selectors import with_record_details
@@ -192,9 +192,12 @@ def test_the_six_digit_code_changes_every_minute_with_the_same_grace(sheet, sett
 
 
 def test_a_pass_is_for_its_sheet_and_its_minutes_only(cast, sheet, settings):
-    value = tokens.make_pass(sheet, EntryMethod.CODE)
-    assert tokens.read_pass(sheet, value) == EntryMethod.CODE
-    assert tokens.read_pass(sheet, value + "x") is None
+    value = tokens.make_pass(sheet, EntryMethod.CODE, "phone-1")
+    assert tokens.read_pass(sheet, value, "phone-1") == EntryMethod.CODE
+    assert tokens.read_pass(sheet, value + "x", "phone-1") is None
+    # Forwarded to another phone (another cookie, or none), it opens nothing.
+    assert tokens.read_pass(sheet, value, "phone-2") is None
+    assert tokens.read_pass(sheet, value, "") is None
     other_activity = factories.ActivityFactory(
         committee=cast.committee_a,
         branch=cast.branch_a1,
@@ -203,7 +206,7 @@ def test_a_pass_is_for_its_sheet_and_its_minutes_only(cast, sheet, settings):
         status=ActivityStatus.DRAFT,
     )
     other = services.sheet_open(other_activity, by=cast.secretary_a1)
-    assert tokens.read_pass(other, value) is None
+    assert tokens.read_pass(other, value, "phone-1") is None
 
 
 # --- Who counts as what, and duplicates ----------------------------------------------------
@@ -239,7 +242,7 @@ def test_guests_sign_in_with_name_and_unit_once_per_name_and_phone(cast, sheet, 
         sheet, name="钱 多多", partner=chunjiang, phone="13900001234", method="scan", device="p1"
     )
     again = services.guest_sign_in(
-        sheet, name="钱多多", partner=chunjiang, method="scan", device="p2"
+        sheet, name="钱多多", partner=chunjiang, method="scan", device="p1"
     )
     with pytest.raises(ValidationError, match="此手机"):
         services.guest_sign_in(
@@ -386,3 +389,140 @@ def test_an_activity_with_an_open_sign_in_is_not_submitted_until_it_is_closed(ca
     venue.refresh_from_db()
     assert venue.status == ActivityStatus.SUBMITTED
     assert list(venue.attendees.all()) == [cast.member_a1]
+
+
+# --- From the review: the list follows the organisers, the record its confirmation ---------
+
+
+def test_a_co_organiser_removed_after_its_members_signed_in_makes_them_guests(cast, venue, sheet):
+    venue.co_branches.add(cast.branch_a2)
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    services.member_sign_in(sheet, cast.member_a2, method=EntryMethod.SCAN)
+    venue.co_branches.remove(cast.branch_a2)
+
+    services.sheet_close(sheet, by=cast.secretary_a1)
+
+    venue.refresh_from_db()
+    assert list(venue.attendees.all()) == [cast.member_a1]
+    assert sheet.entries.get(member=cast.member_a2).kind == EntryKind.MEMBER_GUEST
+
+
+def test_a_hand_change_after_the_activity_was_edited_waits_for_the_numbers_to_be_checked(
+    cast, venue, sheet
+):
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    services.sheet_close(sheet, by=cast.secretary_a1)
+    venue.refresh_from_db()
+    # The organiser corrects the head count in the activity's form afterwards.
+    activity_update(
+        venue,
+        by=cast.secretary_a1,
+        expected_version=venue.version,
+        partners=list(venue.partners.all()),
+        attendees=list(venue.attendees.all()),
+        external_participants=7,
+    )
+    other = factories.MemberFactory(branch=cast.branch_a1, name="吴用")
+
+    services.entry_add_member(sheet, other, by=cast.secretary_a1)
+
+    venue.refresh_from_db()
+    sheet.refresh_from_db()
+    assert venue.external_participants == 7
+    assert list(venue.attendees.all()) == [cast.member_a1]
+    assert sheet.awaits_confirmation()
+
+    assert services.sheet_close(sheet, by=cast.secretary_a1, seen=services.list_fingerprint(sheet))
+    venue.refresh_from_db()
+    sheet.refresh_from_db()
+    assert set(venue.attendees.all()) == {cast.member_a1, other}
+    assert venue.external_participants == 0
+    assert not sheet.awaits_confirmation()
+
+
+def test_the_numbers_checked_are_the_numbers_written(cast, venue, sheet, chunjiang):
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    seen = services.list_fingerprint(sheet)
+    services.guest_sign_in(sheet, name="迟到者", partner=chunjiang, method="scan", device="x")
+
+    with pytest.raises(services.ListChanged):
+        services.sheet_close(sheet, by=cast.secretary_a1, seen=seen)
+    sheet.refresh_from_db()
+    assert sheet.closed_at is None
+    assert not venue.attachments.filter(kind=AttachmentKind.SIGN_IN_SHEET).exists()
+
+
+def test_closing_an_empty_sign_in_keeps_what_was_entered_by_hand(cast, venue, sheet):
+    venue.attendees.add(cast.member_a1)
+    Activity.objects.filter(pk=venue.pk).update(external_participants=12)
+
+    assert services.sheet_close(sheet, by=cast.secretary_a1) is False
+
+    venue.refresh_from_db()
+    sheet.refresh_from_db()
+    assert sheet.closed_at is not None
+    assert list(venue.attendees.all()) == [cast.member_a1]
+    assert venue.external_participants == 12
+    assert not venue.attachments.filter(kind=AttachmentKind.SIGN_IN_SHEET).exists()
+
+
+def test_the_poster_photographed_before_a_reopening_opens_nothing(cast, venue, sheet):
+    before = tokens.poster_token(sheet)
+    services.sheet_close(sheet, by=cast.secretary_a1)
+    reopened = services.sheet_open(venue, by=cast.secretary_a1)
+
+    assert tokens.check_token(reopened, tokens.poster_token(reopened)) == EntryMethod.POSTER
+    with pytest.raises(ValueError, match="poster"):
+        tokens.check_token(reopened, before)
+
+
+def test_two_people_of_one_name_from_two_phones_are_two_entries(sheet, chunjiang):
+    first = services.guest_sign_in(sheet, name="王伟", partner=chunjiang, method="scan", device="a")
+    second = services.guest_sign_in(
+        sheet, name="王伟", partner=chunjiang, method="scan", device="b"
+    )
+    same_phone_number = services.guest_sign_in(
+        sheet, name="李强", partner=chunjiang, phone="13900001111", method="scan", device="c"
+    )
+    again = services.guest_sign_in(
+        sheet, name="李强", partner=chunjiang, phone="13900001111", method="code", device="d"
+    )
+
+    assert first.created
+    assert second.created
+    assert not again.created
+    assert again.entry.pk == same_phone_number.entry.pk
+    assert sheet.entries.count() == 3
+
+
+def test_one_phone_signs_in_a_few_people_not_a_crowd(sheet):
+    for n in range(services.NAMES_PER_PHONE):
+        services.guest_sign_in(
+            sheet, name=f"同事{n}", partner=None, unit_name="江滨社区", method="scan", device="p"
+        )
+    with pytest.raises(ValidationError, match="请用自己的手机"):
+        services.guest_sign_in(
+            sheet, name="又一人", partner=None, unit_name="江滨社区", method="scan", device="p"
+        )
+    assert sheet.entries.count() == services.NAMES_PER_PHONE
+
+
+def test_a_member_who_transferred_out_signs_in_as_a_guest_not_as_a_member(cast, sheet):
+    Member = type(cast.member_a1)
+    Member.objects.filter(pk=cast.member_a1.pk).update(
+        active_from=timezone.localdate() - dt.timedelta(days=400),
+        active_to=timezone.localdate() - dt.timedelta(days=1),
+    )
+    cast.member_a1.refresh_from_db()
+    with pytest.raises(services.SignInRefused, match="名册"):
+        services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+
+
+def test_a_two_day_activitys_sheet_shows_both_dates(cast, venue, sheet):
+    venue.ends_at = venue.starts_at + dt.timedelta(days=1, hours=8)
+    venue.save()
+    services.member_sign_in(sheet, cast.member_a1, method=EntryMethod.SCAN)
+    services.sheet_close(sheet, by=cast.secretary_a1)
+    text = pdf_text(venue.attachments.get(kind=AttachmentKind.SIGN_IN_SHEET))
+    ends = timezone.localtime(venue.ends_at)
+    assert ends.strftime("%Y-%m-%d") in text

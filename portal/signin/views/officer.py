@@ -116,24 +116,37 @@ def sheet_close(request: HttpRequest, pk: int) -> HttpResponse:
     list written into the activity (attendees, external head count, the 签到表 PDF)."""
     sheet = _sheet(request, pk)
     activity = sheet.activity
+    changed = False
     if request.method == "POST":
         try:
-            services.sheet_close(sheet, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            written = services.sheet_close(sheet, by=request.user, seen=request.POST.get("seen"))
+        except services.ListChanged as exc:
+            messages.warning(request, " ".join(exc.messages))
+            changed = True
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+            return _back(activity)
         else:
             counts = sheet.entries.counts()
-            messages.success(
-                request,
-                _(
-                    "The sign-in is closed. The activity now has %(attendees)s attending "
-                    "members and %(external)s external participants, and the sign-in sheet "
-                    "among its files."
+            if not written:
+                messages.info(
+                    request,
+                    _(
+                        "The sign-in is closed. Nobody signed in: the activity's attendees and "
+                        "head counts stay as they were entered."
+                    ),
                 )
-                % {"attendees": counts["attendees"], "external": counts["external"]},
-            )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The sign-in is closed. The activity now has %(attendees)s attending "
+                        "members and %(external)s external participants, and the sign-in "
+                        "sheet among its files."
+                    )
+                    % {"attendees": counts["attendees"], "external": counts["external"]},
+                )
             return redirect("activities:detail", pk=activity.pk)
-        return _back(activity)
     return render(
         request,
         "signin/close.html",
@@ -141,6 +154,8 @@ def sheet_close(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "sheet": sheet,
             "counts": sheet.entries.counts(),
+            "seen": services.list_fingerprint(sheet),
+            "changed": changed,
             "changeable": services.signin_changeable(activity),
             "recorded_attendees": activity.attendees.count(),
         },
@@ -286,16 +301,21 @@ def entry_remove(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
         .first()
     )
     if entry is None:
+        if request.method == "POST" and not SignInEntry.objects.filter(pk=entry_id).exists():
+            # A second tap: the first one removed it.
+            messages.info(request, _("This entry is no longer on the list."))
+            return _back(sheet.activity)
         raise Http404
     if request.method == "POST":
         try:
-            services.entry_remove(entry, by=request.user, request=request)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            removed = services.entry_remove(entry, by=request.user, request=request)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
-            messages.success(
-                request, _("%(name)s was removed from the list.") % {"name": entry.name}
-            )
+            if removed:
+                messages.success(
+                    request, _("%(name)s was removed from the list.") % {"name": entry.name}
+                )
         return _back(sheet.activity)
     return render(
         request,

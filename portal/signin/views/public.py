@@ -16,6 +16,7 @@ CSRF check: a member signs in with their session, which a cross-site page must n
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -34,7 +35,7 @@ from django.views.decorators.http import require_http_methods
 
 from branches.models import Member
 from portal.audit.services import client_ip
-from portal.core.ratelimit import rate_limit_hit
+from portal.core.ratelimit import rate_limit_exceeded, rate_limit_hit
 from portal.signin import selectors, services, tokens
 from portal.signin.forms import CodeForm, GuestForm
 from portal.signin.models import EntryMethod, SheetState, SignInSheet
@@ -82,11 +83,19 @@ def not_valid(request: HttpRequest) -> HttpResponse:
     return render(request, "signin/public/invalid.html", status=404)
 
 
-def _to_sheet(sheet: SignInSheet, method: str) -> HttpResponseRedirect:
-    query = urlencode({"pass": tokens.make_pass(sheet, method)})
-    return HttpResponseRedirect(
+def _device(request: HttpRequest) -> str:
+    device = request.COOKIES.get(DEVICE_COOKIE, "")
+    return device if 0 < len(device) <= 64 else ""
+
+
+def _to_sheet(request: HttpRequest, sheet: SignInSheet, method: str) -> HttpResponseRedirect:
+    """On to the sheet's page with a pass for this phone (its cookie, set here if new)."""
+    device = _device(request) or secrets.token_urlsafe(16)
+    query = urlencode({"pass": tokens.make_pass(sheet, method, device)})
+    response = HttpResponseRedirect(
         f"{reverse('signin:sign', kwargs={'public_id': sheet.public_id})}?{query}"
     )
+    return _with_device(request, response, device)
 
 
 @public_page
@@ -102,7 +111,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "signin/public/stale.html", {"activity": sheet.activity}, status=410)
     except ValueError:
         return not_valid(request)
-    return _to_sheet(sheet, method)
+    return _to_sheet(request, sheet, method)
 
 
 @public_page
@@ -111,14 +120,18 @@ def code(request: HttpRequest) -> HttpResponse:
     """Type the six digits shown at the venue."""
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        client = client_ip(request) or "unknown"
-        if rate_limit_hit(CODE_RATE_SCOPE, client, limit=settings.SIGNIN_CODE_RATE_PER_MINUTE):
+        # Only wrong codes count: a venue's Wi-Fi is one address for everybody typing there.
+        client = _network_of(client_ip(request) or "unknown")
+        limit = settings.SIGNIN_CODE_RATE_PER_MINUTE
+        if rate_limit_exceeded(CODE_RATE_SCOPE, client, limit=limit - 1):
             return too_many_requests(request)
         if form.is_valid():
             typed = form.cleaned_data["code"]
             for sheet in selectors.accepting_sheets():
                 if tokens.code_matches(sheet, typed):
-                    return _to_sheet(sheet, EntryMethod.CODE)
+                    return _to_sheet(request, sheet, EntryMethod.CODE)
+        rate_limit_hit(CODE_RATE_SCOPE, client, limit=limit)
+        if form.is_valid():
             form.add_error(
                 "code",
                 _(
@@ -129,11 +142,25 @@ def code(request: HttpRequest) -> HttpResponse:
     return render(request, "signin/public/code.html", {"form": form})
 
 
+def _network_of(address: str) -> str:
+    """Whom a limit counts: an IPv4 address, or an IPv6 address's /64 (one client holds a
+    whole /64 and could otherwise change its address at every try)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _member_of(request: HttpRequest, sheet: SignInSheet) -> Member | None:
+    """The logged-in user's member row in the sheet's committee, while on its roll."""
     if not request.user.is_authenticated:
         return None
     return (
-        Member.objects.filter(user=request.user, committee_id=sheet.committee_id)
+        Member.objects.current()
+        .filter(user=request.user, committee_id=sheet.committee_id)
         .select_related("branch")
         .first()
     )
@@ -147,13 +174,11 @@ def sign(request: HttpRequest, public_id: str) -> HttpResponse:
     if sheet is None:
         return not_valid(request)
     pass_value = request.POST.get("pass") or request.GET.get("pass", "")
-    method = tokens.read_pass(sheet, pass_value)
+    device = _device(request)
+    method = tokens.read_pass(sheet, pass_value, device)
     activity = sheet.activity
     if method is None:
         return render(request, "signin/public/stale.html", {"activity": activity}, status=410)
-    device = request.COOKIES.get(DEVICE_COOKIE, "")
-    if len(device) > 64:
-        device = ""
     member = _member_of(request, sheet)
     partners = list(activity.partners.order_by("name", "pk"))
     guest_form = GuestForm(partners=partners, prefix="guest")
@@ -223,10 +248,11 @@ def _refusal(sheet: SignInSheet, state: str) -> str:
 
 
 def _with_device(request: HttpRequest, response: HttpResponse, device: str) -> HttpResponse:
-    if not device:
+    """The phone's own id (``DEVICE_COOKIE``) set to ``device`` where it is new."""
+    if device and request.COOKIES.get(DEVICE_COOKIE) != device:
         response.set_cookie(
             DEVICE_COOKIE,
-            secrets.token_urlsafe(16),
+            device,
             max_age=DEVICE_COOKIE_AGE,
             httponly=True,
             samesite="Lax",
