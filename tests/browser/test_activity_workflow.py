@@ -238,7 +238,9 @@ def test_secretary_logs_an_activity_staff_return_it_then_approve_the_fixed_one(
     expect(people).not_to_contain_text(cast.member_a1.name)  # on the roster, not ticked
     thumbnail = page.get_by_role("img", name=PHOTO_CAPTION)
     expect(thumbnail).to_have_count(1)
-    expect(thumbnail).to_have_js_property("complete", True)  # the thumbnail loads
+    # The thumbnail loads once in view (it is lazy: the sections above may push it below).
+    thumbnail.scroll_into_view_if_needed()
+    expect(thumbnail).to_have_js_property("complete", True)
     expect(thumbnail).not_to_have_js_property("naturalWidth", 0)
     assert page_width(page) <= PHONE_WIDTH
     screenshot(page, "detail-draft")

@@ -31,6 +31,7 @@ from portal.reports.content import report_content
 from portal.reports.models import Report
 from tests import factories
 from tests.browser.conftest import new_phone_context
+from tests.conftest import SIGNIN_TEST_DEVICE
 from tests.portal.test_permission_matrix import GET, MATRIX, OK, USERS, Row, World, build_url
 
 if TYPE_CHECKING:
@@ -232,6 +233,10 @@ def page_problems(page: Page, script: str, *, run_axe: bool) -> list[str]:
 
 def logged_in_context(browser: Browser, live_server: Any, world: World, role: str):
     context = new_phone_context(browser, live_server, locale="zh-CN")
+    # The phone the matrix's sign-in passes were made for (tests/conftest.py).
+    context.add_cookies(
+        [{"name": "signin_device", "value": SIGNIN_TEST_DEVICE, "url": live_server.url}]
+    )
     user = world.user(role)
     if user is not None:
         client = Client()

@@ -29,7 +29,7 @@ from branches.models import AuditAction, AuditEntry, Member
 from partnerships.models import PartnershipMember
 from portal.reports.models import Report, ReportKind, ReportStatus
 from tests import factories
-from tests.conftest import Cast, rows_for_the_scope
+from tests.conftest import SIGNIN_TEST_DEVICE, Cast, rows_for_the_scope
 from tests.portal.test_permission_matrix import (
     GET,
     MATRIX,
@@ -269,6 +269,7 @@ def test_no_english_word_on_a_chinese_page(world: World, db, row, route, reader)
     query = row.query.format(**args)
     client.cookies.clear()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.cookies["signin_device"] = SIGNIN_TEST_DEVICE  # the sign-in pages' test phone
     if reader != "anonymous":
         client.force_login(world.user(reader))
     response = client.get(url + (f"?{query}" if query else ""), HTTP_ACCEPT_LANGUAGE="zh-hans")

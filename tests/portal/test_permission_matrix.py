@@ -362,8 +362,10 @@ class World:
         return self.staff_b if name == "staff_b" else getattr(self.cast, name)
 
     def client_as(self, name: str) -> Client:
-        """The module's test client with a fresh session for the user ``name``."""
+        """The module's test client with a fresh session for the user ``name`` (and the test
+        phone's sign-in cookie, ``SIGNIN_TEST_DEVICE``)."""
         self.client.cookies.clear()
+        self.client.cookies["signin_device"] = SIGNIN_TEST_DEVICE
         user = self.user(name)
         if user is not None:
             self.client.force_login(user)
@@ -1986,9 +1988,7 @@ def client() -> RecordingClient:
     """One test client for the module, keeping the responses it gets. Its requests come over
     HTTPS, as the production proxy says it (without that, production's redirect to HTTPS would
     answer them all)."""
-    client = RecordingClient(HTTP_X_FORWARDED_PROTO="https")
-    client.cookies["signin_device"] = SIGNIN_TEST_DEVICE
-    return client
+    return RecordingClient(HTTP_X_FORWARDED_PROTO="https")
 
 
 @pytest.fixture

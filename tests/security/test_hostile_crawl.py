@@ -35,7 +35,7 @@ from activities.models import ActivityAction, ActivityEvent
 from portal.signin import tokens
 from portal.signin.models import EntryMethod, SignInEntry, SignInSheet, name_key
 from tests import factories
-from tests.conftest import phone_client, signin_pass
+from tests.conftest import SIGNIN_TEST_DEVICE, phone_client, signin_pass
 from tests.portal.test_permission_matrix import GET, MATRIX, USERS, World, build_url
 
 pytestmark = pytest.mark.django_db
@@ -270,6 +270,7 @@ class Crawl:
         crawl cost more than the requests)."""
         client = self.world.client
         client.cookies.clear()
+        client.cookies["signin_device"] = SIGNIN_TEST_DEVICE  # the test phone (conftest)
         user = self.world.user(self.role)
         if user is None:
             return client
