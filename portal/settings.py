@@ -292,7 +292,7 @@ SIGNIN_OPENS_MINUTES = _int("SIGNIN_OPENS_MINUTES", default=60, minimum=0)
 SIGNIN_TOKEN_GRACE_SECONDS = _int("SIGNIN_TOKEN_GRACE_SECONDS", default=30, minimum=0)
 SIGNIN_PASS_MINUTES = _int("SIGNIN_PASS_MINUTES", default=15, minimum=1)
 # Requests to the sign-in's public pages per client address and minute (a venue's Wi-Fi is
-# one address for everybody there), and typed codes per address and minute (against guessing).
+# one address for everybody there), and wrong typed codes per address and minute (against guessing).
 SIGNIN_RATE_PER_MINUTE = _int("SIGNIN_RATE_PER_MINUTE", default=120, minimum=1)
 SIGNIN_CODE_RATE_PER_MINUTE = _int("SIGNIN_CODE_RATE_PER_MINUTE", default=10, minimum=1)
 
