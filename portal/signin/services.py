@@ -496,10 +496,10 @@ def entry_remove(
         action=AuditAction.SIGNIN_ENTRY_REMOVED,
         committee=None,
         committee_id=sheet.committee_id,
-        object_type="signin_entry",
+        # The model's name: the audit page shows it as the model's verbose name (签到记录).
+        object_type=SignInEntry._meta.model_name,
         object_id=entry.pk,
         object_repr=f"{entry.name} · {sheet.activity.title}",
-        detail=f"{EntryMethod(entry.method).label} {timezone.localtime(entry.signed_at):%H:%M}",
         request=request,
     )
     entry.delete()

@@ -353,6 +353,7 @@ def test_removing_an_entry_is_on_the_timeline_and_in_the_audit_log(cast, venue, 
 
     assert not SignInEntry.objects.filter(pk=wrong.pk).exists()
     entry = AuditEntry.objects.get(action=AuditAction.SIGNIN_ENTRY_REMOVED)
+    assert entry.object_type_display() == "签到记录"  # as the audit page shows it
     assert entry.user == cast.secretary_a1
     assert entry.committee == cast.committee_a
     assert "乱填的名字" in venue.events.get(action=ActivityAction.SIGNIN_CHANGED).comment
