@@ -260,12 +260,11 @@ class PeriodWidget(widgets.Widget):
             _("“%(value)s” is not a month or a quarter such as 3月 or 第2季度.") % {"value": text}
         )
 
-    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        if obj is None:
-            return ""
-        if obj.period_kind == PeriodKind.MONTH:
-            return f"{obj.period}月"
-        return f"第{obj.period}季度"
+    @staticmethod
+    def label(item: PlanItem) -> str:
+        if item.period_kind == PeriodKind.MONTH:
+            return f"{item.period}月"
+        return f"第{item.period}季度"
 
 
 class MeasureWidget(widgets.Widget):
@@ -477,6 +476,9 @@ class PlanItemResource(CommitteeRosterResource):
         # Defence in depth: whatever the file said, the item stays in its committee.
         if instance.plan.partnership.committee_id != self.current_committee.pk:
             raise ValidationError(_("This row belongs to another committee."))
+
+    def dehydrate_period(self, item: PlanItem) -> str:
+        return PeriodWidget.label(item)
 
     def filter_export(self, queryset, **kwargs: Any):
         """The items of the plans the export page chose (it lists plans)."""
