@@ -264,11 +264,9 @@ class PartnershipAdmin(ArchiveAdminMixin, ScopedHistoryAdmin):
         return format_html_join(" · ", "{}", ((part,) for part in parts))
 
     def get_urls(self):
-        renew = path(
-            "<path:object_id>/renew/",
-            self.admin_site.admin_view(self.renew_view),
-            name="partnerships_partnership_renew",
-        )
+        view = self.admin_site.admin_view(self.renew_view)
+        view.model_admin = self  # as Django's own admin views carry it
+        renew = path("<path:object_id>/renew/", view, name="partnerships_partnership_renew")
         return [renew, *super().get_urls()]
 
     def renew_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
