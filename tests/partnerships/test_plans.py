@@ -80,7 +80,7 @@ def test_a_period_is_a_month_1_to_12_or_a_quarter_1_to_4(agreement):
         item = PlanItem(plan=plan, title="x", measure=measure, period_kind=kind, period=period)
         with pytest.raises(ValidationError) as caught:
             item.full_clean()
-        assert "A month is 1–12 and a quarter 1–4." in str(caught.value)
+        assert "月份应为 1–12，季度应为 1–4。" in str(caught.value)
     PlanItem(
         plan=plan, title="y", measure=measure, period_kind=PeriodKind.QUARTER, period=4
     ).full_clean()
@@ -95,10 +95,10 @@ def test_period_dates_cover_the_month_or_the_quarter(agreement):
 def test_a_plan_is_for_a_year_of_the_term_and_once_a_year(agreement):
     with pytest.raises(ValidationError) as caught:
         YearPlan(partnership=agreement, year=2027).full_clean()
-    assert "outside the partnership's term" in str(caught.value)
+    assert "不在共建协议期限内" in str(caught.value)
     with pytest.raises(ValidationError) as caught:
         YearPlan(partnership=agreement, year=2025).full_clean()
-    assert "already has a plan for this year" in str(caught.value)
+    assert "已有本年度的共建计划" in str(caught.value)
 
 
 def test_an_item_takes_the_committees_measure_and_branch_only(cast, agreement):
@@ -128,11 +128,11 @@ def test_an_activity_fulfils_an_item_of_its_own_partnerships_plan(cast, agreemen
     activity.partnership = other
     with pytest.raises(ValidationError) as caught:
         activity.full_clean()
-    assert "belongs to the plan of another partnership" in caught.value.message_dict["plan_item"][0]
+    assert "属于其他共建关系的年度计划" in caught.value.message_dict["plan_item"][0]
     activity.partnership = None
     with pytest.raises(ValidationError) as caught:
         activity.full_clean()
-    assert "Choose the partnership" in caught.value.message_dict["plan_item"][0]
+    assert "请选择该计划事项所属" in caught.value.message_dict["plan_item"][0]
 
 
 def test_activities_per_quarter_defaults_to_one(cast):
@@ -236,8 +236,8 @@ def test_renewal_starts_the_next_term_and_copies_the_plan_as_a_draft(cast, agree
 @pytest.mark.parametrize(
     ("starts_on", "message"),
     [
-        (dt.date(2025, 12, 31), "must start after the current one ends"),
-        (dt.date(2025, 6, 1), "must start after the current one ends"),
+        (dt.date(2025, 12, 31), "须在本期结束（2025-12-31）之后开始"),
+        (dt.date(2025, 6, 1), "须在本期结束（2025-12-31）之后开始"),
     ],
 )
 def test_renewal_refuses_an_overlapping_term(cast, agreement, starts_on, message):
@@ -251,10 +251,10 @@ def test_renewal_refuses_an_overlapping_term(cast, agreement, starts_on, message
 def test_renewal_refuses_a_second_renewal_and_an_open_ended_term(cast, agreement):
     partnership_renew(agreement, starts_on=dt.date(2026, 1, 1), ends_on=None, by=cast.admin_a)
     count = Partnership.all_objects.count()
-    with pytest.raises(ValidationError, match="already renewed"):
+    with pytest.raises(ValidationError, match="已续签"):
         partnership_renew(agreement, starts_on=dt.date(2027, 1, 1), ends_on=None, by=cast.admin_a)
     open_ended = factories.PartnershipFactory(committee=cast.committee_a, ends_on=None)
-    with pytest.raises(ValidationError, match="no end date"):
+    with pytest.raises(ValidationError, match="没有结束日期"):
         partnership_renew(open_ended, starts_on=dt.date(2030, 1, 1), ends_on=None, by=None)
     assert Partnership.all_objects.count() == count + 1  # the open-ended one, nothing else
 
@@ -295,7 +295,7 @@ def test_admin_renews_from_the_change_page(cast, agreement):
     assert response.redirect_chain[-1][0] == reverse(
         "admin:partnerships_partnership_change", args=[new.pk]
     )
-    assert any("Renewed" in m or "续签" in m for m in _messages(response))
+    assert any("已续签" in m for m in _messages(response))
     assert new.plans.get().status == PlanStatus.DRAFT
     # The old term's page now links to the new term instead of offering a renewal.
     old_page = client.get(reverse("admin:partnerships_partnership_change", args=[agreement.pk]))
@@ -318,7 +318,7 @@ def test_admin_renewal_refusals_are_messages_and_write_nothing(cast, agreement):
     assert Partnership.all_objects.count() == count
     client.post(_renew_url(agreement), {"starts_on": "2026-01-01"})
     response = client.post(_renew_url(agreement), {"starts_on": "2027-01-01"})
-    assert any("already renewed" in m or "已续签" in m for m in _messages(response))
+    assert any("该共建关系已续签" in m for m in _messages(response))
     assert Partnership.all_objects.count() == count + 1
 
 
@@ -362,9 +362,7 @@ def test_a_second_plan_for_the_same_year_is_refused_with_a_message(cast, agreeme
     data.update({"partnership": str(agreement.pk), "year": "2025", "status": PlanStatus.DRAFT})
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "already has a plan for this year" in response.content.decode() or (
-        "已有" in response.content.decode()
-    )
+    assert "该共建关系已有本年度的共建计划。" in response.content.decode()
     assert YearPlan.objects.filter(partnership=agreement).count() == 1
 
 
@@ -387,6 +385,10 @@ def test_the_same_item_twice_in_a_period_is_refused_with_a_message(cast, agreeme
     )
     response = client.post(url, data)
     assert response.status_code == 200
+    # Two rows of the page: the formset's own duplicate message (against a stored row, the
+    # constraint's "该计划在同一时间已有此事项。").
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert "重复" in str(formset.non_form_errors())
     assert plan.items.count() == 2
 
 
@@ -516,7 +518,7 @@ def test_plan_items_import_creates_and_updates(cast, agreement):
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (["春江社区结对共建", 2024, 1, "事项", "M1", "Q1", "", ""], "has no plan for 2024"),
+        (["春江社区结对共建", 2024, 1, "事项", "M1", "Q1", "", ""], "没有 2024 年度计划"),
         (["春江社区结对共建", 2025, 1, "事项", "M9", "Q1", "", ""], "M9"),
         (["春江社区结对共建", 2025, 1, "事项", "M1", "13月", "", ""], "13月"),
         (["春江社区结对共建", 2025, 1, "事项", "M1", "Q1", "", "无关单位"], "无关单位"),
