@@ -22,7 +22,7 @@ from simple_history.signals import (
 
 from branches.models import Branch, Committee, Member
 from branches.scoping import BranchWorkQuerySet, ScopedManager
-from partnerships.models import Contact, PartnerOrganisation, Partnership
+from partnerships.models import Contact, PartnerOrganisation, Partnership, PlanItem
 from portal.core.archiving import ArchivableModel, live_manager
 from portal.core.uploads import IMAGE, PDF, CheckedFileField
 
@@ -388,6 +388,16 @@ class Activity(ArchivableModel):
         related_name="activities",
         verbose_name=_("partnership"),
     )
+    #: The item of its partnership's yearly plan this activity fulfils (``partnerships``): the
+    #: plan's progress counts the item done once such an activity counts as done.
+    plan_item = models.ForeignKey(
+        PlanItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("plan item fulfilled"),
+    )
     attendees = models.ManyToManyField(
         Member, blank=True, related_name="attended_activities", verbose_name=_("members attending")
     )
@@ -549,6 +559,16 @@ class Activity(ArchivableModel):
                 errors["measure"] = _("The measure belongs to another committee's framework.")
             if self.partnership_id and self.partnership.committee_id != self.committee_id:
                 errors["partnership"] = _("The partnership belongs to another committee.")
+        if self.plan_item_id and "partnership" not in errors:
+            if not self.partnership_id:
+                errors["plan_item"] = _(
+                    "Choose the partnership whose yearly plan this item belongs to."
+                )
+            elif self.plan_item.plan.partnership_id != self.partnership_id:
+                errors["plan_item"] = _(
+                    "The plan item belongs to the plan of another partnership: choose an item "
+                    "of “%(partnership)s”."
+                ) % {"partnership": self.partnership}
         if errors:
             raise ValidationError(errors)
 

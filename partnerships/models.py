@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -166,6 +169,10 @@ class PartnershipQuerySet(ScopedQuerySet):
         )
 
 
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
 def agreement_upload_to(instance: Partnership, filename: str) -> str:
     return f"partnerships/{instance.committee_id}/{filename}"
 
@@ -213,10 +220,40 @@ class Partnership(ArchivableModel):
         help_text=_("A PDF file or a picture (JPEG, PNG, WebP) of the signed agreement."),
     )
     commitments = models.TextField(_("commitments"), blank=True)
+    #: What the agreement serves in the committee's framework. String references: the
+    #: activities app imports this one (``Activity.partnership``), never the other way.
+    goals = models.ManyToManyField(
+        "activities.Goal", blank=True, related_name="partnerships", verbose_name=_("goals served")
+    )
+    measures = models.ManyToManyField(
+        "activities.Measure",
+        blank=True,
+        related_name="partnerships",
+        verbose_name=_("measures served"),
+    )
+    #: What the agreement promises, against which a partner "gone quiet" is measured (not one
+    #: fixed number of days for every partner). A database default too: rows written without
+    #: the ORM (the synthetic generator's COPY) still insert.
+    activities_per_quarter = models.PositiveSmallIntegerField(
+        _("joint activities a quarter"),
+        default=1,
+        db_default=1,
+        help_text=_("The joint activities a quarter the agreement promises; 0: no promise."),
+    )
+    #: A renewal 续签 is a new row for the next term: the old term, its plans and its history
+    #: stay as they were (``services.partnership_renew``).
+    renewed_from = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewal",
+        verbose_name=_("renewed from"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=["goals", "measures"])
     committee_path = "committee"
     objects = live_manager(PartnershipQuerySet)
     all_objects = PartnershipQuerySet.as_manager()
@@ -255,6 +292,20 @@ class Partnership(ArchivableModel):
         super().clean()
         if self.branch_id and self.committee_id and self.branch.committee_id != self.committee_id:
             raise ValidationError({"branch": _("The branch belongs to another committee.")})
+        if (
+            self.renewed_from_id
+            and self.committee_id
+            and self.renewed_from.committee_id != self.committee_id
+        ):
+            raise ValidationError(
+                {"renewed_from": _("The previous term belongs to another committee.")}
+            )
+
+    def term_years(self) -> range:
+        """The calendar years the term touches (an open-ended term: up to next year), the
+        years a plan of this partnership may be for."""
+        last = self.ends_on.year if self.ends_on else max(self.starts_on.year, _this_year()) + 1
+        return range(self.starts_on.year, last + 1)
 
     def restore_refusal(self) -> str | None:
         # Its partners were free to be archived while it was; it would list them again.
@@ -329,3 +380,252 @@ class PartnershipMember(models.Model):
             raise ValidationError(
                 {"joined_on": _("A partner cannot join after the partnership has ended.")}
             )
+
+
+def agreement_file_upload_to(instance: AgreementFile, filename: str) -> str:
+    # Under ``partnerships/``: served by the same access check as the agreement itself
+    # (``portal.core.files``: the partnership's row decides).
+    return f"partnerships/{instance.partnership.committee_id}/files/{filename}"
+
+
+class AgreementFile(models.Model):
+    """One signed version of a partnership's agreement: several are kept (the first signing,
+    an amendment, the renewed text), each a file of its own with a label."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="agreement_files",
+        verbose_name=_("partnership"),
+    )
+    file = CheckedFileField(
+        _("file"),
+        upload_to=agreement_file_upload_to,
+        max_length=255,
+        accepts=(PDF, IMAGE),
+        help_text=_("A PDF file or a picture (JPEG, PNG, WebP) of the signed agreement."),
+    )
+    version = models.CharField(
+        _("version"), max_length=50, help_text=_("e.g. 2024年签署, 补充协议")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    history = HistoricalRecords()
+    committee_path = "partnership__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("signed agreement file")
+        verbose_name_plural = _("signed agreement files")
+        ordering = ["partnership", "-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{related_label(self, 'partnership')} · {self.version}"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ADOPTED = "adopted", _("Adopted")
+
+
+class YearPlan(models.Model):
+    """A partnership's plan of joint items for one calendar year 年度共建计划.
+
+    One per partnership and year. A renewal copies the last plan into the next term as a
+    draft, to adjust before it is adopted."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="plans",
+        verbose_name=_("partnership"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PlanStatus.choices,
+        default=PlanStatus.DRAFT,
+        db_default=PlanStatus.DRAFT,
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    committee_path = "partnership__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("yearly joint-building plan")
+        verbose_name_plural = _("yearly joint-building plans")
+        ordering = ["-year", "partnership__title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "year"],
+                name="plan_once_per_partnership_year",
+                violation_error_message=_("This partnership already has a plan for this year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatus.values), name="plan_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(partnership)s · %(year)s plan") % {
+            "partnership": related_label(self, "partnership"),
+            "year": self.year,
+        }
+
+    def clean(self) -> None:
+        super().clean()
+        partnership = getattr(self, "partnership", None)
+        if partnership is None or not self.year or not partnership.starts_on:
+            return
+        if self.year not in partnership.term_years():
+            raise ValidationError(
+                {
+                    "year": _("The year is outside the partnership's term (%(first)s–%(last)s).")
+                    % {"first": partnership.term_years()[0], "last": partnership.term_years()[-1]}
+                }
+            )
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+#: The last valid period number of each kind.
+PERIOD_MAX = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4}
+
+
+class PlanItem(models.Model):
+    """One planned joint item 计划事项 of a yearly plan: what, under which measure, when (a
+    month or a quarter of the plan's year), who (a branch, or the committee) with whom.
+
+    Activities fulfil it (``Activity.plan_item``); it is done once one of them counts as done.
+    """
+
+    plan = models.ForeignKey(
+        YearPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("plan")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0, db_default=0)
+    title = models.CharField(_("item"), max_length=150)
+    measure = models.ForeignKey(
+        "activities.Measure",
+        on_delete=models.PROTECT,
+        related_name="plan_items",
+        verbose_name=_("measure"),
+    )
+    period_kind = models.CharField(
+        _("planned for a"),
+        max_length=10,
+        choices=PeriodKind.choices,
+        default=PeriodKind.QUARTER,
+        db_default=PeriodKind.QUARTER,
+    )
+    period = models.PositiveSmallIntegerField(
+        _("month or quarter"), help_text=_("A month 1–12, or a quarter 1–4.")
+    )
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("responsible branch"),
+        help_text=_("Empty: the committee itself."),
+    )
+    partners = models.ManyToManyField(
+        PartnerOrganisation,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("partner organisations"),
+    )
+
+    history = HistoricalRecords(m2m_fields=["partners"])
+    committee_path = "plan__partnership__committee"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+        ordering = ["plan", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(period_kind=PeriodKind.MONTH, period__gte=1, period__lte=12)
+                    | Q(period_kind=PeriodKind.QUARTER, period__gte=1, period__lte=4)
+                ),
+                name="plan_item_period_valid",
+                violation_error_message=_("A month is 1–12 and a quarter 1–4."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "title", "period_kind", "period"],
+                name="plan_item_once_per_period",
+                violation_error_message=_("The plan already has this item in this period."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.period_label}）"
+
+    @property
+    def period_label(self) -> str:
+        if self.period_kind == PeriodKind.MONTH:
+            return gettext("month %(n)s") % {"n": self.period}
+        return gettext("Q%(n)s") % {"n": self.period}
+
+    def period_dates(self, year: int | None = None) -> tuple[dt.date, dt.date]:
+        """The first and last day of the planned month or quarter, in the plan's year."""
+        year = year or self.plan.year
+        if self.period_kind == PeriodKind.MONTH:
+            first_month = last_month = self.period
+        else:
+            first_month, last_month = 3 * self.period - 2, 3 * self.period
+        last_day = calendar.monthrange(year, last_month)[1]
+        return dt.date(year, first_month, 1), dt.date(year, last_month, last_day)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        top = PERIOD_MAX.get(self.period_kind)
+        if top and self.period is not None and not 1 <= self.period <= top:
+            errors["period"] = _("A month is 1–12 and a quarter 1–4.")
+        plan = getattr(self, "plan", None)
+        partnership = getattr(plan, "partnership", None) if plan else None
+        if partnership is not None:
+            committee_id = partnership.committee_id
+            if self.measure_id and self.measure.committee_id != committee_id:
+                errors["measure"] = _("The measure belongs to another committee's framework.")
+            if self.branch_id and self.branch.committee_id != committee_id:
+                errors["branch"] = _("The branch belongs to another committee.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def partners_outside(partnership: Partnership, partners) -> list[PartnerOrganisation]:
+    """Of ``partners``, those that are not partners of ``partnership``: a plan item is done
+    with the partnership's own units (an alliance's units, a pairing's one)."""
+    partners = list(partners)
+    if not partners:
+        return []
+    inside = set(
+        PartnershipMember.objects.filter(
+            partnership=partnership, partner__in=[p.pk for p in partners]
+        ).values_list("partner_id", flat=True)
+    )
+    return [p for p in partners if p.pk not in inside]

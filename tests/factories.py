@@ -37,6 +37,9 @@ from partnerships.models import (
     Partnership,
     PartnershipKind,
     PartnershipMember,
+    PeriodKind,
+    PlanItem,
+    YearPlan,
 )
 from portal.partners.models import LinkPurpose, PartnerAnswer, PartnerLink, Verdict
 
@@ -141,6 +144,35 @@ class PartnershipMemberFactory(factory.django.DjangoModelFactory):
         PartnerFactory, committee=factory.SelfAttribute("..partnership.committee")
     )
     joined_on = factory.LazyAttribute(lambda pm: pm.partnership.starts_on)
+
+
+class YearPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = YearPlan
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    year = factory.LazyAttribute(lambda p: p.partnership.starts_on.year)
+
+
+class PlanItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanItem
+        skip_postgeneration_save = True
+
+    plan = factory.SubFactory(YearPlanFactory)
+    title = factory.Sequence(lambda n: f"计划事项{n}")
+    measure = factory.SubFactory(
+        "tests.factories.MeasureFactory",
+        committee=factory.SelfAttribute("..plan.partnership.committee"),
+    )
+    period_kind = PeriodKind.QUARTER
+    period = 1
+    branch = factory.LazyAttribute(lambda i: i.plan.partnership.branch)
+
+    @factory.post_generation
+    def partners(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.partners.set(extracted)
 
 
 class FrameworkFactory(factory.django.DjangoModelFactory):

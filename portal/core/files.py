@@ -1,10 +1,11 @@
 """Downloads of uploaded files, each checked against the row it belongs to.
 
 A file's path says which model holds it (``activities/…`` an activity's attachment,
-``partnerships/…`` a signed agreement, ``honours/…`` an honour's evidence); the row is looked
-up through that model's ``for_user`` scope, so a file is served exactly to those who may see
-its row. Anything else — a row out of scope, an unknown prefix, a path that tries to climb
-out of ``MEDIA_ROOT`` — is a 404, which tells an outsider nothing about what exists.
+``partnerships/…`` a signed agreement or one of its kept versions, ``honours/…`` an honour's
+evidence); the row is looked up through that model's ``for_user`` scope, so a file is served
+exactly to those who may see its row. Anything else — a row out of scope, an unknown prefix, a
+path that tries to climb out of ``MEDIA_ROOT`` — is a 404, which tells an outsider nothing
+about what exists.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from partnerships.models import Partnership
 #: The first segment of a stored path (see the models' ``upload_to``) -> (model, fields).
 PROTECTED_FILE_FIELDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "activities": (Attachment, ("file", "thumbnail")),
-    "partnerships": (Partnership, ("agreement",)),
+    # The agreement on the partnership's row, and every signed version kept with it
+    # (``AgreementFile``, stored under ``partnerships/`` too): the partnership decides both.
+    "partnerships": (Partnership, ("agreement", "agreement_files__file")),
     "honours": (Honour, ("evidence",)),
 }
 

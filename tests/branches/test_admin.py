@@ -48,6 +48,10 @@ def _rows_for(committee, branch, member, tag: str, user, *, framework: bool = Tr
     )
     goal = factories.GoalFactory(committee=committee, title=f"{tag}目标")
     measure = factories.MeasureFactory(committee=committee, title=f"{tag}举措")
+    plan = factories.YearPlanFactory(partnership=partnership, year=2024, note=f"{tag}计划")
+    item = factories.PlanItemFactory(
+        plan=plan, measure=measure, title=f"{tag}计划事项", partners=[partner]
+    )
     activity = factories.ActivityFactory(
         committee=committee, branch=branch, measure=measure, title=f"{tag}活动"
     )
@@ -73,6 +77,8 @@ def _rows_for(committee, branch, member, tag: str, user, *, framework: bool = Tr
         "activity": activity,
         "honour": honour,
         "audit": audit,
+        "plan": plan,
+        "plan_item": item,
     }
 
 

@@ -251,6 +251,10 @@ class World:
         return partnership
 
     @cached_property
+    def year_plan(self):
+        return factories.YearPlanFactory(partnership=self.partnership)
+
+    @cached_property
     def honour(self):
         honour = factories.HonourFactory(
             committee=self.cast.committee_a, branch=self.cast.branch_a1
@@ -704,6 +708,7 @@ committee_role = admin_object(lambda w: w.committee_role)
 audit_entry = admin_object(lambda w: w.audit_entry)
 partner = admin_object(lambda w: w.partner)
 partnership = admin_object(lambda w: w.partnership)
+year_plan = admin_object(lambda w: w.year_plan)
 framework = admin_object(lambda w: w.framework)
 goal = admin_object(lambda w: w.goal)
 measure = admin_object(lambda w: w.measure)
@@ -1820,6 +1825,7 @@ for _model, _target, _roster in [
     ("branches/committeerole/", committee_role, False),
     ("partnerships/partnerorganisation/", partner, True),
     ("partnerships/partnership/", partnership, False),
+    ("partnerships/yearplan/", year_plan, True),
     ("activities/activity/", activity, False),
 ]:
     MATRIX += [
@@ -1839,6 +1845,13 @@ for _model, _target, _roster in [
             row(admin(_model, "process_import/"), GET, nothing,
                 [ALOGIN, ALOGIN, ALOGIN, ALOGIN, E405, ALOGIN, E405]),
         ]
+
+# Renewing a partnership 续签: its admin's own page, a small form (the POST's answers:
+# tests/partnerships/test_plans.py).
+MATRIX += [
+    row(admin("partnerships/partnership/", OBJ + "renew/"), GET, partnership,
+        [ALOGIN, ALOGIN, ALOGIN, ALOGIN, OK, ALOGIN, MISSING]),
+]
 
 # Archived instead of deleted (portal.core.archiving): the "Archived" page lists the committee's
 # archived rows; restoring one is a POST only (the answers to a POST: tests/security/test_archive).
