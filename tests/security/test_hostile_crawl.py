@@ -60,9 +60,11 @@ ADMIN_MODELS = (
     "admin/activities/activity/",
     "admin/partnerships/partnerorganisation/",
     "admin/partnerships/partnership/",
+    "admin/partnerships/yearplan/",
     "admin/branches/member/",
 )
-ADMIN_PAGES = ("", "add/", "<path:object_id>/change/", "import/")
+#: Their list, add, change and import pages, and a partnership's renewal (续签) page.
+ADMIN_PAGES = ("", "add/", "<path:object_id>/change/", "import/", "<path:object_id>/renew/")
 #: Pages that answer with a file, not a page with forms.
 NOT_PAGES = ("files/", "healthz", "activities/export.xlsx", "reports/<int:pk>/download/")
 #: Query parameters tried on every GET page besides those of its own forms.
