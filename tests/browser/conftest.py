@@ -71,8 +71,8 @@ def browser_requirements() -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser tests (marked ``browser``) share one Chromium (``chromium``): under
     pytest-xdist they run as one group, on one process, one after the other — except a test
-    that names a group of its own (the phone walk, the longest: it then runs beside the others,
-    with a Chromium of its own)."""
+    that names a group of its own (the phone walk's three parts, the longest: each then runs
+    beside the others, on whichever process is free, with its process's Chromium)."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group("browser"))

@@ -9,8 +9,10 @@ page fails when
 * a table cell or header is squeezed to one character per line ("杭 / 州 / 项 / 目");
 * axe-core finds a serious or critical accessibility violation.
 
-Every failure of every page is reported at once. One browser context per role, logged in once
-(a session cookie of Django's test client); the data is made once, for the whole walk.
+The walk runs in three parts, each a test (and a pytest-xdist group) of its own, so that the
+processes share them out: the portal's pages, and Django admin's in two halves. Every failure of
+every page of a part is reported at once. One browser context per role a part needs, logged in
+once (a session cookie of Django's test client); the data is made once, for the part's walk.
 """
 
 from __future__ import annotations
@@ -38,14 +40,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
     from tests.conftest import Cast
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    # The longest browser test (every page of the matrix, admin included): it runs beside the
-    # other browser tests, on whichever process is free, with a Chromium of its own.
-    pytest.mark.xdist_group("phone-walk"),
-]
 
 #: Who opens a page: the first of these whose answer there is 200. Committee staff see the
 #: widest pages (every branch of the committee); the secretary has the pages only editors
@@ -84,7 +78,8 @@ def axe_script() -> str:
 
 
 def phone_pages() -> list[tuple[str, str, Row]]:
-    """(role, route, row) for every route of a GET row that answers a page with 200."""
+    """(role, route, row) for every route of a GET row that answers a page with 200, in the
+    walk's order: role by role (``ROLE_ORDER``), each in the matrix's order."""
     pages = []
     for row in MATRIX:
         if row.method != GET:
@@ -93,7 +88,29 @@ def phone_pages() -> list[tuple[str, str, Row]]:
         if role is None:
             continue
         pages += [(role, route, row) for route in row.routes if not route.startswith(NOT_PAGES)]
-    return pages
+    return sorted(pages, key=lambda page: ROLE_ORDER.index(page[0]))  # stable
+
+
+#: The parts of the walk, each a test of its own in a pytest-xdist group of its own: the
+#: longest browser walk, it runs beside the other browser tests (the "browser" group), on
+#: whichever process is free, each part with a Chromium of its process's own.
+PARTS = ("portal", "admin-1", "admin-2")
+
+
+def walk_part(part: str) -> list[tuple[str, str, Row, bool]]:
+    """(role, route, row, run_axe) for the pages of ``part``: the portal's, or the first or
+    second half of Django admin's. axe-core runs on the first page of each route in the whole
+    walk's order (the same view asked another way, ?committee=… or a filter, has the same
+    markup), whichever part that page falls in: every route is checked by axe once, as when
+    the walk was one test."""
+    walk, checked_by_axe = [], set()
+    for role, route, row in phone_pages():
+        walk.append((role, route, row, route not in checked_by_axe))
+        checked_by_axe.add(route)
+    portal = [page for page in walk if not page[1].startswith("admin/")]
+    admin = [page for page in walk if page[1].startswith("admin/")]
+    half = (len(admin) + 1) // 2
+    return {"portal": portal, "admin-1": admin[:half], "admin-2": admin[half:]}[part]
 
 
 class PhoneWorld(World):
@@ -248,22 +265,41 @@ def logged_in_context(browser: Browser, live_server: Any, world: World, role: st
     return context
 
 
+def test_the_walk_s_parts_open_every_page_once_and_run_axe_once_per_route() -> None:
+    """The parts together are the whole walk: each page in one part, axe on each route once."""
+    parts = [page for part in PARTS for page in walk_part(part)]
+    pages = phone_pages()
+    assert sorted((role, route, row.id) for role, route, row, _ in parts) == sorted(
+        (role, route, row.id) for role, route, row in pages
+    )
+    axed = [route for _, route, _, run_axe in parts if run_axe]
+    assert sorted(axed) == sorted({route for _, route, _ in pages})
+    assert all(walk_part(part) for part in PARTS), "a part with no page"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "part",
+    [pytest.param(part, marks=pytest.mark.xdist_group(f"phone-walk-{part}")) for part in PARTS],
+)
 def test_every_page_of_the_permission_matrix_fits_a_phone_and_passes_axe(
-    chromium: Browser, live_server: Any, cast: Cast, settings, tmp_path
+    part: str, chromium: Browser, live_server: Any, cast: Cast, settings, tmp_path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     script = axe_script()
     world = PhoneWorld(cast, Client())
     build_dataset(cast, world)
-    pages = phone_pages()
+    pages = walk_part(part)
     failures: list[str] = []
-    checked_by_axe: set[str] = set()
     started = time.monotonic()
     for role in ROLE_ORDER:
+        if not any(page_role == role for page_role, *_ in pages):
+            continue
         context = logged_in_context(chromium, live_server, world, role)
         page = context.new_page()
         try:
-            for page_role, route, row in pages:
+            for page_role, route, row, run_axe in pages:
                 if page_role != role:
                     continue
                 args = row.target(world)
@@ -276,9 +312,6 @@ def test_every_page_of_the_permission_matrix_fits_a_phone_and_passes_axe(
                 if response.status != 200 or not content_type.startswith("text/html"):
                     failures.append(f"{path} as {role}: {response.status} {content_type}")
                     continue
-                # The same view asked another way (?committee=…, a filter) has the same markup.
-                run_axe = route not in checked_by_axe
-                checked_by_axe.add(route)
                 problems = page_problems(page, script, run_axe=run_axe)
                 failures += [f"{path} as {role}: {problem}" for problem in problems]
         finally:

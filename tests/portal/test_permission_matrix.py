@@ -2005,6 +2005,14 @@ def client() -> RecordingClient:
 
 
 @pytest.fixture
+def cast(module_cast: Cast, db: None) -> Cast:
+    """The cast made once for the module and read again for each test (tests/conftest.py):
+    each test's requests and rows are undone after it, as with a cast of its own. (The module
+    is not shared automatically: its first test, on the URL patterns, needs no cast.)"""
+    return module_cast.fresh()
+
+
+@pytest.fixture
 def world(cast: Cast, client: RecordingClient, settings, tmp_path) -> World:
     """The cast, asked with production's security settings (DEBUG stays off): the walk checks
     the answers of the table and, on the way, every response's security headers."""
