@@ -38,7 +38,7 @@ a row:
 
 ======== ==================================================================================
 党委      as above
-共建协议  the partnership's title (required); with the year it finds the plan, which must exist
+共建关系  the partnership's title (required); with the year it finds the plan, which must exist
 年度      the plan's year, e.g. 2025 (required)
 顺序      the item's place in the plan (empty: unchanged, 0 for a new item)
 计划事项  the item's title (required); with the plan and the time it identifies the item, so
@@ -330,7 +330,7 @@ class PlanItemResource(CommitteeRosterResource):
     committee = Field(
         attribute="plan__partnership__committee__name", column_name=COMMITTEE_COLUMN, readonly=True
     )
-    partnership = Field(attribute="plan__partnership__title", column_name="共建协议", readonly=True)
+    partnership = Field(attribute="plan__partnership__title", column_name="共建关系", readonly=True)
     year = Field(attribute="plan__year", column_name="年度", readonly=True)
     position = Field(attribute="position", column_name="顺序", widget=widgets.IntegerWidget())
     title = Field(attribute="title", column_name="计划事项", widget=TextWidget())
@@ -341,7 +341,7 @@ class PlanItemResource(CommitteeRosterResource):
 
     column_help = (
         (COMMITTEE_COLUMN, gettext_lazy("Only if you administer several committees.")),
-        ("共建协议", gettext_lazy("Required: the partnership's title, as in the admin.")),
+        ("共建关系", gettext_lazy("Required: the partnership's title, as in the admin.")),
         ("年度", gettext_lazy("Required: the plan's year, e.g. 2025; the plan must exist.")),
         ("顺序", gettext_lazy("Optional: the item's place in the plan.")),
         ("计划事项", gettext_lazy("Required; with the plan and the time, identifies the item.")),
@@ -382,10 +382,10 @@ class PlanItemResource(CommitteeRosterResource):
         self.seen: dict[tuple, int] = {}
 
     def _plan(self, row: dict) -> YearPlan:
-        title = normalise_text_cell(row.get("共建协议"))
+        title = normalise_text_cell(row.get("共建关系"))
         year = normalise_text_cell(row.get("年度"))
         if not title or not year.isdigit():
-            raise ValidationError(_("Name the partnership (共建协议) and the year (年度)."))
+            raise ValidationError(_("Name the partnership (共建关系) and the year (年度)."))
         plans = YearPlan.objects.for_admin_user(self.user).filter(
             partnership__committee=self.current_committee,
             partnership__title=title,
@@ -413,7 +413,7 @@ class PlanItemResource(CommitteeRosterResource):
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         super().before_import_row(row, **kwargs)
         key = (
-            normalise_text_cell(row.get("共建协议")),
+            normalise_text_cell(row.get("共建关系")),
             normalise_text_cell(row.get("年度")),
             normalise_text_cell(row.get("计划事项")),
             normalise_text_cell(row.get("计划时间")),

@@ -95,7 +95,7 @@ def test_period_dates_cover_the_month_or_the_quarter(agreement):
 def test_a_plan_is_for_a_year_of_the_term_and_once_a_year(agreement):
     with pytest.raises(ValidationError) as caught:
         YearPlan(partnership=agreement, year=2027).full_clean()
-    assert "不在共建协议期限内" in str(caught.value)
+    assert "不在共建关系期限内" in str(caught.value)
     with pytest.raises(ValidationError) as caught:
         YearPlan(partnership=agreement, year=2025).full_clean()
     assert "已有本年度的共建计划" in str(caught.value)
@@ -463,7 +463,7 @@ def test_several_versions_are_kept_and_the_uploader_recorded(cast, agreement, se
 
 # --- plan items as a spreadsheet -----------------------------------------------------------
 
-HEADER = ["共建协议", "年度", "顺序", "计划事项", "举措", "计划时间", "负责支部", "共建单位"]
+HEADER = ["共建关系", "年度", "顺序", "计划事项", "举措", "计划时间", "负责支部", "共建单位"]
 MODEL_PATH = "partnerships/yearplan"
 
 
