@@ -12,15 +12,18 @@ import datetime as dt
 import html
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db.models import Q
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +38,7 @@ from activities.models import (
 )
 from activities.uploads import max_files_per_request
 from branches.models import Branch, Member
-from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember
+from partnerships.models import PartnerOrganisation, Partnership, PartnershipMember, PlanItem
 from portal.core.ids import parse_ids
 
 #: Fields handed to the services as plain values (the rest are many-to-many relations).
@@ -47,6 +50,7 @@ SCALAR_FIELDS = (
     "location",
     "measure",
     "partnership",
+    "plan_item",
     "no_partner_reason",
     "external_participants",
     "volunteers",
@@ -122,13 +126,30 @@ class PartnershipSelect(forms.Select):
         return option
 
 
+class CachedChoices(BaseChoiceIterator):
+    """A widget's choices read from the database once, when the page is drawn (a form
+    only checked, in a POST that saves, never reads them), then kept."""
+
+    def __init__(self, build: Callable[[], list], queryset: Any = None) -> None:
+        self.build = build
+        #: What the choices are made of (``PartnershipSelect`` reads its units from it).
+        self.queryset = queryset
+        self._choices: list | None = None
+
+    def __iter__(self):
+        if self._choices is None:
+            self._choices = self.build()
+        return iter(self._choices)
+
+
 def copied_values(activity: Activity) -> dict[str, Any]:
     """A new form's values taken from ``activity`` ("copy a previous activity"): everything
     but its dates, attendees and files, which belong to the day it took place."""
     values: dict[str, Any] = {
         name: getattr(activity, name)
         for name in SCALAR_FIELDS
-        if name not in {"starts_at", "ends_at", "measure", "partnership"}
+        # A plan item is fulfilled once: the copy does not fulfil it again.
+        if name not in {"starts_at", "ends_at", "measure", "partnership", "plan_item"}
     }
     values["measure"] = activity.measure_id
     values["partnership"] = activity.partnership_id
@@ -161,6 +182,7 @@ class ActivityForm(forms.ModelForm):
             "goals",
             "partners",
             "partnership",
+            "plan_item",
             "no_partner_reason",
             "co_branches",
             "attendees",
@@ -232,8 +254,7 @@ class ActivityForm(forms.ModelForm):
             partnerships = partnerships.filter(
                 Q(branch__isnull=True) | Q(branch=organiser.branch) | current
             )
-        self.fields["partnership"].queryset = partnerships
-        self.fields["partnership"].empty_label = _("— none —")
+        self._offer_partnerships(user, partnerships, current)
         self.fields["no_partner_reason"].widget.attrs.update(
             {"autocomplete": "off", "placeholder": _("e.g. a study session of the branch alone")}
         )
@@ -282,6 +303,106 @@ class ActivityForm(forms.ModelForm):
                 widget=forms.HiddenInput, required=False, initial=new_form_token
             )
 
+    # --- Partnerships and their plan items ---------------------------------------------------
+    def activity_day(self) -> dt.date:
+        """The day the partnerships offered must be in force on: the activity's start date (as
+        sent, on a form sent back), or today when it has none yet."""
+        if self.is_bound:
+            try:
+                sent = self.fields["starts_at"].to_python(
+                    self.data.get(self.add_prefix("starts_at"))
+                )
+            except ValidationError:
+                sent = None
+            if sent:
+                return timezone.localdate(sent)
+        if self.instance.starts_at:
+            return timezone.localdate(self.instance.starts_at)
+        return timezone.localdate()
+
+    def _sent_id(self, name: str) -> int | None:
+        if not self.is_bound:
+            return None
+        ids = parse_ids([self.data.get(self.add_prefix(name)) or ""])
+        return ids[0] if ids else None
+
+    def _offer_partnerships(self, user: AbstractBaseUser, accepted: Any, current: Q) -> None:
+        """Accept any partnership the organiser may serve; offer those in force on the
+        activity's day (and the one it already serves, or the one sent back).
+
+        Whether the activity falls within the chosen one's term is the model's rule
+        (``Activity.clean``), with its own message. Each offered partnership's plan items for
+        the activity's year are offered as ``plan_item``, grouped by partnership; any item of
+        an accepted partnership's plans is accepted, and the model checks it belongs to the
+        chosen one.
+        """
+        day = self.activity_day()
+        kept = current
+        sent = self._sent_id("partnership")
+        if sent is not None:
+            kept |= Q(pk=sent)
+        in_force = Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        field = self.fields["partnership"]
+        field.queryset = accepted
+        field.empty_label = _("— none —")
+        offered = accepted.filter(in_force | kept)
+
+        def partnership_choices() -> list:
+            return [
+                ("", field.empty_label),
+                *((ModelChoiceIteratorValue(p.pk, p), str(p)) for p in offered),
+            ]
+
+        field.widget.choices = CachedChoices(partnership_choices, queryset=offered)
+
+        items = self.fields["plan_item"]
+        items.queryset = PlanItem.objects.for_user(user).filter(plan__partnership__in=accepted)
+        items.error_messages["invalid_choice"] = _(
+            "Choose an item of the plan of the chosen partnership."
+        )
+        kept_ids = [
+            pk for pk in (self.instance.plan_item_id, self._sent_id("plan_item")) if pk is not None
+        ]
+
+        def item_choices() -> list:
+            # The partnerships offered are read by then (drawn first, on the same page).
+            offered_ids = [value.value for value, _label in field.widget.choices if value]
+            if not offered_ids and not kept_ids:
+                return [("", _("— none —"))]
+            shown = (
+                items.queryset.filter(
+                    Q(plan__partnership__in=offered_ids, plan__year=day.year) | Q(pk__in=kept_ids)
+                )
+                .select_related("plan__partnership")
+                .order_by(
+                    "plan__partnership__title",
+                    "plan__partnership_id",
+                    "-plan__year",
+                    "position",
+                    "pk",
+                )
+            )
+            groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+            for item in shown:
+                partnership = item.plan.partnership
+                label = str(item)
+                if item.plan.year != day.year:
+                    label = f"{label} · {item.plan.year}"
+                group = groups.setdefault(partnership.pk, (partnership.title, []))
+                group[1].append((item.pk, label))
+            return [("", _("— none —")), *groups.values()]
+
+        items.widget.choices = CachedChoices(item_choices)
+
+    @property
+    def partnership_offered(self) -> bool:
+        """Whether any partnership is offered (read when the page is drawn, then kept)."""
+        return len(list(self.fields["partnership"].widget.choices)) > 1
+
+    @property
+    def plan_items_offered(self) -> bool:
+        return len(list(self.fields["plan_item"].widget.choices)) > 1
+
     # --- Cleaning ----------------------------------------------------------------------------
     def clean_form_token(self) -> str:
         return posted_form_token(self.data)
@@ -301,6 +422,12 @@ class ActivityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        item = cleaned.get("plan_item")
+        if item is not None and not cleaned.get("partnership") and "partnership" not in self.errors:
+            # An item names its partnership: choosing the item is enough.
+            cleaned["partnership"] = (
+                self.fields["partnership"].queryset.filter(pk=item.plan.partnership_id).first()
+            )
         branch = self.organiser.branch
         attendees = cleaned.get("attendees")
         if branch is not None and attendees and "co_branches" in cleaned:

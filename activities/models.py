@@ -22,7 +22,13 @@ from simple_history.signals import (
 
 from branches.models import Branch, Committee, Member
 from branches.scoping import BranchWorkQuerySet, ScopedManager
-from partnerships.models import Contact, PartnerOrganisation, Partnership, PlanItem
+from partnerships.models import (
+    Contact,
+    PartnerOrganisation,
+    Partnership,
+    PartnershipStatus,
+    PlanItem,
+)
 from portal.core.archiving import ArchivableModel, live_manager
 from portal.core.uploads import IMAGE, PDF, CheckedFileField
 
@@ -559,6 +565,10 @@ class Activity(ArchivableModel):
                 errors["measure"] = _("The measure belongs to another committee's framework.")
             if self.partnership_id and self.partnership.committee_id != self.committee_id:
                 errors["partnership"] = _("The partnership belongs to another committee.")
+        if self.partnership_id and self.starts_at and "partnership" not in errors:
+            refusal = self.partnership_term_refusal()
+            if refusal:
+                errors["partnership"] = refusal
         if self.plan_item_id and "partnership" not in errors:
             if not self.partnership_id:
                 errors["plan_item"] = _(
@@ -571,6 +581,36 @@ class Activity(ArchivableModel):
                 ) % {"partnership": self.partnership}
         if errors:
             raise ValidationError(errors)
+
+    def partnership_term_refusal(self) -> str | None:
+        """Why the activity cannot serve its partnership: it took place outside the
+        agreement's term (an ended agreement keeps its history, but takes no new activity
+        dated after its end). None when it is within the term."""
+        partnership = self.partnership
+        day = timezone.localdate(self.starts_at)
+        if partnership.status_on(day) == PartnershipStatus.ACTIVE:
+            return None
+        values = {
+            "partnership": partnership.title,
+            "day": day.isoformat(),
+            "start": partnership.starts_on.isoformat(),
+            "end": partnership.ends_on.isoformat() if partnership.ends_on else "",
+        }
+        if partnership.ends_on is None:
+            return (
+                _(
+                    "The activity took place on %(day)s, before “%(partnership)s” started "
+                    "(%(start)s): choose a partnership in force on that day, or none."
+                )
+                % values
+            )
+        return (
+            _(
+                "The activity took place on %(day)s, outside the term of “%(partnership)s” "
+                "(%(start)s to %(end)s): choose a partnership in force on that day, or none."
+            )
+            % values
+        )
 
     # --- Review workflow -----------------------------------------------------------------
     @property

@@ -7,8 +7,11 @@ lock. The page offers only the moves ``access.actions_for`` allows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +30,8 @@ from activities.models import (
     TransitionError,
 )
 from branches.models import Member
-from partnerships.models import PartnerOrganisation
+from partnerships.models import PartnerOrganisation, Partnership, PartnershipStatus
+from partnerships.selectors import PlanProgress, plan_progress
 from portal.core.ids import parse_id
 
 #: The workflow's URL slugs and the actions they stand for.
@@ -85,10 +89,15 @@ def _load_page_relations(activity: Activity) -> None:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One activity as its organiser and its reviewers see it, with the moves they may make."""
-    # The measure and the partnership come with the activity's row (no query of their own).
+    # The measure, the partnership (with its renewal) and the plan item fulfilled (with its
+    # plan) come with the activity's row (no query of their own).
     activity = get_object_or_404(
         access.activities_for(request.user).select_related(
-            "committee", "branch", "measure", "partnership"
+            "committee",
+            "branch",
+            "measure",
+            "partnership__renewal",
+            "plan_item__plan",
         ),
         pk=pk,
     )
@@ -125,8 +134,44 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The model refuses to submit an activity that has not taken place: say so up front
         # instead of offering a button that can only fail.
         "not_started": activity.starts_at > timezone.now(),
+        "agreement": agreement_facts(activity),
     }
     return render(request, "activities/detail.html", context)
+
+
+@dataclass(frozen=True)
+class AgreementFacts:
+    """What a reviewer reads of the agreement an activity serves: its state today (in force,
+    ended, or renewed into a next term), whether the activity took place within its term,
+    and the plan item it fulfils with its plan's progress."""
+
+    status: PartnershipStatus
+    renewal: Partnership | None
+    within_term: bool
+    progress: PlanProgress | None
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+def agreement_facts(activity: Activity) -> AgreementFacts | None:
+    """``activity``'s agreement facts (its partnership, its renewal and its plan item come with
+    the row); the plan's progress is one query, only for an activity that fulfils an item."""
+    partnership = activity.partnership
+    if partnership is None:
+        return None
+    try:
+        renewal = partnership.renewal
+    except ObjectDoesNotExist:
+        renewal = None
+    day = timezone.localdate(activity.starts_at)
+    return AgreementFacts(
+        status=partnership.status,
+        renewal=renewal,
+        within_term=partnership.status_on(day) == PartnershipStatus.ACTIVE,
+        progress=plan_progress(activity.plan_item.plan) if activity.plan_item_id else None,
+    )
 
 
 def prompt_partner_confirmation(request: HttpRequest, activity: Activity) -> None:

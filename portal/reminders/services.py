@@ -15,7 +15,9 @@ The rules:
   The partner contacts themselves are never reminded by this run: only the branch's own
   "remind" on the activity sends them (one) e-mail;
 * committee staff: the committee's submissions waiting for review for more than 7 days;
-* committee admins: the committee's partnerships whose agreement ends within 30 days.
+* committee admins, and the current secretary of the partnership's branch: a partnership not
+  renewed (no next term yet) whose agreement ends within 60 days, once, and again within 30
+  days, once (the stage is part of the item: a reminder of a stage is not repeated weekly).
 
 ``reminders_due`` reads what is due (a fixed number of queries, whatever the number of
 committees); ``reminders_record`` stores it as ``Reminder`` rows, relying on the unique key
@@ -51,8 +53,10 @@ logger = logging.getLogger(__name__)
 
 #: A submission waiting longer than this is brought to committee staff.
 REVIEW_WAITING_DAYS = 7
-#: An agreement ending within this many days (today included) is brought to committee admins.
-AGREEMENT_ENDING_DAYS = 30
+#: An agreement not renewed is brought to committee admins and its branch's secretary once when
+#: it ends within 60 days, and once more within 30 (today included): the reminder's stage.
+AGREEMENT_ENDING_STAGES = (60, 30)
+AGREEMENT_ENDING_DAYS = AGREEMENT_ENDING_STAGES[0]
 #: A partner contact asked longer ago than this without answering is brought to the secretary.
 PARTNER_WAITING_DAYS = 7
 #: How much of a partner's correction request the reminder quotes.
@@ -371,16 +375,25 @@ def _staff_due(today: dt.date) -> list[Due]:
     return due
 
 
-def _admins_due(today: dt.date) -> list[Due]:
-    """Partnerships ending within 30 days, to committee admins. Three queries."""
+def _agreement_stage(days_left: int) -> int:
+    """The smallest stage (60, 30) the days left are within."""
+    return min(stage for stage in AGREEMENT_ENDING_STAGES if days_left <= stage)
+
+
+def _admins_due(today: dt.date, secretaries: list[Secretary]) -> list[Due]:
+    """Partnerships not renewed ending within 60 days, to committee admins and the branch's
+    secretary, once per stage (60, then 30 days). Four queries: admins, partnerships, their
+    partners, the stages already recorded."""
     admins = _office_holders(CommitteeRoleKind.ADMIN, today)
-    if not admins:
+    secretary_of = {branch_id: user_id for branch_id, _n, _c, user_id in secretaries}
+    committee_ids = set(admins) | {c for _b, _n, c, _u in secretaries}
+    if not committee_ids:
         return []
     ending = list(
-        Partnership.objects.filter(committee_id__in=admins.keys())
+        Partnership.objects.filter(committee_id__in=committee_ids, renewal__isnull=True)
         .ending_within(today, AGREEMENT_ENDING_DAYS)
         .order_by("ends_on", "pk")
-        .values("pk", "title", "committee_id", "ends_on")
+        .values("pk", "title", "committee_id", "branch_id", "ends_on")
     )
     if not ending:
         return []
@@ -393,38 +406,58 @@ def _admins_due(today: dt.date) -> list[Due]:
         partners[partnership_id].append(name)
     due: list[Due] = []
     for partnership in ending:
+        days = (partnership["ends_on"] - today).days
         detail = {
             "partner": "、".join(partners[partnership["pk"]]),
             "partnership": partnership["title"],
             "date": partnership["ends_on"].isoformat(),
-            "days": (partnership["ends_on"] - today).days,
+            "days": days,
         }
-        link = reverse("admin:partnerships_partnership_change", args=[partnership["pk"]])
+        # A new end date is a new thing to act on; each stage is reminded once.
+        item_key = (
+            f"partnership:{partnership['pk']}/{partnership['ends_on'].isoformat()}"
+            f"/{_agreement_stage(days)}"
+        )
+        recipients = [
+            (user_id, reverse("admin:partnerships_partnership_change", args=[partnership["pk"]]))
+            for user_id in admins.get(partnership["committee_id"], [])
+        ]
+        secretary = secretary_of.get(partnership["branch_id"])
+        if secretary is not None and secretary not in {r for r, _link in recipients}:
+            branch_page = reverse("dashboards:branch", kwargs={"pk": partnership["branch_id"]})
+            recipients.append((secretary, branch_page))
         due.extend(
             Due(
                 recipient_id=user_id,
                 committee_id=partnership["committee_id"],
                 kind=ReminderKind.AGREEMENT_ENDING,
-                # A new end date is a new thing to act on.
-                item_key=f"partnership:{partnership['pk']}/{partnership['ends_on'].isoformat()}",
+                item_key=item_key,
                 detail=detail,
                 link=link,
             )
-            for user_id in admins[partnership["committee_id"]]
+            for user_id, link in recipients
         )
-    return due
+    if not due:
+        return []
+    # Recorded in an earlier week: not again (the unique key only keeps one a week).
+    recorded = set(
+        Reminder.objects.filter(
+            kind=ReminderKind.AGREEMENT_ENDING, item_key__in={d.item_key for d in due}
+        ).values_list("recipient_id", "item_key")
+    )
+    return [d for d in due if (d.recipient_id, d.item_key) not in recorded]
 
 
 def reminders_due(today: dt.date) -> list[Due]:
     """Every reminder due on ``today``, for every committee. Names are written in the site's
-    language (Simplified Chinese) as they are stored. At most eleven queries."""
+    language (Simplified Chinese) as they are stored. At most twelve queries."""
     with override(settings.LANGUAGE_CODE):
         secretaries = _current_secretaries(today)
         return (
             _secretaries_due(today, secretaries)
             + _partners_due(today, secretaries)
             + _staff_due(today)
-            + _admins_due(today)
+            + _admins_due(today, secretaries)
         )
 
 

@@ -121,7 +121,10 @@ def test_an_activity_fulfils_an_item_of_its_own_partnerships_plan(cast, agreemen
     item = agreement.plans.get().items.first()
     other = factories.PartnershipFactory(committee=cast.committee_a, branch=cast.branch_a1)
     activity = factories.ActivityFactory(
-        committee=cast.committee_a, branch=cast.branch_a1, partnership=agreement
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        partnership=agreement,
+        starts_at=_local(2025, 2, 10),
     )
     activity.plan_item = item
     activity.full_clean()
@@ -133,6 +136,43 @@ def test_an_activity_fulfils_an_item_of_its_own_partnerships_plan(cast, agreemen
     with pytest.raises(ValidationError) as caught:
         activity.full_clean()
     assert "请选择该计划事项所属" in caught.value.message_dict["plan_item"][0]
+
+
+def _local(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, month, day, hour))
+
+
+def test_an_activity_outside_its_partnerships_term_is_refused(cast, agreement):
+    """The term is read in the portal's zone, both ends included; the message says why."""
+    activity = factories.ActivityFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        partnership=agreement,
+        starts_at=_local(2024, 1, 1, 0),
+    )
+    activity.full_clean()
+    activity.starts_at = _local(2025, 12, 31, 23)
+    activity.ends_at = activity.starts_at + dt.timedelta(minutes=30)
+    activity.full_clean()
+    for outside in (_local(2026, 1, 1, 0), _local(2023, 12, 31, 23)):
+        activity.starts_at = outside
+        activity.ends_at = outside + dt.timedelta(minutes=30)
+        with pytest.raises(ValidationError) as caught:
+            activity.full_clean()
+        message = caught.value.message_dict["partnership"][0]
+        assert "不在共建关系“春江社区结对共建”的期限" in message
+        assert "2024-01-01" in message
+        assert "2025-12-31" in message
+    # Not yet started (an open-ended agreement): its own message.
+    later = factories.PartnershipFactory(
+        committee=cast.committee_a, branch=cast.branch_a1, starts_on=dt.date(2026, 6, 1)
+    )
+    activity.partnership = later
+    activity.starts_at = _local(2026, 5, 31, 12)
+    activity.ends_at = activity.starts_at + dt.timedelta(hours=1)
+    with pytest.raises(ValidationError) as caught:
+        activity.full_clean()
+    assert "尚未开始" in caught.value.message_dict["partnership"][0]
 
 
 def test_activities_per_quarter_defaults_to_one(cast):

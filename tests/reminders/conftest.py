@@ -9,9 +9,9 @@ previous quarter and its M1 submission waiting for review do not count).
   ``returned_a2``: A2's, co-organised by A1 (to secretary_a2 only: A1 does not edit it).
 * ``waiting_long``: A2's M1 submission, submitted 10 days ago (to staff_a);
   ``waiting_short``: submitted 3 days ago (to nobody yet).
-* Partnerships: A's ``ending_soon`` ends in 20 days with 春江街道 and 富春湾集团 (to admin_a);
-  A's ``ending_later`` in 40 days and ``ended`` yesterday (to nobody); B's ``ending_b`` in 10
-  days (to admin_b).
+* Partnerships (the committees' own, no branch: no secretary is told): A's ``ending_soon``
+  ends in 20 days with 春江街道 and 富春湾集团 (to admin_a); A2's ``ending_later`` in 70 days
+  and A's ``ended`` yesterday (to nobody); B's ``ending_b`` in 10 days (to admin_b).
 """
 
 from __future__ import annotations
@@ -135,16 +135,16 @@ def work(cast: Cast) -> Work:
 
     ending_soon = _partnership(
         a,
-        cast.branch_a1,
+        None,
         "杭州结对共建协议",
         today + dt.timedelta(days=20),
         partners=["春江街道", "富春湾集团"],
     )
-    _partnership(a, cast.branch_a2, "宿迁结对共建协议", today + dt.timedelta(days=40))
+    _partnership(a, cast.branch_a2, "宿迁结对共建协议", today + dt.timedelta(days=70))
     _partnership(a, None, "已到期协议", today - dt.timedelta(days=1))
     ending_b = _partnership(
         cast.committee_b,
-        cast.branch_b1,
+        None,
         "外单位协议",
         today + dt.timedelta(days=10),
         partners=["外单位社区"],

@@ -305,8 +305,9 @@ def test_recording_takes_the_same_queries_however_many_activities_wait_for_partn
 ):
     cast = asked.work.cast
     # secretaries, measures, covered pairs, returned; partners unanswered, corrections; staff,
-    # waiting; admins, partnerships, their partners; the week's recorded keys, the insert
-    with django_assert_num_queries(13):
+    # waiting; admins, partnerships, their partners, the agreement stages already recorded;
+    # the week's recorded keys, the insert
+    with django_assert_num_queries(14):
         first = reminders_record(asked.work.today)
 
     now = timezone.now()
@@ -327,7 +328,7 @@ def test_recording_takes_the_same_queries_however_many_activities_wait_for_partn
                 verdict=Verdict.CORRECTION,
                 comment="请核对人数。",
             )
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         second = reminders_record(asked.work.today + dt.timedelta(days=7))
 
     kinds = [r.kind for r in Reminder.objects.filter(recipient=cast.secretary_a1)]

@@ -94,7 +94,7 @@ def test_committee_staff_are_reminded_of_submissions_waiting_over_seven_days_onl
     assert due[0].link == f"/activities/{work.waiting_long.pk}/"
 
 
-def test_committee_admins_are_reminded_of_agreements_ending_within_30_days_only(work):
+def test_committee_admins_are_reminded_of_agreements_ending_within_60_days_only(work):
     cast = work.cast
     due_a = [d for d in reminders_due(work.today) if d.recipient_id == cast.admin_a.pk]
     due_b = [d for d in reminders_due(work.today) if d.recipient_id == cast.admin_b.pk]
@@ -156,8 +156,9 @@ def test_recording_takes_a_fixed_number_of_queries_whatever_the_number_of_commit
     work, django_assert_num_queries
 ):
     # secretaries, measures, covered pairs, returned; partners unanswered, corrections; staff,
-    # waiting; admins, partnerships, their partners; the week's recorded keys, the insert
-    with django_assert_num_queries(13):
+    # waiting; admins, partnerships, their partners, the agreement stages already recorded;
+    # the week's recorded keys, the insert
+    with django_assert_num_queries(14):
         first = reminders_record(work.today)
 
     other = factories.CommitteeFactory(name="第三党委")
@@ -167,9 +168,75 @@ def test_recording_takes_a_fixed_number_of_queries_whatever_the_number_of_commit
         member = factories.MemberFactory(branch=branch, user=user)
         branch_role_assign(branch=branch, member=member, role=RoleKind.SECRETARY)
         factories.MeasureFactory(committee=other, position=n + 1)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         second = reminders_record(work.today + dt.timedelta(days=7))
 
-    # Next week: the three new secretaries' three gaps each, and the short wait is now long.
-    assert len(second) == len(first) + 3 * 3 + 1
+    # Next week: the three new secretaries' three gaps each, and the short wait is now long;
+    # the two agreements ending (to admin_a and admin_b) were told at their stage already.
+    assert len(second) == len(first) + 3 * 3 + 1 - 2
     assert Reminder.objects.filter(week=iso_week(work.today)).count() == len(first)
+
+
+# --- Agreements ending: 60 and 30 days before, to the admins and the branch (issue 18) --------
+
+
+def _agreement_reminders(work, partnership) -> list[tuple[int, str]]:
+    return sorted(
+        (d.recipient_id, d.item_key.rsplit("/", 1)[1])
+        for d in reminders_due(work.today)
+        if d.kind == ReminderKind.AGREEMENT_ENDING
+        and d.item_key.startswith(f"partnership:{partnership.pk}/")
+    )
+
+
+def test_a_branchs_agreement_is_told_at_60_and_at_30_days_once_each(work):
+    cast = work.cast
+    partnership = factories.PartnershipFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        title="春江社区结对共建",
+        starts_on=dt.date(2024, 1, 1),
+        ends_on=work.today + dt.timedelta(days=50),
+    )
+    told = sorted([(cast.admin_a.pk, "60"), (cast.secretary_a1.pk, "60")])
+    assert _agreement_reminders(work, partnership) == told
+    secretary_due = [
+        d
+        for d in reminders_due(work.today)
+        if d.recipient_id == cast.secretary_a1.pk and d.kind == ReminderKind.AGREEMENT_ENDING
+    ]
+    # The secretary has no admin: the branch's page, where its partnerships are.
+    assert [d.link for d in secretary_due] == [f"/dashboard/branches/{cast.branch_a1.pk}/"]
+    assert secretary_due[0].detail["days"] == 50
+    reminders_record(work.today)
+    # The weeks after, until 30 days are left: not again.
+    work.today += dt.timedelta(days=7)
+    assert _agreement_reminders(work, partnership) == []
+    # 30 days left: told once more, then not again.
+    work.today += dt.timedelta(days=13)
+    assert _agreement_reminders(work, partnership) == sorted(
+        [(cast.admin_a.pk, "30"), (cast.secretary_a1.pk, "30")]
+    )
+    reminders_record(work.today)
+    work.today += dt.timedelta(days=7)
+    assert _agreement_reminders(work, partnership) == []
+
+
+def test_a_renewed_agreement_is_not_told(work):
+    from partnerships.services import partnership_renew
+
+    cast = work.cast
+    partnership = factories.PartnershipFactory(
+        committee=cast.committee_a,
+        branch=cast.branch_a1,
+        starts_on=dt.date(2024, 1, 1),
+        ends_on=work.today + dt.timedelta(days=25),
+    )
+    assert _agreement_reminders(work, partnership)
+    partnership_renew(
+        partnership,
+        starts_on=partnership.ends_on + dt.timedelta(days=1),
+        ends_on=partnership.ends_on + dt.timedelta(days=366),
+        by=cast.admin_a,
+    )
+    assert _agreement_reminders(work, partnership) == []
