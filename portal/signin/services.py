@@ -308,6 +308,16 @@ def member_sign_in(sheet: SignInSheet, member: Member, *, method: str) -> Signed
         raise SignInRefused(
             _("You are no longer on the committee's roll: please sign in with your name and unit.")
         )
+    signed = _member_entry(sheet, member, method=method)
+    if signed.created:
+        _list_changed(sheet)
+    return signed
+
+
+def _member_entry(
+    sheet: SignInSheet, member: Member, *, method: str, by: AbstractBaseUser | None = None
+) -> SignedIn:
+    """``member`` on the (locked) sheet: their entry, made now unless they are on it."""
     existing = sheet.entries.filter(member=member).first()
     if existing is not None:
         return SignedIn(existing, created=False)
@@ -319,8 +329,8 @@ def member_sign_in(sheet: SignInSheet, member: Member, *, method: str) -> Signed
         name=member.name,
         name_key=name_key(member.name),
         method=method,
+        added_by=by,
     )
-    _list_changed(sheet)
     return SignedIn(entry, created=True)
 
 
@@ -368,6 +378,38 @@ def guest_sign_in(
                 )
                 % {"count": NAMES_PER_PHONE}
             )
+    entry = _guest_entry(
+        sheet,
+        name=name,
+        key=key,
+        partner=partner,
+        unit_name=unit_name,
+        phone=phone,
+        method=method,
+        device_hash=hashed,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # the sheet is locked: only a constraint this code missed
+        raise ValidationError(_("You have signed in already.")) from None
+    _list_changed(sheet)
+    return SignedIn(entry, created=True)
+
+
+def _guest_entry(
+    sheet: SignInSheet,
+    *,
+    name: str,
+    key: str,
+    partner: PartnerOrganisation | None,
+    unit_name: str,
+    phone: str,
+    method: str,
+    device_hash: str = "",
+    added_by: AbstractBaseUser | None = None,
+) -> SignInEntry:
+    """A partner's staff member or a guest as an entry of ``sheet``, checked, not saved."""
     entry = SignInEntry(
         sheet=sheet,
         committee_id=sheet.committee_id,
@@ -378,16 +420,11 @@ def guest_sign_in(
         unit_name="" if partner is not None else unit_name.strip(),
         phone=phone,
         method=method,
-        device_hash=hashed,
+        device_hash=device_hash,
+        added_by=added_by,
     )
     entry.full_clean(exclude=["sheet", "committee", "member", "partner", "added_by"])
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:  # the sheet is locked: only a constraint this code missed
-        raise ValidationError(_("You have signed in already.")) from None
-    _list_changed(sheet)
-    return SignedIn(entry, created=True)
+    return entry
 
 
 def _check_unit(activity: Activity, partner: PartnerOrganisation | None, unit_name: str) -> None:
@@ -427,21 +464,10 @@ def entry_add_member(sheet: SignInSheet, member: Member, *, by: AbstractBaseUser
     _require(by, sheet.activity)
     if member.committee_id != sheet.committee_id:
         raise ValidationError({"member": _("Choose a member of the committee.")})
-    existing = sheet.entries.filter(member=member).first()
-    if existing is not None:
-        return SignedIn(existing, created=False)
-    entry = SignInEntry.objects.create(
-        sheet=sheet,
-        committee_id=sheet.committee_id,
-        kind=member_kind(sheet.activity, member),
-        member=member,
-        name=member.name,
-        name_key=name_key(member.name),
-        method=EntryMethod.HAND,
-        added_by=by,
-    )
-    _after_hand_change(sheet, by, _("Added by hand: %(name)s") % {"name": member.name})
-    return SignedIn(entry, created=True)
+    signed = _member_entry(sheet, member, method=EntryMethod.HAND, by=by)
+    if signed.created:
+        _after_hand_change(sheet, by, _("Added by hand: %(name)s") % {"name": member.name})
+    return signed
 
 
 @transaction.atomic
@@ -462,19 +488,16 @@ def entry_add_guest(
     same = _same_person(sheet, key, partner, unit_name)
     if same is not None:
         return SignedIn(same, created=False)
-    entry = SignInEntry(
-        sheet=sheet,
-        committee_id=sheet.committee_id,
-        kind=EntryKind.PARTNER if partner is not None else EntryKind.GUEST,
-        name=name.strip(),
-        name_key=key,
+    entry = _guest_entry(
+        sheet,
+        name=name,
+        key=key,
         partner=partner,
-        unit_name="" if partner is not None else unit_name.strip(),
+        unit_name=unit_name,
         phone=phone,
         method=EntryMethod.HAND,
         added_by=by,
     )
-    entry.full_clean(exclude=["sheet", "committee", "member", "partner", "added_by"])
     entry.save()
     _after_hand_change(sheet, by, _("Added by hand: %(name)s") % {"name": entry.name})
     return SignedIn(entry, created=True)
