@@ -63,6 +63,19 @@ def is_organiser(user: User, activity: Activity) -> bool:
     return activity.branch_id in scope.editable_branch_ids
 
 
+def speaks_for_organisers(user: User, activity: Activity) -> bool:
+    """Whether ``user`` speaks for any of the activity's organisers: an officer of its
+    organising or a co-organising branch, or committee staff (reviewers) of its committee for
+    a committee-level activity. Broader than ``is_organiser`` (the organising branch alone),
+    for what the co-organisers share: the on-site sign-in (``portal.signin``)."""
+    if not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    if activity.branch_id is None:
+        return scope.reviews_committee(activity.committee_id)
+    return bool(activity.organising_branch_ids() & scope.editable_branch_ids)
+
+
 def can_edit(user: User, activity: Activity) -> bool:
     """Change the activity's fields and attachments: its organiser, while it is editable."""
     return activity.is_editable and is_organiser(user, activity)

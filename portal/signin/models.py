@@ -149,16 +149,24 @@ class SheetState(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+def entry_counts(prefix: str = "") -> dict[str, models.Count]:
+    """How many signed in, as SQL: all of them, the attending members, the members of other
+    branches and the external participants. ``prefix`` reaches the entries across a relation
+    (``"entries__"`` from a sheet)."""
+    pk = f"{prefix}pk"
+    kind = f"{prefix}kind"
+    return {
+        "total": models.Count(pk),
+        "attendees": models.Count(pk, filter=Q(**{kind: EntryKind.ATTENDEE})),
+        "member_guests": models.Count(pk, filter=Q(**{kind: EntryKind.MEMBER_GUEST})),
+        "external": models.Count(pk, filter=Q(**{f"{kind}__in": EXTERNAL_KINDS})),
+    }
+
+
 class SignInEntryQuerySet(ScopedQuerySet):
     def counts(self) -> dict[str, int]:
-        """How many signed in, in one query: all of them, the attending members, the members
-        of other branches and the external participants."""
-        return self.aggregate(
-            total=models.Count("pk"),
-            attendees=models.Count("pk", filter=Q(kind=EntryKind.ATTENDEE)),
-            member_guests=models.Count("pk", filter=Q(kind=EntryKind.MEMBER_GUEST)),
-            external=models.Count("pk", filter=Q(kind__in=EXTERNAL_KINDS)),
-        )
+        """``entry_counts`` of these entries, in one query."""
+        return self.aggregate(**entry_counts())
 
 
 class SignInEntry(models.Model):

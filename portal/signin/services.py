@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from activities import access
 from activities.models import (
     Activity,
     ActivityAction,
@@ -32,7 +33,6 @@ from activities.models import (
     AttachmentKind,
 )
 from activities.services import activity_people_from_signin
-from branches.access import scope_for
 from branches.models import AuditAction, Member
 from partnerships.models import PartnerOrganisation
 from portal.audit.services import audit_record
@@ -50,14 +50,8 @@ from portal.signin.models import (
 
 def may_hold_signin(user: AbstractBaseUser, activity: Activity) -> bool:
     """Whether ``user`` may open, close and change ``activity``'s sign-in (whatever its state):
-    an officer of an organising or co-organising branch, or committee staff of the committee
-    for a committee-level activity."""
-    if not user.is_authenticated or activity.is_archived:
-        return False
-    scope = scope_for(user)
-    if activity.branch_id is None:
-        return scope.reviews_committee(activity.committee_id)
-    return bool(activity.organising_branch_ids() & scope.editable_branch_ids)
+    ``activities.access.speaks_for_organisers``, on an activity not archived."""
+    return not activity.is_archived and access.speaks_for_organisers(user, activity)
 
 
 def signin_changeable(activity: Activity) -> bool:

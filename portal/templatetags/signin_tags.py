@@ -9,10 +9,9 @@ for the others.
 from __future__ import annotations
 
 from django import template
-from django.db.models import Count, Q
 
 from portal.signin import services
-from portal.signin.models import EXTERNAL_KINDS, EntryKind, SignInSheet
+from portal.signin.models import SignInSheet, entry_counts
 
 register = template.Library()
 
@@ -24,11 +23,7 @@ def signin_section(context: template.Context) -> dict:
     holds = services.may_hold_signin(request.user, activity)
     sheet = (
         SignInSheet.objects.filter(activity_id=activity.pk)
-        .annotate(
-            total=Count("entries"),
-            attendees=Count("entries", filter=Q(entries__kind=EntryKind.ATTENDEE)),
-            external=Count("entries", filter=Q(entries__kind__in=EXTERNAL_KINDS)),
-        )
+        .annotate(**entry_counts("entries__"))
         .first()
     )
     if sheet is None and not (holds and services.signin_changeable(activity)):
